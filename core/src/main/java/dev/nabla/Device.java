@@ -1,0 +1,224 @@
+package dev.nabla;
+
+import dev.nabla.backend.Backend;
+import dev.nabla.backend.BackendProvider;
+import dev.nabla.backend.DeviceInfo;
+import dev.nabla.backend.Probe;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A device tensors live on: one device of one backend, named like PyTorch's {@code torch.device}
+ * ({@code cpu}, {@code cuda:1}, {@code opencl:0}, {@code reference}).
+ *
+ * <p>Backends are discovered with {@link ServiceLoader}; a backend module on the class path is
+ * all it takes. {@link #auto()} prefers a CUDA GPU, then an OpenCL GPU, then the Vector-API CPU
+ * backend, then the reference backend, and logs why it skipped the others.
+ */
+public final class Device {
+
+    private static final System.Logger LOG = System.getLogger("dev.nabla.Device");
+    private static final Map<String, Device> OPEN = new ConcurrentHashMap<>();
+    private static volatile List<ProviderReport> reports;
+    private static volatile Device auto;
+
+    private final DeviceInfo info;
+    private final Backend backend;
+
+    private Device(DeviceInfo info, Backend backend) {
+        this.info = info;
+        this.backend = backend;
+    }
+
+    /** One provider's probe result: its devices, or why it has none. */
+    public record ProviderReport(BackendProvider provider, Probe probe) {
+        public String name() {
+            return provider.name();
+        }
+    }
+
+    /** Every backend provider on the class path with what its probe found, in priority order. */
+    public static List<ProviderReport> providers() {
+        List<ProviderReport> result = reports;
+        if (result == null) {
+            synchronized (Device.class) {
+                result = reports;
+                if (result == null) {
+                    List<ProviderReport> found = new ArrayList<>();
+                    for (BackendProvider provider : ServiceLoader.load(BackendProvider.class)) {
+                        found.add(new ProviderReport(provider, safeProbe(provider)));
+                    }
+                    found.sort(Comparator.comparingInt(r -> r.provider().priority()));
+                    reports = result = List.copyOf(found);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static Probe safeProbe(BackendProvider provider) {
+        try {
+            return provider.probe();
+        } catch (RuntimeException | LinkageError e) {
+            return Probe.unavailable("probe failed: " + e);
+        }
+    }
+
+    /**
+     * The best available device: a CUDA GPU, an OpenCL GPU, the CPU backend, or the reference
+     * backend, in that order. The choice and the reasons others were skipped go to the log
+     * ({@link #autoExplanation()} returns the same text).
+     */
+    public static Device auto() {
+        Device result = auto;
+        if (result == null) {
+            synchronized (Device.class) {
+                result = auto;
+                if (result == null) {
+                    result = chooseAuto();
+                    LOG.log(System.Logger.Level.INFO, autoExplanation());
+                    auto = result;
+                }
+            }
+        }
+        return result;
+    }
+
+    private static Device chooseAuto() {
+        for (ProviderReport report : providers()) {
+            for (DeviceInfo device : report.probe().devices()) {
+                if (device.kind() == DeviceInfo.Kind.GPU) {
+                    return of(device.id());
+                }
+            }
+        }
+        for (String fallback : List.of("cpu", "reference")) {
+            for (ProviderReport report : providers()) {
+                if (report.name().equals(fallback) && report.probe().isAvailable()) {
+                    return of(fallback + ":0");
+                }
+            }
+        }
+        throw new IllegalStateException("no backend available: " + describeProviders());
+    }
+
+    /** Which device {@link #auto()} chose and why each other provider was passed over. */
+    public static String autoExplanation() {
+        Device chosen = auto != null ? auto : chooseAuto();
+        StringBuilder text = new StringBuilder("auto device: " + chosen.id() + " (" + chosen.info.name() + ")");
+        for (ProviderReport report : providers()) {
+            if (report.name().equals(chosen.info.backend())) {
+                continue;
+            }
+            text.append("; ").append(report.name()).append(": ");
+            if (!report.probe().isAvailable()) {
+                text.append("unavailable, ").append(report.probe().reason());
+            } else if (report.probe().devices().stream().noneMatch(d -> d.kind() == DeviceInfo.Kind.GPU)) {
+                text.append("no GPU device");
+            } else {
+                text.append("lower priority");
+            }
+        }
+        return text.toString();
+    }
+
+    /** The Vector-API CPU backend if it loads, else the reference backend. */
+    public static Device cpu() {
+        for (ProviderReport report : providers()) {
+            if (report.name().equals("cpu") && report.probe().isAvailable()) {
+                return of("cpu:0");
+            }
+        }
+        return reference();
+    }
+
+    /** The scalar reference backend, the test oracle. */
+    public static Device reference() {
+        return of("reference:0");
+    }
+
+    /**
+     * The device named by {@code spec}: {@code backend} or {@code backend:index}, e.g. {@code cpu},
+     * {@code cuda:1}, {@code opencl:0}, or {@code auto}.
+     *
+     * @throws IllegalArgumentException naming the known backends, or the reason the named one is
+     *                                  unavailable, or the valid index range
+     */
+    public static Device of(String spec) {
+        String trimmed = spec.trim().toLowerCase(java.util.Locale.ROOT);
+        if (trimmed.equals("auto")) {
+            return auto();
+        }
+        int colon = trimmed.indexOf(':');
+        String name = colon < 0 ? trimmed : trimmed.substring(0, colon);
+        int index;
+        try {
+            index = colon < 0 ? 0 : Integer.parseInt(trimmed.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("device '" + spec + "': index after ':' must be a number, e.g. cuda:0");
+        }
+        String key = name + ":" + index;
+        Device open = OPEN.get(key);
+        if (open != null) {
+            return open;
+        }
+        ProviderReport report = providers().stream().filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("device '" + spec + "': unknown backend '" + name
+                        + "'; known: " + String.join(", ", providers().stream().map(ProviderReport::name).toList())
+                        + " (a backend module missing from the class path is not listed)"));
+        Probe probe = report.probe();
+        if (!probe.isAvailable()) {
+            throw new IllegalArgumentException("device '" + spec + "': backend " + name + " is unavailable: "
+                    + probe.reason());
+        }
+        if (index < 0 || index >= probe.devices().size()) {
+            throw new IllegalArgumentException("device '" + spec + "': backend " + name + " has "
+                    + probe.devices().size() + " device(s), indices 0.." + (probe.devices().size() - 1));
+        }
+        return OPEN.computeIfAbsent(key, k -> new Device(probe.devices().get(index), report.provider().open(index)));
+    }
+
+    /** One line per provider: its devices or the reason it has none. */
+    public static String describeProviders() {
+        StringBuilder text = new StringBuilder();
+        for (ProviderReport report : providers()) {
+            if (!text.isEmpty()) {
+                text.append("; ");
+            }
+            text.append(report.name()).append(": ");
+            text.append(report.probe().isAvailable()
+                    ? String.join(", ", report.probe().devices().stream().map(DeviceInfo::id).toList())
+                    : "unavailable, " + report.probe().reason());
+        }
+        return text.toString();
+    }
+
+    /** The backend that runs this device's operations. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** What the provider reported about this device. */
+    public DeviceInfo info() {
+        return info;
+    }
+
+    /** The canonical name, e.g. {@code cuda:0}; {@code Device.of(id())} returns this device. */
+    public String id() {
+        return info.id();
+    }
+
+    /** True for GPU devices, whose memory the garbage collector cannot see. */
+    public boolean isGpu() {
+        return info.kind() == DeviceInfo.Kind.GPU;
+    }
+
+    @Override
+    public String toString() {
+        return id();
+    }
+}

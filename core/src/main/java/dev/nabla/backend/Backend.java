@@ -1,0 +1,143 @@
+package dev.nabla.backend;
+
+import dev.nabla.DType;
+
+/**
+ * The primitive operations one device implements: Nabla's backend SPI.
+ *
+ * <p>Core validates every call before it reaches a backend (shapes, dtypes, devices, index
+ * ranges), so implementations may assume: storage belongs to this backend and is large enough for
+ * the layouts given; element types are the ones documented per method; output storage is
+ * contiguous and does not alias any input unless stated. Element-wise ops, reductions and GEMM
+ * take F32; I32 appears only for labels, indices and {@link #argmax} results.
+ *
+ * <p>On GPUs, calls are queued on the device's stream; {@link #copyOut} and {@link #synchronize}
+ * wait. Composite operations have default implementations written from the primitives; a backend
+ * overrides one with a fused kernel when that is faster, and the conformance suite checks both
+ * paths agree.
+ */
+public interface Backend {
+
+    /** Describes this device. */
+    DeviceInfo info();
+
+    // ---- memory -------------------------------------------------------------------------
+
+    /** Allocates storage for {@code numel} elements; contents are unspecified. */
+    Storage allocate(DType dtype, long numel);
+
+    /** Returns storage to the allocator; the storage is never used again. */
+    void free(Storage storage);
+
+    /** Allocator statistics. */
+    MemoryStats memoryStats();
+
+    /** Copies {@code src} into the first {@code src.length} elements of F32 {@code dst}. */
+    void copyIn(float[] src, Storage dst);
+
+    /** Copies {@code src} into the first {@code src.length} elements of I32 {@code dst}. */
+    void copyIn(int[] src, Storage dst);
+
+    /** Copies the first {@code dst.length} elements of F32 {@code src} to the host; waits for queued work. */
+    void copyOut(Storage src, float[] dst);
+
+    /** Copies the first {@code dst.length} elements of I32 {@code src} to the host; waits for queued work. */
+    void copyOut(Storage src, int[] dst);
+
+    /** Gathers a strided layout of {@code src} into contiguous {@code dst}; same dtype, either F32 or I32. */
+    void copy(Storage src, Layout srcLayout, Storage dst);
+
+    /** Converts {@code count} contiguous elements between F32 and I32 (float to int truncates toward zero). */
+    void cast(Storage src, Storage dst, long count);
+
+    /** Sets the first {@code count} elements to {@code value} (converted to the storage dtype). */
+    void fill(Storage dst, float value, long count);
+
+    /** Waits until every queued operation has finished. A no-op on synchronous backends. */
+    default void synchronize() {
+    }
+
+    // ---- element-wise -------------------------------------------------------------------
+
+    /** {@code dst[i] = op(src[layout(i)], param)} over {@code srcLayout}'s shape. */
+    void unary(UnaryOp op, float param, Storage src, Layout srcLayout, Storage dst);
+
+    /**
+     * {@code dst[i] = op(a[aLayout(i)], b[bLayout(i)])}. Both layouts have the output shape
+     * already (broadcast axes carry stride 0).
+     */
+    void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst);
+
+    /** {@code dst[i] = cond[i] != 0 ? a[i] : b[i]}, all three layouts of the output shape. */
+    void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst);
+
+    // ---- reductions ---------------------------------------------------------------------
+
+    /**
+     * Reduces the middle axis of contiguous {@code src} viewed as {@code [outer, extent, inner]}
+     * into {@code dst} of shape {@code [outer, inner]}.
+     */
+    void reduce(ReduceOp op, Storage src, int outer, int extent, int inner, Storage dst);
+
+    /** Index of the first maximum along the middle axis of {@code [outer, extent, inner]}; I32 {@code dst}. */
+    void argmax(Storage src, int outer, int extent, int inner, Storage dst);
+
+    // ---- matrix multiply ----------------------------------------------------------------
+
+    /** Row-major GEMM with optional bias and activation epilogue; see {@link GemmSpec}. */
+    void gemm(GemmSpec spec);
+
+    // ---- indexing -----------------------------------------------------------------------
+
+    /** {@code dst[i] = src[i*cols + indices[i]]} for contiguous F32 {@code src [rows, cols]}, I32 indices. */
+    void gather(Storage src, int rows, int cols, Storage indices, Storage dst);
+
+    /** {@code dst[i, j] = indices[i] == j ? 1 : 0}, F32 {@code dst [rows, classes]}. */
+    void oneHot(Storage indices, int rows, int classes, Storage dst);
+
+    // ---- random -------------------------------------------------------------------------
+
+    /**
+     * Fills {@code count} F32 elements with uniform numbers in [0, 1) from Philox4x32-10:
+     * element {@code i} is word {@code i % 4} of block {@code (i / 4)} for key {@code seed} and
+     * stream {@code offset}; see {@link Philox}. Every backend produces the same bits.
+     */
+    void randomUniform(long seed, long offset, Storage dst, long count);
+
+    /** Standard normal numbers by Box–Muller from the same Philox stream; see {@link Philox}. */
+    void randomNormal(long seed, long offset, Storage dst, long count);
+
+    // ---- fused numerics -----------------------------------------------------------------
+
+    /**
+     * Fused softmax cross-entropy forward over contiguous logits {@code [rows, classes]} and I32
+     * labels {@code [rows]}: {@code loss[i] = logSumExp(logits[i]) − logits[i, label[i]]} and
+     * {@code logSumExp[i]} saved for backward. NOTE: computed in the max-shifted form, so logits
+     * of ±1e4 stay finite.
+     */
+    void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes,
+                                    Storage loss, Storage logSumExp);
+
+    /**
+     * {@code gradLogits[i, j] = (exp(logits[i, j] − logSumExp[i]) − [j == label[i]]) · gradLoss[i]}.
+     */
+    void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+                                     int rows, int classes, Storage gradLogits);
+
+    /**
+     * Softmax (or log-softmax) along the middle axis of contiguous {@code [outer, extent, inner]}.
+     * The default composes max, subtract, exp, sum and divide (or log) from the primitives above.
+     */
+    default void softmax(Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
+        Composites.softmax(this, src, outer, extent, inner, log, dst);
+    }
+
+    // ---- optimizers ---------------------------------------------------------------------
+
+    /**
+     * One fused optimizer update of {@code count} elements. {@code state1} is the momentum buffer
+     * (SGD with momentum) or Adam's first moment, {@code state2} Adam's second moment; a state the
+     * step does not use is ignored and may be the same storage as {@code param}.
+     */
+    void optimizerStep(OptimizerStep step, Storage param, Storage grad, Storage state1, Storage state2, long count);
+}
