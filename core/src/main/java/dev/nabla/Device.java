@@ -25,6 +25,7 @@ public final class Device {
     private static final Map<String, Device> OPEN = new ConcurrentHashMap<>();
     private static volatile List<ProviderReport> reports;
     private static volatile Device auto;
+    private static volatile Device defaultDevice;
 
     private final DeviceInfo info;
     private final Backend backend;
@@ -195,6 +196,21 @@ public final class Device {
                     : "unavailable, " + report.probe().reason());
         }
         return text.toString();
+    }
+
+    /**
+     * The device factory methods such as {@code Tensor.of} and {@code Tensor.zeros} use when none
+     * is given: the CPU backend unless {@link #setDefault} chose another (as
+     * {@code torch.set_default_device}).
+     */
+    public static Device getDefault() {
+        Device result = defaultDevice;
+        return result != null ? result : cpu();
+    }
+
+    /** Sets the device factory methods use when none is given. */
+    public static void setDefault(Device device) {
+        defaultDevice = java.util.Objects.requireNonNull(device, "device");
     }
 
     /** The backend that runs this device's operations. */

@@ -47,6 +47,14 @@ public interface Backend {
     /** Gathers a strided layout of {@code src} into contiguous {@code dst}; same dtype, either F32 or I32. */
     void copy(Storage src, Layout srcLayout, Storage dst);
 
+    /**
+     * Copies the elements {@code src} shows through {@code srcLayout} to the positions
+     * {@code dstLayout} names in {@code dst}; both layouts have the same shape, same dtype. The
+     * destination layout must not map two elements to one position. For in-place assignment
+     * ({@code copyFrom}) and the backward of slicing.
+     */
+    void copyInto(Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
+
     /** Converts {@code count} contiguous elements between F32 and I32 (float to int truncates toward zero). */
     void cast(Storage src, Storage dst, long count);
 

@@ -99,6 +99,24 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void copyInto(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        long n = srcLayout.numel();
+        if (src.dtype() == DType.F32) {
+            float[] in = floats(src);
+            float[] out = floats(dst);
+            for (int i = 0; i < n; i++) {
+                out[dstLayout.indexOf(i)] = in[srcLayout.indexOf(i)];
+            }
+        } else {
+            int[] in = ints(src);
+            int[] out = ints(dst);
+            for (int i = 0; i < n; i++) {
+                out[dstLayout.indexOf(i)] = in[srcLayout.indexOf(i)];
+            }
+        }
+    }
+
+    @Override
     public void cast(Storage src, Storage dst, long count) {
         if (src.dtype() == dst.dtype()) {
             copy(src, Layout.contiguous((int) count), dst);

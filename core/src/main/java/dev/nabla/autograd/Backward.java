@@ -1,0 +1,172 @@
+package dev.nabla.autograd;
+
+import dev.nabla.DType;
+import dev.nabla.Tensor;
+import dev.nabla.backend.BinaryOp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Every backward rule, in one exhaustive switch over {@link Node}. Given the gradient of the loss
+ * with respect to a node's output, returns the gradients with respect to its inputs (in the order
+ * of {@link Node#inputs()}), already reduced to each input's shape when the forward op broadcast.
+ * Runs under no-grad: gradients of gradients are not recorded.
+ */
+public final class Backward {
+
+    private Backward() {
+    }
+
+    /** Gradients of the inputs of {@code node} given {@code g}, the gradient of its output. */
+    public static Tensor[] gradients(Node node, Tensor g) {
+        return switch (node) {
+            case Node.Unary u -> new Tensor[] {unary(u, g)};
+            case Node.Binary b -> binary(b, g);
+            // d/da where(c, a, b) = [c]; d/db = [not c]
+            case Node.Where w -> new Tensor[] {
+                sumTo(Tensor.where(w.cond(), g, g.zerosLike()), w.a().shape()),
+                sumTo(Tensor.where(w.cond(), g.zerosLike(), g), w.b().shape())};
+            // C = A B: dA = G Bᵀ, dB = Aᵀ G
+            case Node.Matmul m -> new Tensor[] {
+                g.matmul(m.b().t()),
+                m.a().t().matmul(g)};
+            // Y = X Wᵀ + b: dX = G W, dW = Gᵀ X, db = Σ_rows G
+            case Node.Linear l -> new Tensor[] {
+                l.x().isRequiresGrad() ? g.matmul(l.weight()) : null,
+                l.weight().isRequiresGrad() ? g.t().matmul(l.x()) : null,
+                l.bias().isRequiresGrad() ? g.sum(0) : null};
+            // every summed element receives the output's gradient
+            case Node.Sum s -> new Tensor[] {
+                g.reshape(Tensor.reducedShape(s.a().shape(), s.axes(), true)).expand(s.a().shape())};
+            case Node.Extremum e -> new Tensor[] {extremum(e, g)};
+            case Node.Softmax s -> new Tensor[] {softmax(s, g)};
+            case Node.Reshape r -> new Tensor[] {g.reshape(r.a().shape())};
+            case Node.Transpose t -> new Tensor[] {g.transpose(t.axis0(), t.axis1())};
+            case Node.Expand e -> new Tensor[] {sumTo(g, e.a().shape())};
+            case Node.Slice s -> new Tensor[] {slice(s, g)};
+            case Node.ToDevice t -> new Tensor[] {g.to(t.a().device())};
+            // out[i] = a[i, idx[i]]: da = onehot(idx) · g[i]
+            case Node.Gather ga -> new Tensor[] {
+                Tensor.oneHot(ga.index().reshape(-1), ga.a().size(1)).mul(g.reshape(-1, 1))};
+            case Node.CrossEntropy ce -> new Tensor[] {crossEntropy(ce, g)};
+        };
+    }
+
+    private static Tensor unary(Node.Unary u, Tensor g) {
+        Tensor a = u.a();
+        Tensor out = u.out();
+        float p = u.param();
+        return switch (u.op()) {
+            case NEG -> g.neg();
+            // d exp(a) = exp(a)
+            case EXP -> g.mul(out);
+            // d log(a) = 1/a
+            case LOG -> g.div(a);
+            // d sqrt(a) = 1 / (2 sqrt(a))
+            case SQRT -> g.div(out).mul(0.5f);
+            // d |a| = sign(a)
+            case ABS -> g.mul(a.gt(0f).sub(a.lt(0f)));
+            // d tanh(a) = 1 − tanh²(a)
+            case TANH -> g.mul(out.square().neg().add(1f));
+            // d σ(a) = σ(a) (1 − σ(a))
+            case SIGMOID -> g.mul(out.mul(out.neg().add(1f)));
+            case RELU -> a.binaryOp(BinaryOp.RELU_GRAD, g);
+            case GELU -> a.binaryOp(BinaryOp.GELU_GRAD, g);
+            // d a² = 2a
+            case SQUARE -> g.mul(a.mul(2f));
+            // d (1/a) = −1/a²
+            case RECIPROCAL -> g.mul(out.square()).neg();
+            // d log(1 + a) = 1 / (1 + a)
+            case LOG1P -> g.div(a.add(1f));
+            // d (exp(a) − 1) = exp(a)
+            case EXPM1 -> g.mul(out.add(1f));
+            // d aᵖ = p aᵖ⁻¹
+            case POW -> g.mul(a.pow(p - 1f).mul(p));
+            case MUL_SCALAR -> g.mul(p);
+            case ADD_SCALAR -> g;
+        };
+    }
+
+    private static Tensor[] binary(Node.Binary b, Tensor g) {
+        Tensor x = b.a();
+        Tensor y = b.b();
+        Tensor out = b.out();
+        Tensor[] grads = switch (b.op()) {
+            case ADD -> new Tensor[] {g, g};
+            case SUB -> new Tensor[] {g, g.neg()};
+            // d(xy) = y dx + x dy
+            case MUL -> new Tensor[] {g.mul(y), g.mul(x)};
+            // d(x/y) = dx / y − (x/y) dy / y
+            case DIV -> new Tensor[] {g.div(y), g.mul(out).div(y).neg()};
+            // ties split the gradient in half, as torch.maximum / torch.minimum
+            case MAXIMUM, MINIMUM -> {
+                Tensor wins = b.op() == BinaryOp.MAXIMUM ? x.gt(y) : x.lt(y);
+                Tensor share = wins.add(x.eq(y).mul(0.5f));
+                yield new Tensor[] {g.mul(share), g.mul(share.neg().add(1f))};
+            }
+            // d(x^y) = y x^(y−1) dx + x^y log(x) dy
+            case POW -> new Tensor[] {g.mul(y).mul(out.div(x)), g.mul(out).mul(x.log())};
+            // Comparisons are piecewise constant: zero gradient (and they never record a node).
+            case EQ, NE, LT, LE, GT, GE -> new Tensor[] {null, null};
+            case RELU_GRAD, GELU_GRAD -> throw new UnsupportedOperationException(
+                    "backward of " + b.op() + ": gradients of gradients (double backward) are not supported");
+        };
+        return new Tensor[] {
+            grads[0] == null ? null : sumTo(grads[0], x.shape()),
+            grads[1] == null ? null : sumTo(grads[1], y.shape())};
+    }
+
+    private static Tensor extremum(Node.Extremum e, Tensor g) {
+        int[] kept = Tensor.reducedShape(e.a().shape(), e.axes(), true);
+        Tensor winners = e.a().eq(e.out().reshape(kept));
+        Tensor count = winners.sum(e.axes(), true);
+        return winners.mul(g.reshape(kept)).div(count);
+    }
+
+    private static Tensor softmax(Node.Softmax s, Tensor g) {
+        Tensor y = s.out();
+        int[] axis = {s.axis()};
+        if (s.log()) {
+            // y = x − lse(x): dx = g − softmax(x) Σ g
+            return g.sub(y.exp().mul(g.sum(axis, true)));
+        }
+        // y = softmax(x): dx = y (g − Σ g y)
+        return y.mul(g.sub(g.mul(y).sum(axis, true)));
+    }
+
+    private static Tensor slice(Node.Slice s, Tensor g) {
+        Tensor full = s.a().zerosLike();
+        full.slice(s.axis(), s.start(), s.end()).copyFrom(g);
+        return full;
+    }
+
+    /** dL/dlogits = (softmax − onehot) · g / rows, one fused backend kernel. */
+    private static Tensor crossEntropy(Node.CrossEntropy ce, Tensor g) {
+        Tensor logits = ce.logits().contiguous();
+        int rows = logits.size(0);
+        int classes = logits.size(1);
+        Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows).contiguous();
+        Tensor out = Tensor.empty(logits.device(), DType.F32, rows, classes);
+        logits.device().backend().softmaxCrossEntropyBackward(logits.storage(), ce.labels().storage(),
+                ce.logSumExp().storage(), rowGrad.storage(), rows, classes, out.storage());
+        return out;
+    }
+
+    /** Sums {@code g} over the axes that broadcasting added or stretched, back to {@code shape}. */
+    static Tensor sumTo(Tensor g, int[] shape) {
+        int[] gShape = g.shape();
+        if (Arrays.equals(gShape, shape)) {
+            return g;
+        }
+        int lead = gShape.length - shape.length;
+        List<Integer> axes = new ArrayList<>();
+        for (int i = 0; i < gShape.length; i++) {
+            if (i < lead || (shape[i - lead] == 1 && gShape[i] != 1)) {
+                axes.add(i);
+            }
+        }
+        Tensor summed = g.sum(axes.stream().mapToInt(Integer::intValue).toArray(), true);
+        return summed.reshape(shape);
+    }
+}

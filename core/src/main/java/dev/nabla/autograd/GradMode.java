@@ -1,0 +1,25 @@
+package dev.nabla.autograd;
+
+/**
+ * Whether operations on this thread record autograd nodes. Off inside {@link NoGrad}.
+ */
+public final class GradMode {
+
+    private static final ThreadLocal<int[]> DISABLED_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    private GradMode() {
+    }
+
+    /** True unless a {@link NoGrad} block is open on this thread. */
+    public static boolean isEnabled() {
+        return DISABLED_DEPTH.get()[0] == 0;
+    }
+
+    static void disable() {
+        DISABLED_DEPTH.get()[0]++;
+    }
+
+    static void restore() {
+        DISABLED_DEPTH.get()[0]--;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.nabla.autograd;
+
+import dev.nabla.Tensor;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.UnaryOp;
+import java.util.List;
+
+/**
+ * A recorded operation in the autograd graph: what produced a tensor and what its backward rule
+ * needs. Every differentiable op is one record here, and {@link Backward} holds all their rules
+ * in one exhaustive switch, so an op without a gradient rule does not compile.
+ */
+public sealed interface Node {
+
+    /** The tensors this op read, in the order {@link Backward#gradients} returns their gradients. */
+    List<Tensor> inputs();
+
+    /** Name shown in errors and by anomaly mode. */
+    default String opName() {
+        return getClass().getSimpleName();
+    }
+
+    /** Elementwise op of one input; {@code param} is the exponent or scalar, {@code out} the result. */
+    record Unary(UnaryOp op, float param, Tensor a, Tensor out) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+
+        public String opName() {
+            return op.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Broadcasting elementwise op of two inputs. */
+    record Binary(BinaryOp op, Tensor a, Tensor b, Tensor out) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a, b);
+        }
+
+        public String opName() {
+            return op.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** {@code cond ? a : b}; the condition gets no gradient. */
+    record Where(Tensor cond, Tensor a, Tensor b) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a, b);
+        }
+    }
+
+    /** 2-D matrix product. */
+    record Matmul(Tensor a, Tensor b) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a, b);
+        }
+    }
+
+    /** {@code x · wᵀ + bias} as {@code torch.nn.functional.linear}: x [n, in], w [out, in], bias [out]. */
+    record Linear(Tensor x, Tensor weight, Tensor bias) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(x, weight, bias);
+        }
+    }
+
+    /** Sum over {@code axes} (sorted, non-negative). */
+    record Sum(Tensor a, int[] axes, boolean keepDims) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** Max (or min) over {@code axes}; ties share the gradient equally, as {@code torch.amax}. */
+    record Extremum(Tensor a, Tensor out, int[] axes, boolean keepDims) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** Softmax or log-softmax along {@code axis}; {@code out} is the result. */
+    record Softmax(Tensor a, int axis, boolean log, Tensor out) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** Same elements, another shape (also {@code contiguous()}, whose shape is unchanged). */
+    record Reshape(Tensor a) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** Two axes swapped. */
+    record Transpose(Tensor a, int axis0, int axis1) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** Size-1 axes repeated by broadcasting. */
+    record Expand(Tensor a) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** Elements {@code [start, end)} along {@code axis}. */
+    record Slice(Tensor a, int axis, int start, int end) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** A copy to another device. */
+    record ToDevice(Tensor a) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** {@code out[i] = a[i, index[i]]}. */
+    record Gather(Tensor a, Tensor index) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** Fused softmax cross-entropy with mean reduction over rows; {@code logSumExp} saved from forward. */
+    record CrossEntropy(Tensor logits, Tensor labels, Tensor logSumExp) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(logits);
+        }
+    }
+}
