@@ -6,13 +6,13 @@ import dev.nabla.DType;
  * Default implementations of composite backend operations, written once from the primitives.
  * A backend with a fused kernel overrides the {@link Backend} method instead.
  */
-final class Composites {
+public final class Composites {
 
     private Composites() {
     }
 
     /** NOTE: max-shifted, so exp never overflows; log-softmax is {@code x − max − log Σ exp(x − max)}. */
-    static void softmax(Backend backend, Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
+    public static void softmax(Backend backend, Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
         int[] full = {outer, extent, inner};
         Layout fullLayout = Layout.contiguous(full);
         Layout reducedLayout = Layout.contiguous(outer, 1, inner).broadcastTo(full);

@@ -1,0 +1,578 @@
+package dev.nabla.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.DType;
+import dev.nabla.Device;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import dev.nabla.autograd.GradCheck;
+import dev.nabla.backend.Backend;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.Composites;
+import dev.nabla.backend.OptimizerStep;
+import dev.nabla.backend.Philox;
+import dev.nabla.backend.Storage;
+import dev.nabla.backend.UnaryOp;
+import dev.nabla.nn.Losses;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conformance suite every backend runs: a backend module subclasses it in three lines,
+ * returning its device from {@link #device()}. Each test computes on that device and on the
+ * reference backend (the oracle) from the same inputs and compares; golden values carry their math
+ * in comments; {@link GradCheck} covers every differentiable op on the device under test.
+ *
+ * <p>A subclass whose device cannot be opened on this machine calls
+ * {@code Assumptions.assumeTrue(available, reason)} in a {@code @BeforeAll} so every test skips
+ * with the provider's reason.
+ */
+public abstract class BackendConformanceTest {
+
+    /** Sizes that are not multiples of any vector width, plus one past a power of two. */
+    protected static final int[] ODD_SIZES = {1, 3, 17, 1025};
+
+    private static final float ATOL = 2e-5f;
+    private static final float RTOL = 2e-5f;
+
+    /** The device under test. */
+    protected abstract Device device();
+
+    private Device dev;
+    private final Device ref = Device.reference();
+
+    @BeforeEach
+    void openDevice() {
+        dev = device();
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    /** Deterministic values in [lo, hi). */
+    protected static float[] values(long seed, int n, float lo, float hi) {
+        float[] out = new float[n];
+        Philox.fillUniform(seed, 7, out, n);
+        for (int i = 0; i < n; i++) {
+            out[i] = lo + (hi - lo) * out[i];
+        }
+        return out;
+    }
+
+    private static int numel(int... shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** Runs {@code op} on both devices with the same inputs and compares the results. */
+    private void agree(String what, float[][] inputs, int[][] shapes, Function<Tensor[], Tensor> op) {
+        agree(what, inputs, shapes, op, ATOL, RTOL);
+    }
+
+    private void agree(String what, float[][] inputs, int[][] shapes, Function<Tensor[], Tensor> op,
+                       float atol, float rtol) {
+        try (Scope ignored = Scope.open()) {
+            Tensor[] onDevice = new Tensor[inputs.length];
+            Tensor[] onReference = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                onDevice[i] = Tensor.of(dev, inputs[i], shapes[i]);
+                onReference[i] = Tensor.of(ref, inputs[i], shapes[i]);
+            }
+            Tensor actual = op.apply(onDevice);
+            Tensor expected = op.apply(onReference);
+            assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+            assertClose(what, expected.toFloatArray(), actual.toFloatArray(), atol, rtol);
+        }
+    }
+
+    protected static void assertClose(String what, float[] expected, float[] actual, float atol, float rtol) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i];
+            float a = actual[i];
+            if (Float.isNaN(e) || Float.isInfinite(e)) {
+                assertEquals(e, a, what + " at " + i);
+                continue;
+            }
+            float tolerance = atol + rtol * Math.abs(e);
+            if (!(Math.abs(e - a) <= tolerance)) {
+                throw new AssertionError(what + ": element " + i + " expected " + e + " but was " + a
+                        + " (|diff| " + Math.abs(e - a) + " > " + tolerance + ")");
+            }
+        }
+    }
+
+    // ---- element-wise -------------------------------------------------------------------------
+
+    @Test
+    void unaryOpsMatchReference() {
+        for (int n : ODD_SIZES) {
+            float[] any = values(n, n, -4f, 4f);
+            float[] positive = values(n + 1, n, 0.05f, 5f);
+            float[] small = values(n + 2, n, -0.9f, 2f);
+            agree("neg " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].neg());
+            agree("exp " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].exp());
+            agree("log " + n, new float[][] {positive}, new int[][] {{n}}, t -> t[0].log());
+            agree("sqrt " + n, new float[][] {positive}, new int[][] {{n}}, t -> t[0].sqrt());
+            agree("abs " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].abs());
+            agree("tanh " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].tanh());
+            agree("sigmoid " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].sigmoid());
+            agree("relu " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].relu());
+            agree("gelu " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].gelu());
+            agree("square " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].square());
+            agree("reciprocal " + n, new float[][] {positive}, new int[][] {{n}}, t -> t[0].reciprocal());
+            agree("log1p " + n, new float[][] {small}, new int[][] {{n}}, t -> t[0].log1p());
+            agree("expm1 " + n, new float[][] {small}, new int[][] {{n}}, t -> t[0].expm1());
+            agree("pow 3 " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].pow(3f));
+            agree("pow 0.5 " + n, new float[][] {positive}, new int[][] {{n}}, t -> t[0].pow(0.5f));
+            agree("mul scalar " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].mul(-2.5f));
+            agree("add scalar " + n, new float[][] {any}, new int[][] {{n}}, t -> t[0].add(0.75f));
+        }
+    }
+
+    @Test
+    void unaryOpsOnStridedViews() {
+        float[] data = values(11, 6 * 17, -3f, 3f);
+        agree("exp of transpose", new float[][] {data}, new int[][] {{6, 17}}, t -> t[0].t().exp());
+        agree("tanh of row slice", new float[][] {data}, new int[][] {{6, 17}}, t -> t[0].slice(2, 5).tanh());
+        agree("relu of column slice", new float[][] {data}, new int[][] {{6, 17}},
+                t -> t[0].slice(1, 3, 16).relu());
+        agree("gelu of expanded row", new float[][] {values(12, 17, -3f, 3f)}, new int[][] {{1, 17}},
+                t -> t[0].expand(5, 17).gelu());
+    }
+
+    @Test
+    void binaryOpsBroadcastLikeNumPy() {
+        int[][][] cases = {
+            {{17}, {17}}, {{3, 17}, {17}}, {{3, 1}, {1, 17}}, {{1025}, {}}, {{}, {1025}},
+            {{4, 3, 5}, {3, 1}}, {{4, 1, 5}, {4, 3, 1}}, {{1}, {3, 1}}, {{2, 1025}, {2, 1}},
+        };
+        List<BinaryOp> ops = List.of(BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAXIMUM,
+                BinaryOp.MINIMUM);
+        for (int[][] shapes : cases) {
+            float[] a = values(numel(shapes[0]), numel(shapes[0]), -3f, 3f);
+            float[] b = values(numel(shapes[1]) + 99, numel(shapes[1]), 0.5f, 2f);
+            for (BinaryOp op : ops) {
+                agree(op + " " + java.util.Arrays.deepToString(shapes), new float[][] {a, b}, shapes,
+                        t -> t[0].binaryOp(op, t[1]));
+            }
+            agree("eq/lt/ge " + java.util.Arrays.deepToString(shapes), new float[][] {a, b}, shapes,
+                    t -> t[0].lt(t[1]).add(t[0].ge(t[1]).mul(2f)).add(t[0].eq(t[1]).mul(4f)));
+        }
+    }
+
+    @Test
+    void binaryOpsOnTransposedAndSlicedViews() {
+        float[] a = values(21, 17 * 9, -2f, 2f);
+        float[] b = values(22, 9 * 17, -2f, 2f);
+        agree("transpose + contiguous", new float[][] {a, b}, new int[][] {{17, 9}, {9, 17}},
+                t -> t[0].t().add(t[1]));
+        agree("slice * transpose", new float[][] {a, b}, new int[][] {{17, 9}, {9, 17}},
+                t -> t[0].slice(3, 12).mul(t[1].t().slice(1, 10)));
+    }
+
+    @Test
+    void whereSelectsWithBroadcasting() {
+        float[] cond = values(31, 17, 0f, 1f);
+        for (int i = 0; i < cond.length; i++) {
+            cond[i] = cond[i] > 0.5f ? 1f : 0f;
+        }
+        float[] a = values(32, 3 * 17, -1f, 1f);
+        float[] b = values(33, 3, -1f, 1f);
+        agree("where", new float[][] {cond, a, b}, new int[][] {{17}, {3, 17}, {3, 1}},
+                t -> Tensor.where(t[0], t[1], t[2]));
+    }
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    @Test
+    void reductionsOverEveryAxis() {
+        int[][] shapes = {{1025}, {3, 17}, {4, 3, 5}, {1, 1}, {17, 1025}};
+        for (int[] shape : shapes) {
+            float[] data = values(numel(shape), numel(shape), -5f, 5f);
+            String name = java.util.Arrays.toString(shape);
+            agree("sum all " + name, new float[][] {data}, new int[][] {shape}, t -> t[0].sum(), 1e-4f, 1e-5f);
+            agree("mean all " + name, new float[][] {data}, new int[][] {shape}, t -> t[0].mean(), 1e-5f, 1e-5f);
+            agree("max all " + name, new float[][] {data}, new int[][] {shape}, t -> t[0].max());
+            agree("min all " + name, new float[][] {data}, new int[][] {shape}, t -> t[0].min());
+            for (int axis = 0; axis < shape.length; axis++) {
+                int ax = axis;
+                agree("sum axis " + ax + " " + name, new float[][] {data}, new int[][] {shape},
+                        t -> t[0].sum(new int[] {ax}, true), 1e-4f, 1e-5f);
+                agree("max axis " + ax + " " + name, new float[][] {data}, new int[][] {shape},
+                        t -> t[0].max(ax, false));
+                agree("argmax axis " + ax + " " + name, new float[][] {data}, new int[][] {shape},
+                        t -> t[0].argmax(ax).toType(DType.F32));
+            }
+        }
+        float[] cube = values(5, 60, -1f, 1f);
+        agree("sum axes 0,2", new float[][] {cube}, new int[][] {{4, 3, 5}}, t -> t[0].sum(0, 2));
+        agree("sum of transposed view", new float[][] {cube}, new int[][] {{12, 5}}, t -> t[0].t().sum(1));
+    }
+
+    @Test
+    void goldenReductions() {
+        // sum(1..4) = 10, mean = 2.5, max = 4 at index 3
+        Tensor t = Tensor.of(dev, new float[] {1, 4, 2, 3}, 2, 2);
+        assertEquals(10f, t.sum().item());
+        assertEquals(2.5f, t.mean().item());
+        assertEquals(4f, t.max().item());
+        assertArrayEquals(new float[] {5, 5}, t.sum(1).toFloatArray());
+        assertArrayEquals(new int[] {1, 1}, t.argmax(1).toIntArray());
+        assertArrayEquals(new int[] {2, 1}, t.sum(new int[] {1}, true).shape());
+    }
+
+    // ---- matrix multiply ----------------------------------------------------------------------
+
+    @Test
+    void matmulAllTranspositionsAndOddSizes() {
+        int[] sizes = {1, 3, 17, 33, 70};
+        for (int m : sizes) {
+            for (int k : new int[] {1, 17, 65}) {
+                for (int n : sizes) {
+                    float[] a = values(m * 7 + k, m * k, -1f, 1f);
+                    float[] b = values(n * 13 + k, k * n, -1f, 1f);
+                    String dims = m + "x" + k + "x" + n;
+                    agree("nn " + dims, new float[][] {a, b}, new int[][] {{m, k}, {k, n}},
+                            t -> t[0].matmul(t[1]), 1e-4f, 1e-4f);
+                    agree("tn " + dims, new float[][] {a, b}, new int[][] {{k, m}, {k, n}},
+                            t -> t[0].t().matmul(t[1]), 1e-4f, 1e-4f);
+                    agree("nt " + dims, new float[][] {a, b}, new int[][] {{m, k}, {n, k}},
+                            t -> t[0].matmul(t[1].t()), 1e-4f, 1e-4f);
+                    agree("tt " + dims, new float[][] {a, b}, new int[][] {{k, m}, {n, k}},
+                            t -> t[0].t().matmul(t[1].t()), 1e-4f, 1e-4f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulOfSlicedViewsAndVectors() {
+        float[] a = values(41, 40 * 30, -1f, 1f);
+        float[] b = values(42, 30 * 20, -1f, 1f);
+        agree("row slice @ column slice", new float[][] {a, b}, new int[][] {{40, 30}, {30, 20}},
+                t -> t[0].slice(5, 25).matmul(t[1].slice(1, 2, 19)), 1e-4f, 1e-4f);
+        agree("matrix @ vector", new float[][] {a, values(43, 30, -1f, 1f)}, new int[][] {{40, 30}, {30}},
+                t -> t[0].matmul(t[1]), 1e-4f, 1e-4f);
+        agree("large", new float[][] {values(44, 257 * 300, -1f, 1f), values(45, 300 * 129, -1f, 1f)},
+                new int[][] {{257, 300}, {300, 129}}, t -> t[0].matmul(t[1]), 2e-4f, 1e-4f);
+    }
+
+    @Test
+    void linearAddsBiasInTheGemmEpilogue() {
+        for (int[] d : new int[][] {{1, 3, 2}, {17, 33, 10}, {64, 784, 65}}) {
+            int batch = d[0];
+            int in = d[1];
+            int out = d[2];
+            agree("linear " + java.util.Arrays.toString(d),
+                    new float[][] {values(1, batch * in, -1f, 1f), values(2, out * in, -0.1f, 0.1f),
+                        values(3, out, -1f, 1f)},
+                    new int[][] {{batch, in}, {out, in}, {out}}, t -> Tensor.linear(t[0], t[1], t[2]), 1e-4f, 1e-4f);
+        }
+    }
+
+    // ---- softmax and cross-entropy ------------------------------------------------------------
+
+    @Test
+    void softmaxAndLogSoftmaxMatchReferenceOnEveryAxis() {
+        float[] data = values(51, 4 * 17 * 3, -20f, 20f);
+        for (int axis = 0; axis < 3; axis++) {
+            int ax = axis;
+            agree("softmax axis " + ax, new float[][] {data}, new int[][] {{4, 17, 3}}, t -> t[0].softmax(ax));
+            agree("logSoftmax axis " + ax, new float[][] {data}, new int[][] {{4, 17, 3}},
+                    t -> t[0].logSoftmax(ax), 1e-4f, 1e-5f);
+        }
+    }
+
+    @Test
+    void softmaxFusedAndCompositePathsAgree() {
+        Backend backend = dev.backend();
+        for (int extent : new int[] {1, 10, 1025}) {
+            float[] data = values(extent, 3 * extent, -30f, 30f);
+            for (boolean log : new boolean[] {false, true}) {
+                Storage src = backend.allocate(DType.F32, data.length);
+                Storage fused = backend.allocate(DType.F32, data.length);
+                Storage composite = backend.allocate(DType.F32, data.length);
+                backend.copyIn(data, src);
+                backend.softmax(src, 3, extent, 1, log, fused);
+                Composites.softmax(backend, src, 3, extent, 1, log, composite);
+                float[] a = new float[data.length];
+                float[] b = new float[data.length];
+                backend.copyOut(fused, a);
+                backend.copyOut(composite, b);
+                assertClose("softmax paths, log=" + log + ", extent " + extent, b, a, 1e-5f, 1e-5f);
+                backend.free(src);
+                backend.free(fused);
+                backend.free(composite);
+            }
+        }
+    }
+
+    @Test
+    void goldenSoftmax() {
+        // softmax(1, 2, 3) = e^i / (e + e² + e³) = (0.09003057, 0.24472847, 0.66524096)
+        Tensor p = Tensor.of(dev, new float[] {1, 2, 3}).softmax(0);
+        assertArrayEquals(new float[] {0.09003057f, 0.24472847f, 0.66524096f}, p.toFloatArray(), 1e-6f);
+        // shifting every logit leaves softmax unchanged: softmax(x + 1000) = softmax(x)
+        Tensor shifted = Tensor.of(dev, new float[] {1001, 1002, 1003}).softmax(0);
+        assertArrayEquals(p.toFloatArray(), shifted.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void crossEntropyMatchesReference() {
+        for (int[] d : new int[][] {{1, 1}, {3, 10}, {17, 3}, {64, 1025}}) {
+            int rows = d[0];
+            int classes = d[1];
+            float[] logits = values(rows * 31 + classes, rows * classes, -8f, 8f);
+            int[] labels = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                labels[i] = (i * 7 + 3) % classes;
+            }
+            float[] expectedGrad;
+            float expectedLoss;
+            try (Scope ignored = Scope.open()) {
+                Tensor x = Tensor.of(ref, logits, rows, classes).requiresGrad();
+                Tensor loss = Losses.crossEntropy(x, Tensor.of(ref, labels));
+                loss.backward();
+                expectedLoss = loss.item();
+                expectedGrad = x.grad().orElseThrow().toFloatArray();
+            }
+            try (Scope ignored = Scope.open()) {
+                Tensor x = Tensor.of(dev, logits, rows, classes).requiresGrad();
+                Tensor loss = Losses.crossEntropy(x, Tensor.of(dev, labels));
+                loss.backward();
+                assertEquals(expectedLoss, loss.item(), 1e-5f + 1e-5f * Math.abs(expectedLoss), "loss " + rows + "x" + classes);
+                assertClose("grad " + rows + "x" + classes, expectedGrad, x.grad().orElseThrow().toFloatArray(),
+                        1e-6f, 1e-4f);
+            }
+        }
+    }
+
+    @Test
+    void goldenCrossEntropy() {
+        // logits (0, 0), label 0: loss = log(e⁰ + e⁰) − 0 = ln 2;  grad = (½ − 1, ½) / 1 = (−0.5, 0.5)
+        Tensor x = Tensor.of(dev, new float[] {0, 0}, 1, 2).requiresGrad();
+        Tensor loss = Losses.crossEntropy(x, Tensor.of(dev, new int[] {0}));
+        assertEquals((float) Math.log(2), loss.item(), 1e-6f);
+        loss.backward();
+        assertArrayEquals(new float[] {-0.5f, 0.5f}, x.grad().orElseThrow().toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void crossEntropyIsFiniteForHugeLogits() {
+        // Row 0: ±1e4, correct class has −1e4: loss = lse − x_y ≈ 1e4 − (−1e4) = 2e4, finite.
+        // Row 1: one huge logit on the right class: loss ≈ 0.  Row 2: all equal and huge: loss = ln 3.
+        float[] logits = {1e4f, -1e4f, 0f, 0f, 0f, 1e4f, 1e4f, 1e4f, 1e4f};
+        Tensor x = Tensor.of(dev, logits, 3, 3).requiresGrad();
+        Tensor labels = Tensor.of(dev, new int[] {1, 2, 0});
+        Tensor loss = Losses.crossEntropy(x, labels);
+        float expected = (2e4f + 0f + (float) Math.log(3)) / 3f;
+        assertEquals(expected, loss.item(), 1e-1f);
+        loss.backward();
+        for (float g : x.grad().orElseThrow().toFloatArray()) {
+            assertTrue(Float.isFinite(g), "gradient must be finite");
+        }
+        Tensor lsm = x.detach().logSoftmax(1);
+        for (float v : lsm.toFloatArray()) {
+            assertTrue(Float.isFinite(v), "log-softmax must be finite");
+        }
+    }
+
+    // ---- indexing, random, memory -------------------------------------------------------------
+
+    @Test
+    void gatherAndOneHot() {
+        float[] data = values(61, 5 * 4, -1f, 1f);
+        int[] index = {3, 0, 2, 1, 3};
+        Tensor onDevice = Tensor.of(dev, data, 5, 4).gather(1, Tensor.of(dev, index));
+        Tensor onReference = Tensor.of(ref, data, 5, 4).gather(1, Tensor.of(ref, index));
+        assertArrayEquals(onReference.toFloatArray(), onDevice.toFloatArray());
+        // one_hot([2, 0], 3) = [[0, 0, 1], [1, 0, 0]]
+        assertArrayEquals(new float[] {0, 0, 1, 1, 0, 0},
+                Tensor.oneHot(Tensor.of(dev, new int[] {2, 0}), 3).toFloatArray());
+    }
+
+    @Test
+    void philoxGivesTheSameNumbersAsTheReference() {
+        for (int n : ODD_SIZES) {
+            assertArrayEquals(Tensor.rand(ref, 42, 3, n).toFloatArray(), Tensor.rand(dev, 42, 3, n).toFloatArray(),
+                    "uniform bits must be identical");
+            assertClose("normal " + n, Tensor.randn(ref, 42, 3, n).toFloatArray(),
+                    Tensor.randn(dev, 42, 3, n).toFloatArray(), 1e-5f, 1e-5f);
+        }
+        float[] u = Tensor.rand(dev, 7, 0, 100_000).toFloatArray();
+        double mean = 0;
+        for (float v : u) {
+            assertTrue(v >= 0f && v < 1f);
+            mean += v;
+        }
+        assertEquals(0.5, mean / u.length, 0.01);
+    }
+
+    @Test
+    void copiesCastsAndFills() {
+        float[] data = values(71, 6 * 5, -9f, 9f);
+        agree("contiguous of transpose", new float[][] {data}, new int[][] {{6, 5}}, t -> t[0].t().contiguous());
+        agree("reshape of transpose", new float[][] {data}, new int[][] {{6, 5}}, t -> t[0].t().reshape(-1));
+        agree("cast round trip", new float[][] {data}, new int[][] {{6, 5}},
+                t -> t[0].toType(DType.I32).toType(DType.F32));
+        Tensor target = Tensor.zeros(dev, 4, 6);
+        target.slice(1, 1, 4).copyFrom(Tensor.ones(dev, 4, 3).mul(2f));
+        assertArrayEquals(new float[] {0, 2, 2, 2, 0, 0, 0, 2, 2, 2, 0, 0, 0, 2, 2, 2, 0, 0, 0, 2, 2, 2, 0, 0},
+                target.toFloatArray());
+        assertArrayEquals(new int[] {7, 7, 7}, Tensor.of(dev, new int[] {1, 2, 3}).zerosLike().toType(DType.F32)
+                .add(7f).toType(DType.I32).toIntArray());
+    }
+
+    @Test
+    void optimizerStepsMatchReference() {
+        int n = 1025;
+        float[] param = values(81, n, -1f, 1f);
+        float[] grad = values(82, n, -1f, 1f);
+        List<OptimizerStep> steps = List.of(
+                new OptimizerStep.Sgd(0.1f, 0f, 0f, 0f, false, true),
+                new OptimizerStep.Sgd(0.1f, 0.9f, 0f, 1e-4f, false, true),
+                new OptimizerStep.Sgd(0.1f, 0.9f, 0.1f, 0f, true, false),
+                new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 0.1f, 0.001f),
+                new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true, 0.19f, 0.002f));
+        for (OptimizerStep step : steps) {
+            float[][] expected = runStep(ref.backend(), step, param, grad);
+            float[][] actual = runStep(dev.backend(), step, param, grad);
+            for (int i = 0; i < 3; i++) {
+                assertClose(step + " buffer " + i, expected[i], actual[i], 1e-6f, 1e-5f);
+            }
+        }
+    }
+
+    private static float[][] runStep(Backend backend, OptimizerStep step, float[] param, float[] grad) {
+        int n = param.length;
+        Storage p = backend.allocate(DType.F32, n);
+        Storage g = backend.allocate(DType.F32, n);
+        Storage s1 = backend.allocate(DType.F32, n);
+        Storage s2 = backend.allocate(DType.F32, n);
+        backend.copyIn(param, p);
+        backend.copyIn(grad, g);
+        backend.copyIn(values(83, n, -0.1f, 0.1f), s1);
+        backend.copyIn(values(84, n, 0f, 0.01f), s2);
+        backend.optimizerStep(step, p, g, s1, s2, n);
+        float[][] out = new float[3][n];
+        backend.copyOut(p, out[0]);
+        backend.copyOut(s1, out[1]);
+        backend.copyOut(s2, out[2]);
+        for (Storage s : List.of(p, g, s1, s2)) {
+            backend.free(s);
+        }
+        return out;
+    }
+
+    @Test
+    void memoryStaysFlatOverAThousandScopedSteps() {
+        Tensor w = Tensor.randn(dev, 1, 0, 64, 32).mul(0.1f).keep().requiresGrad();
+        Tensor x = Tensor.rand(dev, 2, 0, 16, 64).keep();
+        Tensor labels = Tensor.of(dev, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}).keep();
+        long before = -1;
+        for (int step = 0; step < 1000; step++) {
+            try (Scope ignored = Scope.open()) {
+                w.zeroGrad();
+                Tensor loss = Losses.crossEntropy(x.matmul(w).relu(), labels);
+                loss.backward();
+                try (var noGrad = dev.nabla.autograd.NoGrad.open()) {
+                    w.copyFrom(w.sub(w.grad().orElseThrow().mul(0.01f)));
+                }
+            }
+            if (step == 9) {
+                before = dev.backend().memoryStats().bytesInUse();
+            }
+        }
+        long after = dev.backend().memoryStats().bytesInUse();
+        assertEquals(before, after, "bytes in use after step 10 and after step 1000");
+        w.zeroGrad();
+        w.close();
+        x.close();
+        labels.close();
+    }
+
+    // ---- gradients ----------------------------------------------------------------------------
+
+    @Test
+    void gradCheckElementwiseOps() {
+        Tensor a = Tensor.of(dev, values(91, 12, 0.3f, 2f), 3, 4);
+        Tensor b = Tensor.of(dev, values(92, 4, 0.5f, 2f), 4);
+        Tensor signed = Tensor.of(dev, new float[] {-1.5f, -0.7f, 0.4f, 1.1f, 2f, -2.2f}, 2, 3);
+        GradCheck check = GradCheck.defaults();
+        check.run(t -> t.get(0).add(t.get(1)), a, b).assertPassed();
+        check.run(t -> t.get(0).sub(t.get(1)), a, b).assertPassed();
+        check.run(t -> t.get(0).mul(t.get(1)), a, b).assertPassed();
+        check.run(t -> t.get(0).div(t.get(1)), a, b).assertPassed();
+        check.run(t -> t.get(0).maximum(t.get(1)), a, b).assertPassed();
+        check.run(t -> t.get(0).minimum(t.get(1)), a, b).assertPassed();
+        check.run(t -> t.get(0).exp(), a).assertPassed();
+        check.run(t -> t.get(0).log(), a).assertPassed();
+        check.run(t -> t.get(0).sqrt(), a).assertPassed();
+        check.run(t -> t.get(0).pow(3f), a).assertPassed();
+        check.run(t -> t.get(0).reciprocal(), a).assertPassed();
+        check.run(t -> t.get(0).log1p(), a).assertPassed();
+        check.run(t -> t.get(0).expm1(), a).assertPassed();
+        check.run(t -> t.get(0).square(), signed).assertPassed();
+        check.run(t -> t.get(0).neg(), signed).assertPassed();
+        check.run(t -> t.get(0).abs(), signed).assertPassed();
+        check.run(t -> t.get(0).tanh(), signed).assertPassed();
+        check.run(t -> t.get(0).sigmoid(), signed).assertPassed();
+        check.run(t -> t.get(0).relu(), signed).assertPassed();
+        check.run(t -> t.get(0).gelu(), signed).assertPassed();
+        check.run(t -> t.get(0).mul(3f).add(1f).sub(2f).div(4f), signed).assertPassed();
+        check.run(t -> Tensor.where(signed.gt(0f), t.get(0), t.get(1)), a.slice(0, 2).slice(1, 0, 3),
+                signed.mul(2f)).assertPassed();
+    }
+
+    @Test
+    void gradCheckMatmulReductionsAndViews() {
+        Tensor a = Tensor.of(dev, values(101, 15, -1f, 1f), 3, 5);
+        Tensor b = Tensor.of(dev, values(102, 10, -1f, 1f), 5, 2);
+        Tensor bias = Tensor.of(dev, values(103, 2, -1f, 1f), 2);
+        GradCheck check = GradCheck.defaults();
+        check.run(t -> t.get(0).matmul(t.get(1)), a, b).assertPassed();
+        check.run(t -> t.get(0).t().matmul(t.get(1).t()), a.t().contiguous(), b.t().contiguous()).assertPassed();
+        check.run(t -> Tensor.linear(t.get(0), t.get(1), t.get(2)), a, b.t().contiguous(), bias).assertPassed();
+        check.run(t -> t.get(0).sum(), a).assertPassed();
+        check.run(t -> t.get(0).sum(new int[] {1}, true), a).assertPassed();
+        check.run(t -> t.get(0).mean(0), a).assertPassed();
+        check.run(t -> t.get(0).max(1, false), a).assertPassed();
+        check.run(t -> t.get(0).min(), a).assertPassed();
+        check.run(t -> t.get(0).reshape(5, 3).slice(1, 4), a).assertPassed();
+        check.run(t -> t.get(0).transpose(0, 1).slice(1, 0, 2), a).assertPassed();
+        check.run(t -> t.get(0).reshape(3, 1, 5).expand(3, 4, 5), a).assertPassed();
+        check.run(t -> t.get(0).softmax(1), a).assertPassed();
+        check.run(t -> t.get(0).logSoftmax(0), a).assertPassed();
+        check.run(t -> t.get(0).gather(1, Tensor.of(dev, new int[] {4, 0, 2})), a).assertPassed();
+    }
+
+    @Test
+    void gradCheckLosses() {
+        Tensor logits = Tensor.of(dev, values(111, 12, -3f, 3f), 4, 3);
+        Tensor labels = Tensor.of(dev, new int[] {2, 0, 1, 1});
+        Tensor targets = Tensor.of(dev, new float[] {1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1}, 4, 3);
+        GradCheck check = GradCheck.defaults();
+        check.run(t -> Losses.crossEntropy(t.get(0), labels), logits).assertPassed();
+        check.run(t -> Losses.mse(t.get(0), t.get(1)), logits, targets).assertPassed();
+        check.run(t -> Losses.bceWithLogits(t.get(0), targets), logits).assertPassed();
+    }
+
+    @Test
+    void gradientsAccumulateWhenATensorIsUsedTwice() {
+        // y = x·x + x  ⇒  dy/dx = 2x + 1;  at x = 3: 7
+        Tensor x = Tensor.of(dev, new float[] {3f}).requiresGrad();
+        x.mul(x).add(x).sum().backward();
+        assertArrayEquals(new float[] {7f}, x.grad().orElseThrow().toFloatArray(), 1e-6f);
+        // a second backward accumulates: 7 + 7
+        x.mul(x).add(x).sum().backward();
+        assertArrayEquals(new float[] {14f}, x.grad().orElseThrow().toFloatArray(), 1e-6f);
+    }
+}
