@@ -76,14 +76,19 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line on {@code args} and returns the exit code. */
     public static int execute(String... args) {
         configureLogging();
-        CommandLine commandLine = newCommandLine();
+        return execute(newCommandLine(), args);
+    }
+
+    /** Runs {@code commandLine} (from {@link #newCommandLine()}) on {@code args}; never throws. */
+    static int execute(CommandLine commandLine, String... args) {
         try {
             return commandLine.execute(args);
         } catch (Error e) {
             // picocli wraps exceptions, not errors (OutOfMemoryError, a missing native library).
             PrintWriter err = commandLine.getErr();
             err.println("error: " + describe(e));
-            if (debugFromEnvironment()) {
+            ParseResult parsed = commandLine.getParseResult();
+            if (parsed != null ? debugRequested(parsed) : debugFromEnvironment()) {
                 e.printStackTrace(err);
             }
             err.flush();

@@ -24,6 +24,7 @@ class MainTest {
         public Integer call() throws Exception {
             switch (kind) {
                 case "argument" -> throw new IllegalArgumentException("device 'cuda:7': backend cuda has 1 device(s)");
+                case "oom" -> throw new OutOfMemoryError("Java heap space");
                 case "file" -> throw new UncheckedIOException(new NoSuchFileException("/data/train.gz"));
                 default -> throw new ArithmeticException("/ by zero");
             }
@@ -57,6 +58,15 @@ class MainTest {
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertTrue(run.err().startsWith("error: ArithmeticException: / by zero"), run.err());
         assertTrue(run.err().contains("--debug"), run.err());
+    }
+
+    @Test
+    void errorsAreOneLineToo() {
+        Run run = Run.of(withFailingCommand(), "fail", "oom");
+        assertEquals(1, run.exitCode());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().startsWith("error: out of memory (Java heap space); "), run.err());
+        assertTrue(run.err().contains("NABLA_JAVA_OPTS=-Xmx"), run.err());
     }
 
     @Test

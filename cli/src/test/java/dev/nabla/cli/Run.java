@@ -16,7 +16,7 @@ record Run(int exitCode, String out, String err) {
         StringWriter err = new StringWriter();
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args);
+        int exitCode = Main.execute(commandLine, args);
         return new Run(exitCode, out.toString(), err.toString());
     }
 }
