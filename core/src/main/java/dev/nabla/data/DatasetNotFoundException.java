@@ -11,7 +11,7 @@ public class DatasetNotFoundException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
-    private final List<String> searched;
+    private final transient List<String> searched;
 
     public DatasetNotFoundException(String message, List<String> searched) {
         super(message);
