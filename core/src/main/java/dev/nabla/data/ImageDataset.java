@@ -45,6 +45,15 @@ public enum ImageDataset {
         return 10;
     }
 
+    /** Human-readable class names, indexed by label, for evaluation reports. */
+    public java.util.List<String> classNames() {
+        return switch (this) {
+            case FASHION_MNIST -> java.util.List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                    "Shirt", "Sneaker", "Bag", "Ankle boot");
+            case MNIST -> java.util.List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+        };
+    }
+
     /** The Debian/Ubuntu package that installs it under {@code /usr/share/datasets}, or null. */
     public String debianPackage() {
         return debianPackage;

@@ -125,6 +125,8 @@ class DatasetLocatorTest {
         assertEquals(60_000, s.trainSize());
         assertEquals(10_000, s.testSize());
         assertEquals(784, s.features());
+        assertEquals(10, ImageDataset.FASHION_MNIST.classNames().size());
+        assertEquals("Ankle boot", ImageDataset.FASHION_MNIST.classNames().get(9));
         for (int count : s.trainClassCounts()) {
             assertEquals(6_000, count, "Fashion-MNIST is balanced");
         }
