@@ -1,0 +1,284 @@
+package dev.nabla.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+/**
+ * Reads a numeric CSV file for classification: every column but one is a feature, the remaining
+ * one is the class label.
+ *
+ * <ul>
+ *   <li><b>Header</b>: {@link Header#AUTO} (default) treats the first line as a header when one of
+ *       its feature fields is not a number, or when only its label field is text and the next
+ *       line's label is a number;
+ *   <li><b>Label column</b>: the last one by default; or by header name; or by 0-based index,
+ *       negative counting from the end ({@code -1} is the last);
+ *   <li><b>Labels</b>: if every label is a non-negative integer ({@code 3} or {@code 3.0}) it is
+ *       used as the class index; otherwise labels are class names, numbered in sorted order
+ *       (so {@code setosa, versicolor, virginica} become 0, 1, 2 on every run);
+ *   <li><b>Fields</b>: separated by the delimiter (default {@code ,}), trimmed, optionally in
+ *       double quotes ({@code ""} for a quote); blank lines and a UTF-8 byte-order mark are
+ *       ignored. Missing or non-finite values are errors, not silently zero.
+ * </ul>
+ *
+ * <p>Every error is a {@link DataFormatException} naming the file, the line and the column, e.g.
+ * {@code data.csv: line 17, column 3 ("petal_width"): not a number: "abc"}.
+ */
+public final class CsvReader {
+
+    /** Whether the first line is a header. */
+    public enum Header {
+        AUTO, PRESENT, ABSENT
+    }
+
+    /**
+     * How to read the file. {@code labelColumn} null means the last column; otherwise a header
+     * name, or an integer index as text (0-based, negative from the end).
+     */
+    public record Options(char delimiter, Header header, String labelColumn) {
+        public static Options defaults() {
+            return new Options(',', Header.AUTO, null);
+        }
+
+        public Options withDelimiter(char d) {
+            return new Options(d, header, labelColumn);
+        }
+
+        public Options withHeader(Header h) {
+            return new Options(delimiter, h, labelColumn);
+        }
+
+        public Options withLabel(String column) {
+            return new Options(delimiter, header, column);
+        }
+    }
+
+    private CsvReader() {}
+
+    /** Reads {@code file} with {@link Options#defaults()}. */
+    public static CsvData read(Path file) throws IOException {
+        return read(file, Options.defaults());
+    }
+
+    public static CsvData read(Path file, Options options) throws IOException {
+        List<String[]> rows = new ArrayList<>();
+        List<Integer> lineNumbers = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                rows.add(split(file, lineNo, line, options.delimiter()));
+                lineNumbers.add(lineNo);
+            }
+        } catch (CharacterCodingException e) {
+            throw new DataFormatException(file, "not UTF-8 text", e);
+        }
+        if (rows.isEmpty()) {
+            throw new DataFormatException(file, "no data: the file is empty");
+        }
+
+        int columns = rows.get(0).length;
+        if (columns < 2) {
+            throw new DataFormatException(file, "line " + lineNumbers.get(0) + ": only one column; need features and a"
+                    + " label (is the delimiter '" + options.delimiter() + "' right?)");
+        }
+        String labelSpec = options.labelColumn();
+        boolean byName = labelSpec != null && !isInteger(labelSpec);
+        int labelCol = byName ? -1 : resolveIndex(file, labelSpec, columns);
+
+        boolean header = switch (options.header()) {
+            case PRESENT -> true;
+            case ABSENT -> false;
+            case AUTO -> byName || looksLikeHeader(rows, labelCol);
+        };
+        String[] names;
+        if (header) {
+            names = rows.get(0);
+            if (byName) {
+                labelCol = Arrays.asList(names).indexOf(labelSpec);
+                if (labelCol < 0) {
+                    throw new DataFormatException(file, "no column named \"" + labelSpec + "\" in the header "
+                            + Arrays.toString(names));
+                }
+            }
+        } else {
+            if (byName) {
+                throw new DataFormatException(file, "label column \"" + labelSpec + "\" given by name, but the file"
+                        + " has no header");
+            }
+            names = new String[columns];
+            for (int c = 0; c < columns; c++) {
+                names[c] = "column" + (c + 1);
+            }
+        }
+
+        int first = header ? 1 : 0;
+        int n = rows.size() - first;
+        if (n == 0) {
+            throw new DataFormatException(file, "no data rows after the header");
+        }
+        int featureCount = columns - 1;
+        float[] features = new float[Math.multiplyExact(n, featureCount)];
+        String[] rawLabels = new String[n];
+        for (int i = 0; i < n; i++) {
+            String[] row = rows.get(first + i);
+            int lineNo = lineNumbers.get(first + i);
+            if (row.length != columns) {
+                throw new DataFormatException(file, String.format(Locale.ROOT, "line %d: %d fields, expected %d (as %s)",
+                        lineNo, row.length, columns, header ? "in the header" : "on line " + lineNumbers.get(0)));
+            }
+            int f = i * featureCount;
+            for (int c = 0; c < columns; c++) {
+                if (c == labelCol) {
+                    rawLabels[i] = row[c];
+                    if (row[c].isEmpty()) {
+                        throw fieldError(file, lineNo, c, names, "empty label");
+                    }
+                    continue;
+                }
+                features[f++] = parseFeature(file, lineNo, c, names, row[c]);
+            }
+        }
+
+        List<String> featureNames = new ArrayList<>(Arrays.asList(names));
+        String labelName = featureNames.remove(labelCol);
+        int[] labels = new int[n];
+        List<String> classNames = List.of();
+        if (Arrays.stream(rawLabels).allMatch(CsvReader::isIntegral)) {
+            for (int i = 0; i < n; i++) {
+                double v = Double.parseDouble(rawLabels[i]);
+                if (v < 0 || v > Integer.MAX_VALUE - 1) {
+                    throw fieldError(file, lineNumbers.get(first + i), labelCol, names,
+                            "label " + rawLabels[i] + " is not a class index (0 or more)");
+                }
+                labels[i] = (int) v;
+            }
+        } else {
+            classNames = List.copyOf(new TreeSet<>(Arrays.asList(rawLabels)));
+            for (int i = 0; i < n; i++) {
+                labels[i] = classNames.indexOf(rawLabels[i]);
+            }
+        }
+        return new CsvData(file.toString(), featureNames, labelName, features, labels, featureCount, classNames);
+    }
+
+    private static boolean looksLikeHeader(List<String[]> rows, int labelCol) {
+        String[] first = rows.get(0);
+        for (int c = 0; c < first.length; c++) {
+            if (c != labelCol && !isNumber(first[c])) {
+                return true;
+            }
+        }
+        if (!isNumber(first[labelCol]) && rows.size() > 1) {
+            String[] second = rows.get(1);
+            return labelCol < second.length && isNumber(second[labelCol]);
+        }
+        return false;
+    }
+
+    private static int resolveIndex(Path file, String spec, int columns) throws DataFormatException {
+        if (spec == null) {
+            return columns - 1;
+        }
+        int i = Integer.parseInt(spec.trim());
+        int resolved = i < 0 ? columns + i : i;
+        if (resolved < 0 || resolved >= columns) {
+            throw new DataFormatException(file, "label column index " + i + " is outside the " + columns + " columns");
+        }
+        return resolved;
+    }
+
+    private static float parseFeature(Path file, int line, int col, String[] names, String s)
+            throws DataFormatException {
+        if (s.isEmpty()) {
+            throw fieldError(file, line, col, names, "empty value (missing values are not supported)");
+        }
+        float v;
+        try {
+            v = Float.parseFloat(s);
+        } catch (NumberFormatException e) {
+            throw fieldError(file, line, col, names, "not a number: \"" + s + "\"");
+        }
+        if (!Float.isFinite(v) || !isNumber(s)) {
+            throw fieldError(file, line, col, names, "not a finite decimal number: \"" + s + "\"");
+        }
+        return v;
+    }
+
+    private static DataFormatException fieldError(Path file, int line, int col, String[] names, String problem) {
+        return new DataFormatException(file, String.format(Locale.ROOT, "line %d, column %d (\"%s\"): %s", line,
+                col + 1, names[col], problem));
+    }
+
+    /** Decimal numbers only: Float.parseFloat alone would also take "NaN", "1f" and hex floats. */
+    private static boolean isNumber(String s) {
+        return s.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?") && Double.isFinite(Double.parseDouble(s));
+    }
+
+    private static boolean isIntegral(String s) {
+        if (!isNumber(s)) {
+            return false;
+        }
+        double v = Double.parseDouble(s);
+        return v == Math.rint(v);
+    }
+
+    private static boolean isInteger(String s) {
+        return s.trim().matches("[+-]?\\d+");
+    }
+
+    /** Splits one line; fields are trimmed, double quotes removed ({@code ""} is a quote). */
+    private static String[] split(Path file, int lineNo, String line, char delimiter) throws DataFormatException {
+        List<String> fields = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"') {
+                    if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                        cur.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    cur.append(ch);
+                }
+            } else if (ch == '"' && cur.toString().isBlank()) {
+                quoted = true;
+                wasQuoted = true;
+                cur.setLength(0);
+            } else if (ch == delimiter) {
+                fields.add(wasQuoted ? cur.toString() : cur.toString().trim());
+                cur.setLength(0);
+                wasQuoted = false;
+            } else {
+                cur.append(ch);
+            }
+        }
+        if (quoted) {
+            throw new DataFormatException(file, "line " + lineNo + ": unterminated quoted field (fields spanning"
+                    + " lines are not supported)");
+        }
+        fields.add(wasQuoted ? cur.toString() : cur.toString().trim());
+        return fields.toArray(String[]::new);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.nabla.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A data file that exists but cannot be used as it is: wrong format, truncated, corrupt, or
+ * holding a value that does not parse. The message starts with the file (and, for text files, the
+ * line), so the user knows which download to repeat or which line to fix.
+ */
+public class DataFormatException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+
+    public DataFormatException(Path file, String problem) {
+        super(file + ": " + problem);
+        this.file = file;
+    }
+
+    public DataFormatException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause);
+        this.file = file;
+    }
+
+    /** The offending file. */
+    public Path file() {
+        return file;
+    }
+}

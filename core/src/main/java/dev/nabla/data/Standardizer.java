@@ -1,0 +1,163 @@
+package dev.nabla.data;
+
+import java.util.Arrays;
+
+/**
+ * Standardization {@code x' = (x − mean) / std} with statistics computed on the training set only,
+ * then applied unchanged to the test set (fitting on test data would leak it into training).
+ *
+ * <p>Two scopes: {@link Scope#PER_FEATURE}, as scikit-learn's StandardScaler, for tabular data
+ * whose columns have unrelated units; {@link Scope#GLOBAL}, one mean and std over every value, as
+ * {@code transforms.Normalize((0.2860,), (0.3530,))} does for Fashion-MNIST, for images, where a
+ * per-pixel std would blow up border pixels that are almost always black.
+ *
+ * <p>The std floor: a feature whose std is below {@code minStd} (constant in the training set) is
+ * only centred, divided by 1 rather than by a tiny number, as scikit-learn does, so a value seen
+ * only at test time stays finite and of ordinary size. Statistics are accumulated in double
+ * precision (the population std, {@code ddof = 0}), then stored as floats.
+ */
+public final class Standardizer {
+
+    /** Which values share a mean and std. */
+    public enum Scope {
+        PER_FEATURE, GLOBAL
+    }
+
+    /** Default std floor: below it a feature counts as constant. */
+    public static final double DEFAULT_MIN_STD = 1e-6;
+
+    private final Scope scope;
+    private final int features;
+    private final float[] mean;
+    private final float[] std;
+    private final float[] inverseStd;
+
+    private Standardizer(Scope scope, int features, float[] mean, float[] std) {
+        this.scope = scope;
+        this.features = features;
+        this.mean = mean;
+        this.std = std;
+        this.inverseStd = new float[std.length];
+        for (int i = 0; i < std.length; i++) {
+            if (!(std[i] > 0) || !Float.isFinite(std[i]) || !Float.isFinite(mean[i])) {
+                throw new IllegalArgumentException("std must be positive and finite, mean finite: mean " + mean[i]
+                        + ", std " + std[i] + " at " + i);
+            }
+            inverseStd[i] = 1f / std[i];
+        }
+    }
+
+    /** Fits on {@code x} (row-major {@code n × features}) with the default floor. */
+    public static Standardizer fit(float[] x, int features, Scope scope) {
+        return fit(x, features, scope, DEFAULT_MIN_STD);
+    }
+
+    public static Standardizer fit(float[] x, int features, Scope scope, double minStd) {
+        if (features <= 0 || x.length % features != 0) {
+            throw new IllegalArgumentException(x.length + " values are not rows of " + features + " features");
+        }
+        int n = x.length / features;
+        if (n == 0) {
+            throw new IllegalArgumentException("cannot fit a standardizer on zero samples");
+        }
+        int k = scope == Scope.GLOBAL ? 1 : features;
+        double[] sum = new double[k];
+        for (int i = 0; i < x.length; i++) {
+            sum[scope == Scope.GLOBAL ? 0 : i % features] += x[i];
+        }
+        double count = scope == Scope.GLOBAL ? x.length : n;
+        double[] mu = new double[k];
+        for (int j = 0; j < k; j++) {
+            mu[j] = sum[j] / count;
+        }
+        // Two passes: the textbook E[x²] − E[x]² loses everything to cancellation when the mean is
+        // large compared with the spread.
+        double[] sq = new double[k];
+        for (int i = 0; i < x.length; i++) {
+            int j = scope == Scope.GLOBAL ? 0 : i % features;
+            double d = x[i] - mu[j];
+            sq[j] += d * d;
+        }
+        float[] mean = new float[k];
+        float[] std = new float[k];
+        for (int j = 0; j < k; j++) {
+            double s = Math.sqrt(sq[j] / count);
+            mean[j] = (float) mu[j];
+            std[j] = s < minStd ? 1f : (float) s;
+        }
+        return new Standardizer(scope, features, mean, std);
+    }
+
+    /**
+     * Rebuilds a standardizer from saved statistics (a checkpoint): one value each for GLOBAL, one
+     * per feature otherwise.
+     */
+    public static Standardizer of(float[] mean, float[] std, int features) {
+        if (mean.length != std.length || (mean.length != 1 && mean.length != features)) {
+            throw new IllegalArgumentException("need 1 or " + features + " means and stds, got " + mean.length + " and "
+                    + std.length);
+        }
+        Scope scope = mean.length == 1 && features != 1 ? Scope.GLOBAL : Scope.PER_FEATURE;
+        return new Standardizer(scope, features, mean.clone(), std.clone());
+    }
+
+    /** Fits on the training set and returns a split with both sets standardized (new arrays). */
+    public static Split standardize(Split split, Scope scope) {
+        Standardizer s = fit(split.trainFeatures(), split.features(), scope);
+        return new Split(split.name(), split.source(), split.features(), split.classes(), s.apply(split.trainFeatures()),
+                split.trainLabels(), s.apply(split.testFeatures()), split.testLabels());
+    }
+
+    public Scope scope() {
+        return scope;
+    }
+
+    public int features() {
+        return features;
+    }
+
+    /** The means: one for GLOBAL, one per feature otherwise. */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /** The stds actually divided by, after the floor. */
+    public float[] std() {
+        return std.clone();
+    }
+
+    /** Returns a standardized copy of {@code x}. */
+    public float[] apply(float[] x) {
+        float[] out = x.clone();
+        applyInPlace(out);
+        return out;
+    }
+
+    /** Standardizes {@code x} (row-major {@code n × features}) in place. */
+    public void applyInPlace(float[] x) {
+        if (x.length % features != 0) {
+            throw new IllegalArgumentException(x.length + " values are not rows of " + features + " features");
+        }
+        if (scope == Scope.GLOBAL) {
+            float m = mean[0];
+            float inv = inverseStd[0];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (x[i] - m) * inv;
+            }
+            return;
+        }
+        for (int row = 0; row < x.length; row += features) {
+            for (int j = 0; j < features; j++) {
+                x[row + j] = (x[row + j] - mean[j]) * inverseStd[j];
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return scope == Scope.GLOBAL
+                ? "Standardizer(global mean " + mean[0] + ", std " + std[0] + ")"
+                : "Standardizer(per feature, " + features + " features, mean " + Arrays.toString(Arrays.copyOf(mean,
+                        Math.min(4, features))) + (features > 4 ? "…" : "") + ")";
+    }
+}

@@ -1,0 +1,195 @@
+package dev.nabla.train;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.nabla.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Writes a run's metrics in two forms, each replaced atomically after every epoch so that an
+ * interrupted run still leaves consistent files:
+ *
+ * <ul>
+ *   <li>{@code metrics.csv}: a header and one row per epoch, for spreadsheets and pandas;
+ *   <li>{@code metrics.json}: {@code config}, {@code backend}, {@code device}, {@code epochs} (one
+ *       object per epoch, snake_case keys), the final {@code test_accuracy}, then any extra fields.
+ * </ul>
+ *
+ * <p>Values that were not measured ({@code NaN}) become an empty CSV field and JSON {@code null}
+ * (JSON has no NaN). Config values are reduced to JSON types: numbers, booleans and strings as
+ * they are, maps and collections recursively, {@link Optional} to its value or null, anything else
+ * (paths, enums, durations) to its {@code toString()}, so the file reads the way the flags were
+ * typed. {@link #readJson} reads the file back, which {@code --resume} uses to continue the
+ * history.
+ */
+public final class MetricsWriter {
+
+    public static final String CSV_FILE = "metrics.csv";
+    public static final String JSON_FILE = "metrics.json";
+    static final String CSV_HEADER = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second";
+    private static final Set<String> RESERVED = Set.of("config", "backend", "device", "epochs", "test_accuracy");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** metrics.json read back. {@code testAccuracy} is NaN when there were no epochs. */
+    public record RunMetrics(Map<String, Object> config, String backend, String device, List<EpochRecord> epochs,
+            double testAccuracy, Map<String, Object> extra) {}
+
+    private MetricsWriter() {}
+
+    /** Writes {@value #CSV_FILE} and {@value #JSON_FILE} into {@code runDir}. */
+    public static void write(Path runDir, Map<String, ?> config, String backend, String device,
+            List<EpochRecord> epochs, Map<String, ?> extra) throws IOException {
+        writeCsv(runDir.resolve(CSV_FILE), epochs);
+        writeJson(runDir.resolve(JSON_FILE), config, backend, device, epochs, extra);
+    }
+
+    public static void writeCsv(Path file, List<EpochRecord> epochs) throws IOException {
+        StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
+        for (EpochRecord e : epochs) {
+            sb.append(e.epoch()).append(',').append(csv(e.trainLoss())).append(',').append(csv(e.trainAccuracy()))
+                    .append(',').append(csv(e.testLoss())).append(',').append(csv(e.testAccuracy())).append(',')
+                    .append(csv(e.seconds())).append(',').append(csv(e.samplesPerSecond())).append('\n');
+        }
+        AtomicFiles.writeString(file, sb.toString());
+    }
+
+    /**
+     * Writes {@code metrics.json}.
+     *
+     * @throws IllegalArgumentException if {@code extra} uses one of the fixed keys
+     */
+    public static void writeJson(Path file, Map<String, ?> config, String backend, String device,
+            List<EpochRecord> epochs, Map<String, ?> extra) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("config", plain(config));
+        root.put("backend", backend);
+        root.put("device", device);
+        List<Object> rows = new ArrayList<>();
+        for (EpochRecord e : epochs) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", e.epoch());
+            m.put("train_loss", num(e.trainLoss()));
+            m.put("train_accuracy", num(e.trainAccuracy()));
+            m.put("test_loss", num(e.testLoss()));
+            m.put("test_accuracy", num(e.testAccuracy()));
+            m.put("seconds", num(e.seconds()));
+            m.put("samples_per_second", num(e.samplesPerSecond()));
+            rows.add(m);
+        }
+        root.put("epochs", rows);
+        root.put("test_accuracy", epochs.isEmpty() ? null : num(epochs.get(epochs.size() - 1).testAccuracy()));
+        for (var e : extra.entrySet()) {
+            if (RESERVED.contains(e.getKey())) {
+                throw new IllegalArgumentException("extra field '" + e.getKey() + "' would overwrite a fixed field of "
+                        + JSON_FILE);
+            }
+            root.put(e.getKey(), plain(e.getValue()));
+        }
+        AtomicFiles.write(file, JSON.writeValueAsBytes(root));
+    }
+
+    /** Reads a {@code metrics.json} written by {@link #writeJson}. */
+    public static RunMetrics readJson(Path file) throws IOException {
+        Map<String, Object> root;
+        try {
+            root = JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(file + ": not a valid " + JSON_FILE + ": " + e.getOriginalMessage(), e);
+        }
+        List<EpochRecord> epochs = new ArrayList<>();
+        Object rows = root.get("epochs");
+        if (!(rows instanceof List<?> list)) {
+            throw new IOException(file + ": no \"epochs\" array");
+        }
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> m) || !(m.get("epoch") instanceof Number epoch)) {
+                throw new IOException(file + ": an element of \"epochs\" has no epoch number: " + o);
+            }
+            epochs.add(new EpochRecord(epoch.intValue(), dbl(m.get("train_loss")), dbl(m.get("train_accuracy")),
+                    dbl(m.get("test_loss")), dbl(m.get("test_accuracy")), dbl(m.get("seconds")),
+                    dbl(m.get("samples_per_second"))));
+        }
+        Map<String, Object> extra = new LinkedHashMap<>(root);
+        RESERVED.forEach(extra::remove);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = root.get("config") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
+        return new RunMetrics(config, (String) root.get("backend"), (String) root.get("device"), epochs,
+                dbl(root.get("test_accuracy")), extra);
+    }
+
+    /** Reads a {@code metrics.csv} written by {@link #writeCsv}. */
+    public static List<EpochRecord> readCsv(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        if (lines.isEmpty() || !lines.get(0).equals(CSV_HEADER)) {
+            throw new IOException(file + ": not a Nabla " + CSV_FILE + " (header should be " + CSV_HEADER + ")");
+        }
+        List<EpochRecord> out = new ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String[] f = lines.get(i).split(",", -1);
+            try {
+                if (f.length != 7) {
+                    throw new NumberFormatException(f.length + " fields, expected 7");
+                }
+                out.add(new EpochRecord(Integer.parseInt(f[0]), parse(f[1]), parse(f[2]), parse(f[3]), parse(f[4]),
+                        parse(f[5]), parse(f[6])));
+            } catch (NumberFormatException e) {
+                throw new IOException(file + ": line " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    // Double.toString is the shortest string that reads back as the same double.
+    private static String csv(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "";
+    }
+
+    private static double parse(String s) {
+        return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
+    }
+
+    private static Double num(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private static double dbl(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    /** Reduces a value to what JSON can hold; see the class comment. */
+    static Object plain(Object v) {
+        return switch (v) {
+            case null -> null;
+            case Double d -> num(d);
+            case Float f -> num(f);
+            case Number n -> n;
+            case Boolean b -> b;
+            case String s -> s;
+            case Optional<?> o -> plain(o.orElse(null));
+            case Map<?, ?> m -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                m.forEach((k, x) -> out.put(String.valueOf(k), plain(x)));
+                yield out;
+            }
+            case Collection<?> c -> c.stream().map(MetricsWriter::plain).toList(); // toList keeps nulls
+            case int[] a -> java.util.Arrays.stream(a).boxed().toList();
+            case long[] a -> java.util.Arrays.stream(a).boxed().toList();
+            case double[] a -> java.util.Arrays.stream(a).mapToObj(MetricsWriter::num).toList();
+            case Object[] a -> plain(java.util.Arrays.asList(a));
+            default -> v.toString();
+        };
+    }
+}
