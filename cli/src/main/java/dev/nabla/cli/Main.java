@@ -37,6 +37,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Nabla: GPU-accelerated training on the JVM (CUDA, OpenCL, Vector-API CPU).",
         subcommands = {
                 DevicesCommand.class,
+                TrainCommand.class,
+                EvalCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footer = {

@@ -1,0 +1,58 @@
+package dev.nabla.cli;
+
+import dev.nabla.Device;
+import dev.nabla.data.Split;
+import dev.nabla.data.Standardizer;
+import dev.nabla.nn.Module;
+import dev.nabla.train.Checkpoint;
+import dev.nabla.train.Evaluation;
+import dev.nabla.train.TrainConfig;
+import dev.nabla.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nabla eval RUN_DIR}: reloads a run's checkpoint and reports test loss and accuracy. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Reload the checkpoint in RUN_DIR and print its test loss and accuracy.")
+public final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run folder written by 'nabla train'.")
+    Path runDir;
+
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "DEVICE",
+            description = "auto, cpu, reference, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Folder holding the dataset files, if not where"
+            + " training found them.")
+    Path data;
+
+    @Override
+    public Integer call() throws IOException {
+        Checkpoint.Contents checkpoint = Checkpoint.load(runDir);
+        @SuppressWarnings("unchecked")
+        TrainConfig config = TrainConfig.fromMap((Map<String, Object>) checkpoint.state().get("config"));
+        Device device = Device.of(backend);
+        Split split = TrainCommand.loadDataset(config.dataset(), data != null ? data.toString() : config.dataDir());
+        Standardizer standardizer = Trainer.standardizer(checkpoint.state());
+        Module model = Trainer.loadModel(checkpoint, device);
+        Evaluation.Result result = Evaluation.evaluate(model, standardizer.apply(split.testFeatures()),
+                split.testLabels(), split.features(), device);
+        spec.commandLine().getOut().printf(Locale.ROOT, "%s epoch %d on %s: test loss %.4f, test accuracy %.4f"
+                        + " (%d samples)%n", runDir, checkpoint.epoch(), device, result.loss(), result.accuracy(),
+                result.samples());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.nabla.train;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything that defines a training run, as the CLI flags spell it. Stored in
+ * {@code metrics.json} and {@code state.json} so that {@code --resume} and {@code nabla eval} rebuild
+ * the same model and data pipeline.
+ *
+ * @param dataset      {@code fashion-mnist}, {@code mnist} or {@code csv:PATH}
+ * @param dataDir      folder holding the dataset files, or empty to search the standard places
+ * @param limit        use only the first {@code limit} training samples; 0 for all
+ * @param hidden       hidden layer widths
+ * @param activation   {@code relu}, {@code gelu}, {@code tanh} or {@code sigmoid}
+ * @param dropout      dropout probability after each hidden activation (0 disables)
+ * @param optimizer    {@code sgd}, {@code adam} or {@code adamw}
+ * @param lr           initial learning rate
+ * @param momentum     SGD momentum (ignored by Adam/AdamW)
+ * @param weightDecay  L2 penalty (SGD, Adam) or decoupled decay (AdamW)
+ * @param schedule     {@code constant}, {@code cosine}, {@code step} or {@code warmup-cosine}
+ * @param epochs       total epochs of the run
+ * @param batchSize    training samples per step
+ * @param seed         seeds initialisation, shuffling and dropout
+ * @param clipNorm     clip gradients to this global L2 norm; 0 disables
+ */
+public record TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
+                          String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
+                          int batchSize, long seed, float clipNorm) {
+
+    /** The schedules {@link Trainer} understands. */
+    public static final List<String> SCHEDULES = List.of("constant", "cosine", "step", "warmup-cosine");
+    /** The optimizers {@link Trainer} understands. */
+    public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
+
+    public TrainConfig {
+        hidden = hidden.clone();
+        optimizer = optimizer.toLowerCase(Locale.ROOT);
+        schedule = schedule.toLowerCase(Locale.ROOT);
+        activation = activation.toLowerCase(Locale.ROOT);
+        require(epochs >= 1, "epochs must be at least 1, got " + epochs);
+        require(batchSize >= 1, "batch size must be at least 1, got " + batchSize);
+        require(lr > 0 && Float.isFinite(lr), "learning rate must be positive, got " + lr);
+        require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
+        require(weightDecay >= 0, "weight decay must be non-negative, got " + weightDecay);
+        require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
+        require(limit >= 0, "limit must be non-negative, got " + limit);
+        require(clipNorm >= 0, "clip norm must be non-negative, got " + clipNorm);
+        require(OPTIMIZERS.contains(optimizer), "unknown optimizer '" + optimizer + "'; choose one of " + OPTIMIZERS);
+        require(dev.nabla.nn.Mlp.ACTIVATIONS.contains(activation), "unknown activation '" + activation
+                + "'; choose one of " + dev.nabla.nn.Mlp.ACTIVATIONS);
+        require(SCHEDULES.contains(schedule), "unknown schedule '" + schedule + "'; choose one of " + SCHEDULES);
+        for (int width : hidden) {
+            require(width >= 1, "hidden layer widths must be positive, got " + Arrays.toString(hidden));
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    @Override
+    public int[] hidden() {
+        return hidden.clone();
+    }
+
+    /** A copy with another epoch count (for {@code --resume --epochs N}). */
+    public TrainConfig withEpochs(int newEpochs) {
+        return new TrainConfig(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
+                weightDecay, schedule, newEpochs, batchSize, seed, clipNorm);
+    }
+
+    /** The config as JSON-ready values, snake_case keys. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("dataset", dataset);
+        map.put("data_dir", dataDir);
+        map.put("limit", limit);
+        map.put("hidden", Arrays.stream(hidden).boxed().toList());
+        map.put("activation", activation);
+        map.put("dropout", dropout);
+        map.put("optimizer", optimizer);
+        map.put("lr", lr);
+        map.put("momentum", momentum);
+        map.put("weight_decay", weightDecay);
+        map.put("schedule", schedule);
+        map.put("epochs", epochs);
+        map.put("batch_size", batchSize);
+        map.put("seed", seed);
+        map.put("clip_norm", clipNorm);
+        return map;
+    }
+
+    /** Reads {@link #toMap()}'s output back (from parsed JSON). */
+    public static TrainConfig fromMap(Map<String, Object> map) {
+        try {
+            List<?> hidden = (List<?>) map.get("hidden");
+            return new TrainConfig(
+                    (String) map.get("dataset"),
+                    map.get("data_dir") == null ? "" : (String) map.get("data_dir"),
+                    number(map, "limit").intValue(),
+                    hidden.stream().mapToInt(v -> ((Number) v).intValue()).toArray(),
+                    (String) map.get("activation"),
+                    number(map, "dropout").floatValue(),
+                    (String) map.get("optimizer"),
+                    number(map, "lr").floatValue(),
+                    number(map, "momentum").floatValue(),
+                    number(map, "weight_decay").floatValue(),
+                    (String) map.get("schedule"),
+                    number(map, "epochs").intValue(),
+                    number(map, "batch_size").intValue(),
+                    number(map, "seed").longValue(),
+                    number(map, "clip_norm").floatValue());
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IllegalArgumentException("training config is missing a field or has one of the wrong type: "
+                    + map, e);
+        }
+    }
+
+    private static Number number(Map<String, Object> map, String key) {
+        Object value = map.get(key);
+        if (!(value instanceof Number n)) {
+            throw new IllegalArgumentException("training config: '" + key + "' should be a number, got " + value);
+        }
+        return n;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TrainConfig that && toMap().equals(that.toMap());
+    }
+
+    @Override
+    public int hashCode() {
+        return toMap().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TrainConfig" + toMap();
+    }
+}

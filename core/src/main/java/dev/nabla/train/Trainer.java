@@ -1,0 +1,330 @@
+package dev.nabla.train;
+
+import dev.nabla.Device;
+import dev.nabla.Scope;
+import dev.nabla.Tensor;
+import dev.nabla.autograd.NoGrad;
+import dev.nabla.data.DataLoader;
+import dev.nabla.data.Split;
+import dev.nabla.data.Standardizer;
+import dev.nabla.io.NamedArray;
+import dev.nabla.nn.Dropout;
+import dev.nabla.nn.Losses;
+import dev.nabla.nn.Mlp;
+import dev.nabla.nn.Module;
+import dev.nabla.optim.Adam;
+import dev.nabla.optim.AdamW;
+import dev.nabla.optim.CosineAnnealingLR;
+import dev.nabla.optim.GradClip;
+import dev.nabla.optim.LinearWarmup;
+import dev.nabla.optim.LrScheduler;
+import dev.nabla.optim.Optimizer;
+import dev.nabla.optim.SGD;
+import dev.nabla.optim.StepLR;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Trains an MLP classifier on a {@link Split}: Nabla's training loop, as {@code ./nabla train}
+ * runs it.
+ *
+ * <p>Each step runs inside a {@link Scope}, so a step's activations and gradients are released
+ * when it ends. After every epoch the trainer evaluates on the test split, prints one summary
+ * line, and rewrites the run folder: {@code metrics.csv}, {@code metrics.json}, the checkpoint
+ * ({@link Checkpoint}) and {@code curves.png}. A run resumed from its folder continues exactly:
+ * shuffling depends only on (seed, epoch), and the optimizer, scheduler and dropout generator
+ * state come back from the checkpoint.
+ */
+public final class Trainer {
+
+    private final TrainConfig config;
+    private final Split split;
+    private final Device device;
+    private final Path runDir;
+    private final boolean progress;
+    private final PrintWriter out;
+
+    /**
+     * @param config   what to train
+     * @param split    the (unnormalised) dataset; the trainer standardises it with training statistics
+     * @param device   where to train
+     * @param runDir   the run folder (created if missing)
+     * @param progress show a progress bar on stderr
+     * @param out      where epoch summaries go
+     */
+    public Trainer(TrainConfig config, Split split, Device device, Path runDir, boolean progress, PrintWriter out) {
+        this.config = config;
+        this.split = config.limit() > 0 ? split.limitTrain(config.limit()) : split;
+        this.device = device;
+        this.runDir = runDir;
+        this.progress = progress;
+        this.out = out;
+    }
+
+    /** The outcome of {@link #fit()}: every epoch's record (including resumed ones) and the final test accuracy. */
+    public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir) {
+    }
+
+    /** Trains from scratch. */
+    public Result fit() throws IOException {
+        return run(Optional.empty());
+    }
+
+    /** Continues the run saved in {@code runDir} up to {@code config.epochs()}. */
+    public Result resume() throws IOException {
+        return run(Optional.of(Checkpoint.load(runDir)));
+    }
+
+    private Result run(Optional<Checkpoint.Contents> checkpoint) throws IOException {
+        Files.createDirectories(runDir);
+        Standardizer standardizer = Standardizer.fit(split.trainFeatures(), split.features(),
+                Standardizer.Scope.GLOBAL);
+        float[] trainX = standardizer.apply(split.trainFeatures());
+        float[] testX = standardizer.apply(split.testFeatures());
+
+        Module model = buildModel(config, split.features(), split.classes(), device);
+        model.train();
+        Optimizer optimizer = buildOptimizer(config, model.parameters());
+        DataLoader loader = new DataLoader(trainX, split.trainLabels(), split.features(), config.batchSize(), true,
+                false, config.seed(), device);
+        LrScheduler scheduler = buildScheduler(config, optimizer, loader.batches());
+
+        List<EpochRecord> history = new ArrayList<>();
+        int startEpoch = 0;
+        if (checkpoint.isPresent()) {
+            startEpoch = restore(checkpoint.get(), model, optimizer, scheduler);
+            history.addAll(MetricsWriter.readJson(runDir.resolve(MetricsWriter.JSON_FILE)).epochs()
+                    .subList(0, startEpoch));
+            out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", runDir, startEpoch, config.epochs());
+        }
+        out.printf(Locale.ROOT, "%s on %s (%s): %s, %,d parameters%n", split.name(), device,
+                device.info().name(), architecture(), model.parameterCount());
+        out.flush();
+
+        try (loader) {
+            for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+                EpochRecord record = trainEpoch(model, optimizer, scheduler, loader, epoch, testX);
+                history.add(record);
+                out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.1f s,"
+                                + " %,.0f samples/s%n", record.epoch(), config.epochs(), record.trainLoss(),
+                        record.trainAccuracy(), record.testLoss(), record.testAccuracy(), record.seconds(),
+                        record.samplesPerSecond());
+                out.flush();
+                save(model, optimizer, scheduler, standardizer, epoch + 1, history);
+            }
+        }
+        double finalAccuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
+        return new Result(history, finalAccuracy, runDir);
+    }
+
+    private EpochRecord trainEpoch(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader loader,
+                                   int epoch, float[] testX) {
+        model.train();
+        long started = System.nanoTime();
+        double lossSum = 0;
+        double correct = 0;
+        int seen = 0;
+        ProgressBar bar = progress ? progressBar(epoch, loader.samplesPerEpoch()) : null;
+        try {
+            Iterator<DataLoader.Batch> batches = loader.epoch(epoch);
+            while (batches.hasNext()) {
+                try (DataLoader.Batch batch = batches.next(); Scope step = Scope.open()) {
+                    Tensor logits = model.forward(batch.features());
+                    Tensor loss = Losses.crossEntropy(logits, batch.labels());
+                    optimizer.zeroGrad();
+                    loss.backward();
+                    if (config.clipNorm() > 0) {
+                        GradClip.clipGradNorm(model.parameters(), config.clipNorm());
+                    }
+                    optimizer.step();
+                    scheduler.step();
+                    int size = batch.size();
+                    // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
+                    lossSum += loss.item() * (double) size;
+                    try (var ignored = NoGrad.open()) {
+                        correct += logits.argmax(1).eq(batch.labels()).sum().item();
+                    }
+                    seen += size;
+                    if (bar != null) {
+                        bar.stepBy(size);
+                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", lossSum / seen));
+                    }
+                }
+            }
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+        double trainSeconds = (System.nanoTime() - started) / 1e9;
+        Evaluation.Result test = Evaluation.evaluate(model, testX, split.testLabels(), split.features(), device);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new EpochRecord(epoch + 1, lossSum / seen, correct / seen, test.loss(), test.accuracy(), seconds,
+                seen / trainSeconds);
+    }
+
+    private ProgressBar progressBar(int epoch, int samples) {
+        return new ProgressBarBuilder()
+                .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()))
+                .setInitialMax(samples)
+                .setUnit(" samples", 1)
+                .showSpeed()
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .clearDisplayOnFinish()
+                .build();
+    }
+
+    // ---- building blocks named by the config ----------------------------------------------
+
+    /** The model {@code config} describes, initialised from its seed. */
+    public static Module buildModel(TrainConfig config, int features, int classes, Device device) {
+        return Mlp.of(features, config.hidden(), classes, config.activation(), config.dropout(), device,
+                config.seed());
+    }
+
+    static Optimizer buildOptimizer(TrainConfig config, List<Tensor> parameters) {
+        return switch (config.optimizer()) {
+            case "sgd" -> new SGD(parameters, config.lr(), config.momentum(), 0f, config.weightDecay(), false);
+            case "adam" -> new Adam(parameters, config.lr(), 0.9f, 0.999f, 1e-8f, config.weightDecay());
+            case "adamw" -> new AdamW(parameters, config.lr(), 0.9f, 0.999f, 1e-8f, config.weightDecay());
+            default -> throw new IllegalArgumentException("unknown optimizer " + config.optimizer());
+        };
+    }
+
+    /** Schedules step once per batch, so their horizon is counted in steps. */
+    static LrScheduler buildScheduler(TrainConfig config, Optimizer optimizer, int stepsPerEpoch) {
+        int totalSteps = stepsPerEpoch * config.epochs();
+        return switch (config.schedule()) {
+            case "constant" -> new StepLR(optimizer, Integer.MAX_VALUE, 1f);
+            case "cosine" -> new CosineAnnealingLR(optimizer, totalSteps, 0f);
+            // decay by 10x at one third and two thirds of the run
+            case "step" -> new StepLR(optimizer, Math.max(1, totalSteps / 3), 0.1f);
+            case "warmup-cosine" -> new LinearWarmup(optimizer, stepsPerEpoch,
+                    new CosineAnnealingLR(optimizer, Math.max(1, totalSteps - stepsPerEpoch), 0f));
+            default -> throw new IllegalArgumentException("unknown schedule " + config.schedule());
+        };
+    }
+
+    private String architecture() {
+        StringBuilder text = new StringBuilder().append(split.features());
+        for (int width : config.hidden()) {
+            text.append('-').append(width);
+        }
+        return text.append('-').append(split.classes()).append(' ').append(config.activation())
+                .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
+                .append(", ").append(config.optimizer()).append(String.format(Locale.ROOT, " lr %g", config.lr()))
+                .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize()).toString();
+    }
+
+    // ---- checkpoints -----------------------------------------------------------------------
+
+    private void save(Module model, Optimizer optimizer, LrScheduler scheduler, Standardizer standardizer, int epoch,
+                      List<EpochRecord> history) throws IOException {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("config", config.toMap());
+        state.put("features", split.features());
+        state.put("classes", split.classes());
+        state.put("dataset", split.name());
+        state.put("optimizer_step_count", optimizer.stepCount());
+        state.put("optimizer_lr", optimizer.lr());
+        state.put("scheduler_last_epoch", scheduler.lastEpoch());
+        Map<String, Object> dropout = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> entry : model.namedModules().entrySet()) {
+            if (entry.getValue() instanceof Dropout d) {
+                dropout.put(entry.getKey(), d.calls());
+            }
+        }
+        state.put("rng", Map.of("seed", config.seed(), "dropout_calls", dropout));
+        state.put("normalization", Map.of("scope", standardizer.scope().name(),
+                "mean", toList(standardizer.mean()), "std", toList(standardizer.std())));
+        Checkpoint.save(runDir, epoch, model.stateDict(), optimizer.stateTensors(), state);
+
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("dataset", split.toString());
+        extra.put("parameters", model.parameterCount());
+        MetricsWriter.write(runDir, config.toMap(), device.info().backend(), device.id() + " " + device.info().name(),
+                history, extra);
+        CurvesPlot.write(runDir.resolve("curves.png"), history, split.name() + " " + architecture() + " on " + device);
+    }
+
+    /** Loads model, optimizer, scheduler and dropout state; returns the number of completed epochs. */
+    private int restore(Checkpoint.Contents contents, Module model, Optimizer optimizer, LrScheduler scheduler) {
+        Map<String, Object> state = contents.state();
+        Map<String, float[]> modelArrays = new HashMap<>();
+        contents.model().forEach((name, array) -> modelArrays.put(name, array.floats()));
+        model.loadStateDictArrays(modelArrays);
+        Map<String, float[]> optimizerArrays = new HashMap<>();
+        contents.optimizer().forEach((name, array) -> optimizerArrays.put(name, array.floats()));
+        optimizer.loadState(optimizerArrays, ((Number) state.get("optimizer_step_count")).longValue());
+        optimizer.setLr(((Number) state.get("optimizer_lr")).floatValue());
+        scheduler.setLastEpoch(((Number) state.get("scheduler_last_epoch")).intValue());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rng = (Map<String, Object>) state.get("rng");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> calls = (Map<String, Object>) rng.get("dropout_calls");
+        for (Map.Entry<String, Module> entry : model.namedModules().entrySet()) {
+            if (entry.getValue() instanceof Dropout d && calls.get(entry.getKey()) instanceof Number n) {
+                d.setCalls(n.longValue());
+            }
+        }
+        return contents.epoch();
+    }
+
+    /** Rebuilds the standardiser saved in a checkpoint's state. */
+    public static Standardizer standardizer(Map<String, Object> state) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> normalization = (Map<String, Object>) state.get("normalization");
+        float[] mean = toFloats(normalization.get("mean"));
+        float[] std = toFloats(normalization.get("std"));
+        int features = ((Number) state.get("features")).intValue();
+        return Standardizer.of(mean, std, features);
+    }
+
+    private static List<Float> toList(float[] values) {
+        List<Float> list = new ArrayList<>(values.length);
+        for (float v : values) {
+            list.add(v);
+        }
+        return list;
+    }
+
+    private static float[] toFloats(Object list) {
+        List<?> values = (List<?>) list;
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).floatValue();
+        }
+        return out;
+    }
+
+    /** Loads a model and its config from a run folder, for {@code nabla eval}. */
+    public static Module loadModel(Checkpoint.Contents contents, Device device) {
+        Map<String, Object> state = contents.state();
+        @SuppressWarnings("unchecked")
+        TrainConfig config = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
+        Module model = buildModel(config, ((Number) state.get("features")).intValue(),
+                ((Number) state.get("classes")).intValue(), device);
+        Map<String, float[]> arrays = new HashMap<>();
+        for (Map.Entry<String, NamedArray> entry : contents.model().entrySet()) {
+            arrays.put(entry.getKey(), entry.getValue().floats());
+        }
+        model.loadStateDictArrays(arrays);
+        return model.eval();
+    }
+}
