@@ -47,6 +47,11 @@ public abstract class Module {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter '" + name
                     + "' must be F32, got " + value.dtype());
         }
+        if (value.gradFn().isPresent()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter '" + name
+                    + "' must be a leaf tensor, not the output of " + value.gradFn().get().opName()
+                    + "; pass a detached copy");
+        }
         parameters.put(name, value.keep().requiresGrad());
         return value;
     }
@@ -240,7 +245,7 @@ public abstract class Module {
                 Tensor target = entry.getValue();
                 Tensor source = values.get(entry.getKey());
                 if (source.device() != target.device()) {
-                    Tensor moved = source.detach().to(target.device());
+                    Tensor moved = source.to(target.device());
                     target.copyFrom(moved);
                     moved.close();
                 } else {
@@ -297,7 +302,7 @@ public abstract class Module {
             for (var entry : parameters.entrySet()) {
                 Tensor old = entry.getValue();
                 if (old.device() != device) {
-                    Tensor moved = old.detach().to(device).keep().requiresGrad();
+                    Tensor moved = old.to(device).keep().requiresGrad();
                     old.zeroGrad();
                     old.close();
                     entry.setValue(moved);
@@ -306,7 +311,7 @@ public abstract class Module {
             for (var entry : buffers.entrySet()) {
                 Tensor old = entry.getValue();
                 if (old.device() != device) {
-                    Tensor moved = old.detach().to(device).keep();
+                    Tensor moved = old.to(device).keep();
                     old.close();
                     entry.setValue(moved);
                 }

@@ -54,5 +54,4 @@ public final class LinearWarmup extends AbstractLrScheduler {
         }
         return then == null ? baseLr() : then.lrAt(epoch - warmupSteps);
     }
-
 }
