@@ -1,0 +1,61 @@
+package dev.nabla.optim;
+
+import java.util.Objects;
+
+/**
+ * The common part of closed-form schedulers: an epoch counter and a base learning rate, the
+ * optimizer's {@link Optimizer#initialLr()} (PyTorch's {@code initial_lr}), so that several
+ * schedulers on one optimizer share the same base.
+ */
+public abstract class AbstractLrScheduler implements LrScheduler {
+
+    private final Optimizer optimizer;
+    private final double baseLr;
+    private long lastEpoch;
+
+    /** Subclasses call {@link #start()} at the end of their constructor. */
+    protected AbstractLrScheduler(Optimizer optimizer) {
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        this.baseLr = optimizer.initialLr();
+    }
+
+    /** Sets epoch 0's learning rate; call once the subclass's fields are set. */
+    protected final void start() {
+        setLastEpoch(0);
+    }
+
+    /** The learning rate the schedule scales: the optimizer's initial learning rate. */
+    protected final double baseLr() {
+        return baseLr;
+    }
+
+    @Override
+    public final void step() {
+        setLastEpoch(lastEpoch + 1);
+    }
+
+    @Override
+    public final float lr() {
+        return (float) lrAt(lastEpoch);
+    }
+
+    @Override
+    public final long lastEpoch() {
+        return lastEpoch;
+    }
+
+    @Override
+    public final void setLastEpoch(long epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".setLastEpoch: epoch must be "
+                    + "non-negative, got " + epoch);
+        }
+        lastEpoch = epoch;
+        optimizer.setLr((float) lrAt(epoch));
+    }
+
+    @Override
+    public final Optimizer optimizer() {
+        return optimizer;
+    }
+}
