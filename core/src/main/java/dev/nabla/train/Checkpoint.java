@@ -73,7 +73,7 @@ public final class Checkpoint {
             });
         } catch (IOException e) {
             throw new CorruptCheckpointException(stateFile, "not valid JSON (truncated or edited?): "
-                    + e.getOriginalMessage());
+                    + e.getMessage());
         }
         Object stateObject = file.get("state");
         if (!(stateObject instanceof Map<?, ?>) || !(file.get("crc32c") instanceof String stored)) {

@@ -57,6 +57,7 @@ public final class Trainer {
     private final Path runDir;
     private final boolean progress;
     private final PrintWriter out;
+    private int stopAfter = Integer.MAX_VALUE;
 
     /**
      * @param config   what to train
@@ -77,6 +78,15 @@ public final class Trainer {
 
     /** The outcome of {@link #fit()}: every epoch's record (including resumed ones) and the final test accuracy. */
     public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir) {
+    }
+
+    /**
+     * Ends this invocation after epoch {@code epoch} even if the config asks for more, as an
+     * interruption would: the checkpoint is then resumable to the full run. Returns this.
+     */
+    public Trainer stopAfter(int epoch) {
+        this.stopAfter = epoch;
+        return this;
     }
 
     /** Trains from scratch. */
@@ -116,7 +126,7 @@ public final class Trainer {
         out.flush();
 
         try (loader) {
-            for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+            for (int epoch = startEpoch; epoch < Math.min(config.epochs(), stopAfter); epoch++) {
                 EpochRecord record = trainEpoch(model, optimizer, scheduler, loader, epoch, testX);
                 history.add(record);
                 out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.1f s,"
@@ -228,7 +238,7 @@ public final class Trainer {
         }
         return text.append('-').append(split.classes()).append(' ').append(config.activation())
                 .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
-                .append(", ").append(config.optimizer()).append(String.format(Locale.ROOT, " lr %g", config.lr()))
+                .append(", ").append(config.optimizer()).append(" lr ").append(config.lr())
                 .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize()).toString();
     }
 
