@@ -150,14 +150,13 @@ final class Gemm {
                                 int row = ic + ir;
                                 if (mr == MR && nr == NR) {
                                     int ci = offsetC + row * ldc + col;
-                                    kernel(kc, packedA, ir * kc, packedB, jr * kc, c, ci, ldc,
-                                            alpha, betaNow, biasNow, col, last && vectorRelu);
+                                    kernel(kc, packedA, ir * kc, packedB, jr * kc, tile);
+                                    storeTile(tile, c, ci, ldc, alpha, betaNow, biasNow, col, last && vectorRelu);
                                     if (last && scalarActivation) {
                                         activate(ci, MR, NR);
                                     }
                                 } else {
-                                    kernel(kc, packedA, ir * kc, packedB, jr * kc, tile, 0, NR,
-                                            1f, 0f, null, 0, false);
+                                    kernel(kc, packedA, ir * kc, packedB, jr * kc, tile);
                                     mergeEdge(tile, row, mr, col, nr, betaNow, last);
                                 }
                             }
@@ -261,12 +260,12 @@ final class Gemm {
 
     /**
      * The micro-kernel: an MR×NR tile of op(A)·op(B) over depth {@code kc}, held in 2·MR vector
-     * accumulators, then {@code C = alpha·acc + beta·C (+ bias) (then ReLU)} for the whole tile.
-     * {@code beta == 0} means C is not read. Written out by hand because the accumulators must be
-     * locals for C2 to keep them in registers.
+     * accumulators and written raw to {@code tile}. Written out by hand because the accumulators
+     * must be locals for C2 to keep them in registers; the epilogue lives in a separate method
+     * because inlining it eight times here exceeds C2's inlining budget, and a Vector API call
+     * that is not inlined boxes its vectors (a tenfold slowdown).
      */
-    private static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] c, int ci, int ldc,
-                               float alpha, float beta, float[] bias, int biasIndex, boolean relu) {
+    private static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES);
@@ -314,35 +313,46 @@ final class Gemm {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        storeRow(c00, c01, c, ci, alpha, beta, bias, biasIndex, relu);
-        storeRow(c10, c11, c, ci + ldc, alpha, beta, bias, biasIndex, relu);
-        storeRow(c20, c21, c, ci + 2 * ldc, alpha, beta, bias, biasIndex, relu);
-        storeRow(c30, c31, c, ci + 3 * ldc, alpha, beta, bias, biasIndex, relu);
-        storeRow(c40, c41, c, ci + 4 * ldc, alpha, beta, bias, biasIndex, relu);
-        storeRow(c50, c51, c, ci + 5 * ldc, alpha, beta, bias, biasIndex, relu);
-        storeRow(c60, c61, c, ci + 6 * ldc, alpha, beta, bias, biasIndex, relu);
-        storeRow(c70, c71, c, ci + 7 * ldc, alpha, beta, bias, biasIndex, relu);
+        c00.intoArray(tile, 0 * LANES);
+        c01.intoArray(tile, 1 * LANES);
+        c10.intoArray(tile, 2 * LANES);
+        c11.intoArray(tile, 3 * LANES);
+        c20.intoArray(tile, 4 * LANES);
+        c21.intoArray(tile, 5 * LANES);
+        c30.intoArray(tile, 6 * LANES);
+        c31.intoArray(tile, 7 * LANES);
+        c40.intoArray(tile, 8 * LANES);
+        c41.intoArray(tile, 9 * LANES);
+        c50.intoArray(tile, 10 * LANES);
+        c51.intoArray(tile, 11 * LANES);
+        c60.intoArray(tile, 12 * LANES);
+        c61.intoArray(tile, 13 * LANES);
+        c70.intoArray(tile, 14 * LANES);
+        c71.intoArray(tile, 15 * LANES);
     }
 
-    /** One row of a finished tile: two vectors through the epilogue into C. */
-    private static void storeRow(FloatVector acc0, FloatVector acc1, float[] c, int ci, float alpha, float beta,
-                                 float[] bias, int biasIndex, boolean relu) {
-        FloatVector v0 = acc0.mul(alpha);
-        FloatVector v1 = acc1.mul(alpha);
-        if (beta != 0f) {
-            FloatVector betaVector = FloatVector.broadcast(SPECIES, beta);
-            v0 = FloatVector.fromArray(SPECIES, c, ci).fma(betaVector, v0);
-            v1 = FloatVector.fromArray(SPECIES, c, ci + LANES).fma(betaVector, v1);
+    /**
+     * Writes a full MR×NR tile of op(A)·op(B) into C: {@code alpha·tile + beta·C (+ bias)}, then
+     * ReLU if asked. {@code beta == 0} means C is not read.
+     */
+    private static void storeTile(float[] tile, float[] c, int ci, int ldc, float alpha, float beta, float[] bias,
+                                  int biasIndex, boolean relu) {
+        FloatVector betaVector = FloatVector.broadcast(SPECIES, beta);
+        for (int r = 0; r < MR; r++) {
+            int row = ci + r * ldc;
+            for (int j = 0; j < NR; j += LANES) {
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR + j).mul(alpha);
+                if (beta != 0f) {
+                    v = FloatVector.fromArray(SPECIES, c, row + j).fma(betaVector, v);
+                }
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(SPECIES, bias, biasIndex + j));
+                }
+                if (relu) {
+                    v = Elementwise.relu(v);
+                }
+                v.intoArray(c, row + j);
+            }
         }
-        if (bias != null) {
-            v0 = v0.add(FloatVector.fromArray(SPECIES, bias, biasIndex));
-            v1 = v1.add(FloatVector.fromArray(SPECIES, bias, biasIndex + LANES));
-        }
-        if (relu) {
-            v0 = Elementwise.relu(v0);
-            v1 = Elementwise.relu(v1);
-        }
-        v0.intoArray(c, ci);
-        v1.intoArray(c, ci + LANES);
     }
 }
