@@ -36,8 +36,8 @@ final class Gemm {
     static final int NR = 2 * LANES;
     /** Depth of a packed block: a KC×NR panel of B (32 KiB with 16 lanes) stays in L1. */
     static final int KC = 256;
-    /** Rows of a packed A block (multiple of MR): MC×KC floats (96 KiB) stay in L2. */
-    static final int MC = 96;
+    /** Rows of a packed A block (multiple of MR): MC×KC floats (192 KiB) stay in L2 next to the B block. */
+    static final int MC = 192;
     /** Columns of a packed B block (multiple of NR): KC×NC floats (1 MiB) stay in L2. */
     static final int NC = 1024;
     /** Below this many multiply-adds a GEMM is not worth waking another thread for. */
@@ -64,11 +64,41 @@ final class Gemm {
         int threads = work < SMALL_FLOPS ? 1 : CpuThreads.threads();
         if (threads == 1) {
             job.run(0, m, 0, n);
-        } else if (m >= threads * MR * 4 || m >= n) {
+        } else if (splitRows(spec, threads)) {
             CpuThreads.parallelRanges(m, threads, MR, (start, end) -> job.run(start, end, 0, n));
         } else {
             CpuThreads.parallelRanges(n, threads, NR, (start, end) -> job.run(0, m, start, end));
         }
+    }
+
+    /**
+     * Whether threads take rows of C (each packing all of op(B)) rather than columns (each packing
+     * all of op(A)). Packing is the only work threads duplicate, so pick the split that packs less
+     * per thread; a strided (element by element) pack counts four times a contiguous one. A split
+     * needs at least two tiles per thread to be worth it.
+     */
+    private static boolean splitRows(GemmSpec spec, int threads) {
+        long m = spec.m();
+        long n = spec.n();
+        boolean rowsPossible = m >= (long) threads * MR * 2;
+        boolean columnsPossible = n >= (long) threads * NR * 2;
+        if (rowsPossible != columnsPossible) {
+            return rowsPossible || m >= n;
+        }
+        double packA = (spec.transA() ? 1 : 4) * m;
+        double packB = (spec.transB() ? 4 : 1) * n;
+        return packA / threads + packB <= packA + packB / threads;
+    }
+
+    /**
+     * The block size at most {@code limit} (a multiple of {@code align}) that splits {@code size}
+     * into equal blocks: 784 = 4 × 196 rather than 3 × 256 + 16, whose thin last block would cost
+     * a full pass over C for little work.
+     */
+    static int balanced(int size, int limit, int align) {
+        int blocks = Math.max(1, (size + limit - 1) / limit);
+        int block = (size + blocks - 1) / blocks;
+        return Math.min(limit, (block + align - 1) / align * align);
     }
 
     /** One GEMM call's operands, unpacked from the spec once. */
@@ -131,16 +161,18 @@ final class Gemm {
             float[] tile = buffers[2];
             boolean vectorRelu = activation == Activation.RELU;
             boolean scalarActivation = activation != Activation.NONE && !vectorRelu;
+            int rowBlock = balanced(m1 - m0, MC, MR);
             for (int jc = n0; jc < n1; jc += NC) {
                 int nc = Math.min(NC, n1 - jc);
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
+                int depthBlock = balanced(k, KC, 1);
+                for (int pc = 0; pc < k; pc += depthBlock) {
+                    int kc = Math.min(depthBlock, k - pc);
                     boolean last = pc + kc == k;
                     float betaNow = pc == 0 ? beta : 1f;
                     float[] biasNow = last ? bias : null;
                     packB(packedB, pc, kc, jc, nc);
-                    for (int ic = m0; ic < m1; ic += MC) {
-                        int mc = Math.min(MC, m1 - ic);
+                    for (int ic = m0; ic < m1; ic += rowBlock) {
+                        int mc = Math.min(rowBlock, m1 - ic);
                         packA(packedA, ic, mc, pc, kc);
                         for (int jr = 0; jr < nc; jr += NR) {
                             int nr = Math.min(NR, nc - jr);
