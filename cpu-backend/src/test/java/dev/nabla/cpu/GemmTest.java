@@ -89,6 +89,24 @@ class GemmTest {
         check(new Case(false, true, 257, 1030, 520, 2f, 0f, 3, 1, 2, 1, 2, 3, true, Activation.RELU, true));
         check(new Case(true, true, 130, 300, 600, 1f, 0.25f, 0, 0, 0, 0, 0, 0, false, Activation.TANH, false));
         check(new Case(false, false, 3, 2000, 100, 1f, 0f, 0, 0, 0, 0, 0, 0, true, Activation.NONE, true));
+        check(new Case(false, true, 500, 40, 33, 1f, 0f, 0, 0, 0, 0, 0, 0, true, Activation.SIGMOID, true));
+    }
+
+    @Test
+    void gemmInsideAPoolThreadRunsSerially() {
+        // A kernel called from a pool thread must not wait on the pool it occupies.
+        float[][] results = new float[2][];
+        CpuThreads.parallelFor(2, chunk -> {
+            Storage a = Fixtures.floats(Fixtures.uniform(new SplittableRandom(chunk), 200 * 300, 1));
+            Storage b = Fixtures.floats(Fixtures.uniform(new SplittableRandom(chunk + 10), 300 * 250, 1));
+            HeapStorage expected = Fixtures.zeros(200 * 250);
+            HeapStorage actual = Fixtures.zeros(200 * 250);
+            reference.gemm(GemmSpec.of(false, false, 200, 250, 300, a, b, expected));
+            cpu.gemm(GemmSpec.of(false, false, 200, 250, 300, a, b, actual));
+            assertClose("nested gemm " + chunk, expected, actual, 1e-3, 1e-5);
+            results[chunk] = actual.floats();
+        });
+        org.junit.jupiter.api.Assertions.assertNotNull(results[1]);
     }
 
     private void check(Case t) {
