@@ -55,31 +55,40 @@ final class Elementwise {
                                    int length) {
         int i = 0;
         if (vectorizable(op, param)) {
-            int bound = SPECIES.loopBound(length);
-            for (; i < bound; i += LANES) {
-                FloatVector x = FloatVector.fromArray(SPECIES, in, inOffset + i);
-                apply(op, param, x).intoArray(out, outOffset + i);
-            }
+            i = SPECIES.loopBound(length);
+            unaryVectors(op, param, in, inOffset, out, outOffset, i);
         }
         for (; i < length; i++) {
             out[outOffset + i] = op.apply(in[inOffset + i], param);
         }
     }
 
-    private static FloatVector apply(UnaryOp op, float param, FloatVector x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case ABS -> x.abs();
-            case SQRT -> x.sqrt();
-            // NOTE: x > 0 ? x : 0, not max(x, 0): NaN maps to 0 exactly as the scalar definition does.
-            case RELU -> relu(x);
-            case SQUARE -> x.mul(x);
-            case RECIPROCAL -> FloatVector.broadcast(SPECIES, 1f).div(x);
-            case MUL_SCALAR -> x.mul(param);
-            case ADD_SCALAR -> x.add(param);
-            case POW -> param == 2f ? x.mul(x) : x;
-            default -> throw new IllegalArgumentException("unary " + op + " has no vector form");
-        };
+    /**
+     * The vector part of a unary row. NOTE on performance: the switch sits inside the loop of this
+     * one method rather than in a helper called from several loops, because C2 refuses to inline a
+     * helper that has grown big, and a Vector API value that crosses a call that is not inlined is
+     * boxed on the heap (5-10x slower). The switch is loop-invariant, so C2 hoists it.
+     */
+    private static void unaryVectors(UnaryOp op, float param, float[] in, int inOffset, float[] out, int outOffset,
+                                     int bound) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, in, inOffset + i);
+            FloatVector y = switch (op) {
+                case NEG -> x.neg();
+                case ABS -> x.abs();
+                case SQRT -> x.sqrt();
+                // NOTE: x > 0 ? x : 0, not max(x, 0): NaN maps to 0 exactly as the scalar definition does.
+                case RELU -> relu(x);
+                case SQUARE -> x.mul(x);
+                case RECIPROCAL -> one.div(x);
+                case MUL_SCALAR -> x.mul(param);
+                case ADD_SCALAR -> x.add(param);
+                case POW -> param == 2f ? x.mul(x) : x;
+                default -> throw new IllegalArgumentException("unary " + op + " has no vector form");
+            };
+            y.intoArray(out, outOffset + i);
+        }
     }
 
     /** {@code x > 0 ? x : 0} lane-wise. */
@@ -109,53 +118,48 @@ final class Elementwise {
                                   float[] out, int oi, int length) {
         int i = 0;
         boolean denseOrBroadcast = (xStride == 0 || xStride == 1) && (yStride == 0 || yStride == 1);
-        if (vectorizable(op) && denseOrBroadcast) {
-            int bound = SPECIES.loopBound(length);
-            if (xStride == 1 && yStride == 1) {
-                for (; i < bound; i += LANES) {
-                    FloatVector a = FloatVector.fromArray(SPECIES, x, xi + i);
-                    FloatVector b = FloatVector.fromArray(SPECIES, y, yi + i);
-                    apply(op, a, b).intoArray(out, oi + i);
-                }
-            } else if (xStride == 1) {
-                FloatVector b = FloatVector.broadcast(SPECIES, y[yi]);
-                for (; i < bound; i += LANES) {
-                    apply(op, FloatVector.fromArray(SPECIES, x, xi + i), b).intoArray(out, oi + i);
-                }
-            } else if (yStride == 1) {
-                FloatVector a = FloatVector.broadcast(SPECIES, x[xi]);
-                for (; i < bound; i += LANES) {
-                    apply(op, a, FloatVector.fromArray(SPECIES, y, yi + i)).intoArray(out, oi + i);
-                }
-            }
+        if (vectorizable(op) && denseOrBroadcast && (xStride | yStride) != 0) {
+            i = SPECIES.loopBound(length);
+            binaryVectors(op, x, xi, xStride == 1, y, yi, yStride == 1, out, oi, i);
         }
         for (; i < length; i++) {
             out[oi + i] = op.apply(x[xi + i * xStride], y[yi + i * yStride]);
         }
     }
 
-    private static FloatVector apply(BinaryOp op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            // NOTE: the Vector API's MAX/MIN follow Math.max/min, so NaN propagates like torch.maximum.
-            case MAXIMUM -> a.max(b);
-            case MINIMUM -> a.min(b);
-            case EQ -> mask(a.compare(VectorOperators.EQ, b));
-            case NE -> mask(a.compare(VectorOperators.NE, b));
-            case LT -> mask(a.compare(VectorOperators.LT, b));
-            case LE -> mask(a.compare(VectorOperators.LE, b));
-            case GT -> mask(a.compare(VectorOperators.GT, b));
-            case GE -> mask(a.compare(VectorOperators.GE, b));
-            case RELU_GRAD -> FloatVector.zero(SPECIES).blend(b, a.compare(VectorOperators.GT, 0f));
-            default -> throw new IllegalArgumentException("binary " + op + " has no vector form");
-        };
-    }
-
-    private static FloatVector mask(VectorMask<Float> mask) {
-        return FloatVector.zero(SPECIES).blend(1f, mask);
+    /**
+     * The vector part of a binary row; an operand that is not dense is one element broadcast
+     * along the row (a bias row read per row, a column, a scalar). One loop with the switch
+     * inside, for the reason given at {@link #unaryVectors}.
+     */
+    private static void binaryVectors(BinaryOp op, float[] x, int xi, boolean xDense, float[] y, int yi,
+                                      boolean yDense, float[] out, int oi, int bound) {
+        FloatVector xFixed = FloatVector.broadcast(SPECIES, x[xi]);
+        FloatVector yFixed = FloatVector.broadcast(SPECIES, y[yi]);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector a = xDense ? FloatVector.fromArray(SPECIES, x, xi + i) : xFixed;
+            FloatVector b = yDense ? FloatVector.fromArray(SPECIES, y, yi + i) : yFixed;
+            FloatVector r = switch (op) {
+                case ADD -> a.add(b);
+                case SUB -> a.sub(b);
+                case MUL -> a.mul(b);
+                case DIV -> a.div(b);
+                // NOTE: the Vector API's MAX/MIN follow Math.max/min, so NaN propagates like torch.maximum.
+                case MAXIMUM -> a.max(b);
+                case MINIMUM -> a.min(b);
+                case EQ -> zero.blend(one, a.compare(VectorOperators.EQ, b));
+                case NE -> zero.blend(one, a.compare(VectorOperators.NE, b));
+                case LT -> zero.blend(one, a.compare(VectorOperators.LT, b));
+                case LE -> zero.blend(one, a.compare(VectorOperators.LE, b));
+                case GT -> zero.blend(one, a.compare(VectorOperators.GT, b));
+                case GE -> zero.blend(one, a.compare(VectorOperators.GE, b));
+                case RELU_GRAD -> zero.blend(b, a.compare(VectorOperators.GT, zero));
+                default -> throw new IllegalArgumentException("binary " + op + " has no vector form");
+            };
+            r.intoArray(out, oi + i);
+        }
     }
 
     // ---- where ---------------------------------------------------------------------------

@@ -72,30 +72,66 @@ final class Reductions {
 
     /** Folds {@code length} contiguous elements. */
     static float reduceRow(ReduceOp op, float[] in, int start, int length) {
-        int i = 0;
-        float acc = op.identity();
         int bound = SPECIES.loopBound(length);
+        float acc = op.identity();
         if (bound > 0) {
-            // Two accumulators hide the add latency; for MAX/MIN they are just two running maxima.
-            FloatVector acc0 = FloatVector.broadcast(SPECIES, op.identity());
-            FloatVector acc1 = acc0;
-            for (; i + LANES < bound; i += 2 * LANES) {
-                acc0 = combine(op, acc0, FloatVector.fromArray(SPECIES, in, start + i));
-                acc1 = combine(op, acc1, FloatVector.fromArray(SPECIES, in, start + i + LANES));
-            }
-            for (; i < bound; i += LANES) {
-                acc0 = combine(op, acc0, FloatVector.fromArray(SPECIES, in, start + i));
-            }
-            acc = combine(op, acc0, acc1).reduceLanes(switch (op) {
-                case SUM -> VectorOperators.ADD;
-                case MAX -> VectorOperators.MAX;
-                case MIN -> VectorOperators.MIN;
-            });
+            acc = switch (op) {
+                case SUM -> sumVectors(in, start, bound);
+                case MAX -> maxVectors(in, start, bound);
+                case MIN -> minVectors(in, start, bound);
+            };
         }
-        for (; i < length; i++) {
+        for (int i = bound; i < length; i++) {
             acc = op.combine(acc, in[start + i]);
         }
         return acc;
+    }
+
+    // NOTE on performance: one small loop per op rather than a shared loop calling a switch helper:
+    // C2 stops inlining helpers that grew big, and a vector crossing a non-inlined call is boxed.
+    // Two accumulators hide the add latency.
+
+    private static float sumVectors(float[] in, int start, int bound) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (; i + LANES < bound; i += 2 * LANES) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, in, start + i));
+            acc1 = acc1.add(FloatVector.fromArray(SPECIES, in, start + i + LANES));
+        }
+        if (i < bound) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, in, start + i));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float maxVectors(float[] in, int start, int bound) {
+        FloatVector acc0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        FloatVector acc1 = acc0;
+        int i = 0;
+        for (; i + LANES < bound; i += 2 * LANES) {
+            acc0 = acc0.max(FloatVector.fromArray(SPECIES, in, start + i));
+            acc1 = acc1.max(FloatVector.fromArray(SPECIES, in, start + i + LANES));
+        }
+        if (i < bound) {
+            acc0 = acc0.max(FloatVector.fromArray(SPECIES, in, start + i));
+        }
+        // NOTE: lane-wise MAX is Math.max, so NaN propagates, as in ReduceOp.combine.
+        return acc0.max(acc1).reduceLanes(VectorOperators.MAX);
+    }
+
+    private static float minVectors(float[] in, int start, int bound) {
+        FloatVector acc0 = FloatVector.broadcast(SPECIES, Float.POSITIVE_INFINITY);
+        FloatVector acc1 = acc0;
+        int i = 0;
+        for (; i + LANES < bound; i += 2 * LANES) {
+            acc0 = acc0.min(FloatVector.fromArray(SPECIES, in, start + i));
+            acc1 = acc1.min(FloatVector.fromArray(SPECIES, in, start + i + LANES));
+        }
+        if (i < bound) {
+            acc0 = acc0.min(FloatVector.fromArray(SPECIES, in, start + i));
+        }
+        return acc0.min(acc1).reduceLanes(VectorOperators.MIN);
     }
 
     /** {@code out[outIndex + j] = fold over r of in[base + r*inner + j]} for j in {@code [from, to)}. */
@@ -107,24 +143,20 @@ final class Reductions {
         for (int r = 1; r < extent; r++) {
             int row = base + r * inner + from;
             int dst = outIndex + from;
-            int j = 0;
-            for (; j < bound; j += LANES) {
-                combine(op, FloatVector.fromArray(SPECIES, out, dst + j), FloatVector.fromArray(SPECIES, in, row + j))
-                        .intoArray(out, dst + j);
+            for (int j = 0; j < bound; j += LANES) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, out, dst + j);
+                FloatVector x = FloatVector.fromArray(SPECIES, in, row + j);
+                FloatVector folded = switch (op) {
+                    case SUM -> acc.add(x);
+                    case MAX -> acc.max(x);
+                    case MIN -> acc.min(x);
+                };
+                folded.intoArray(out, dst + j);
             }
-            for (; j < length; j++) {
+            for (int j = bound; j < length; j++) {
                 out[dst + j] = op.combine(out[dst + j], in[row + j]);
             }
         }
-    }
-
-    private static FloatVector combine(ReduceOp op, FloatVector acc, FloatVector x) {
-        return switch (op) {
-            case SUM -> acc.add(x);
-            // NOTE: lane-wise MAX/MIN are Math.max/min: NaN wins, as in ReduceOp.combine.
-            case MAX -> acc.max(x);
-            case MIN -> acc.min(x);
-        };
     }
 
     // ---- argmax --------------------------------------------------------------------------
