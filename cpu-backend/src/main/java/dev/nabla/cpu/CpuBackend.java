@@ -16,6 +16,7 @@ import dev.nabla.backend.reference.ReferenceBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * The Vector-API CPU backend. Storage, allocation and the rarely hot primitives (gather, one-hot,
@@ -29,7 +30,8 @@ public final class CpuBackend extends ReferenceBackend {
     }
 
     private static DeviceInfo describe() {
-        int lanes = Elementwise.SPECIES.length();
+        // Creating a vector links the Vector API now, inside the provider's LinkageError guard.
+        int lanes = FloatVector.zero(Elementwise.SPECIES).length();
         int threads = CpuThreads.threads();
         String model = cpuModel();
         String name = "CPU (Vector API, " + lanes + " floats x " + threads + " threads)";
@@ -130,7 +132,10 @@ public final class CpuBackend extends ReferenceBackend {
     @Override
     public void optimizerStep(OptimizerStep step, Storage param, Storage grad, Storage state1, Storage state2,
                               long count) {
+        // A state the step does not use may be any storage (often the parameter itself): not touched.
         boolean adam = step instanceof OptimizerStep.Adam;
-        Optimizers.step(step, floats(param), floats(grad), floats(state1), adam ? floats(state2) : null, (int) count);
+        boolean usesState1 = adam || ((OptimizerStep.Sgd) step).momentum() != 0f;
+        Optimizers.step(step, floats(param), floats(grad), usesState1 ? floats(state1) : null,
+                adam ? floats(state2) : null, (int) count);
     }
 }

@@ -118,7 +118,7 @@ final class Elementwise {
                                   float[] out, int oi, int length) {
         int i = 0;
         boolean denseOrBroadcast = (xStride == 0 || xStride == 1) && (yStride == 0 || yStride == 1);
-        if (vectorizable(op) && denseOrBroadcast && (xStride | yStride) != 0) {
+        if (vectorizable(op) && denseOrBroadcast && (xStride | yStride) != 0 && length >= LANES) {
             i = SPECIES.loopBound(length);
             binaryVectors(op, x, xi, xStride == 1, y, yi, yStride == 1, out, oi, i);
         }

@@ -19,10 +19,11 @@ final class Optimizers {
     private Optimizers() {
     }
 
+    /** {@code state1} is null for SGD without momentum, {@code state2} for SGD. */
     static void step(OptimizerStep step, float[] p, float[] g, float[] state1, float[] state2, int count) {
         CpuThreads.parallelRanges(count, CpuThreads.chunksFor(count), LANES, (start, end) -> {
             switch (step) {
-                case OptimizerStep.Sgd s -> sgd(s, p, g, s.momentum() != 0f ? state1 : null, start, end);
+                case OptimizerStep.Sgd s -> sgd(s, p, g, state1, start, end);
                 case OptimizerStep.Adam s -> adam(s, p, g, state1, state2, start, end);
             }
         });

@@ -111,6 +111,20 @@ class ElementwiseTest {
     }
 
     @Test
+    void emptyTensorsAreNoOps() {
+        HeapStorage empty = zeros(0);
+        HeapStorage one = floats(1f);
+        Layout none = Layout.contiguous(0, 5);
+        Layout scalar = Layout.contiguous().broadcastTo(new int[] {0, 5});
+        cpu.unary(UnaryOp.EXP, 0f, empty, none, empty);
+        cpu.binary(BinaryOp.ADD, empty, none, one, scalar, empty);
+        cpu.binary(BinaryOp.ADD, one, scalar, one, scalar, empty);
+        cpu.where(one, scalar, one, scalar, empty, none, empty);
+        cpu.copy(one, scalar, empty);
+        cpu.fill(empty, 1f, 0);
+    }
+
+    @Test
     void nanAndSignedZerosFollowTheScalarDefinitions() {
         float nan = Float.NaN;
         float inf = Float.POSITIVE_INFINITY;

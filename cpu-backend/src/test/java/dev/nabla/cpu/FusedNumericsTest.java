@@ -84,6 +84,17 @@ class FusedNumericsTest {
     }
 
     @Test
+    void sgdWithoutMomentumIgnoresItsStateArguments() {
+        HeapStorage grad = randomStorage(random, 100, 1);
+        HeapStorage expected = randomStorage(random, 100, 1);
+        HeapStorage actual = Fixtures.floats(expected.floats().clone());
+        OptimizerStep plain = new OptimizerStep.Sgd(0.1f, 0f, 0f, 0f, false, false);
+        reference.optimizerStep(plain, expected, grad, expected, expected, 100);
+        cpu.optimizerStep(plain, actual, grad, actual, actual, 100);
+        assertClose("plain SGD with the parameter passed as state", expected, actual, 0, 0);
+    }
+
+    @Test
     void optimizerStepsMatchReference() {
         List<OptimizerStep> steps = List.of(
                 new OptimizerStep.Sgd(0.1f, 0f, 0f, 0f, false, false),
