@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * Arguments, if any, are {@code m n k} triples; the default is 512³, 1024³, 2048³ and the
  * first layer of a 784-1024 MLP at batch 256 (256×1024×784) forward, then its two backward
  * products: the weight gradient {@code Xᵀ·dY} (transA) and the input gradient {@code dY·Wᵀ}
- * (transB).
+ * (transB). {@code -Dpath=PACKED} or {@code -Dpath=ROWS} forces one GEMM strategy.
  */
 public final class GemmProbe {
 
@@ -22,6 +22,7 @@ public final class GemmProbe {
                 : new int[][] {{512, 512, 512, 0, 0}, {1024, 1024, 1024, 0, 0}, {2048, 2048, 2048, 0, 0},
                         {256, 1024, 784, 0, 0}, {784, 1024, 256, 1, 0}, {256, 784, 1024, 0, 1}};
         CpuBackend cpu = new CpuBackend();
+        Gemm.Path path = Gemm.Path.valueOf(System.getProperty("path", "AUTO"));
         System.out.println(cpu.info().name() + " — " + cpu.info().description());
         SplittableRandom random = new SplittableRandom(1);
         for (int[] s : shapes) {
@@ -38,14 +39,14 @@ public final class GemmProbe {
             // Warm up for a couple of seconds' worth of work so C2 has compiled the kernel.
             int warmups = (int) Math.max(5, Math.min(200, 4e10 / flops));
             for (int i = 0; i < warmups; i++) {
-                cpu.gemm(spec);
+                Gemm.gemm(spec, path);
             }
             int reps = (int) Math.max(3, Math.min(100, 2e10 / flops));
             double best = Double.MAX_VALUE;
             long start = System.nanoTime();
             for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
-                cpu.gemm(spec);
+                Gemm.gemm(spec, path);
                 best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
             }
             double mean = (System.nanoTime() - start) * 1e-9 / reps;

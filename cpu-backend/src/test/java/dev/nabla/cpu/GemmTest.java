@@ -13,9 +13,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packed SGEMM against the reference triple loop: every transpose case, edge tiles of every
- * size class, padded leading dimensions and offsets, alpha/beta, the epilogue, and blocks larger
- * than one KC/MC/NC block.
+ * Both SGEMM paths (packed and row-by-row) against the reference triple loop: every transpose
+ * case, edge tiles of every size class, padded leading dimensions and offsets, alpha/beta, the
+ * epilogue, and blocks larger than one KC/MC/NC block.
  */
 class GemmTest {
 
@@ -131,12 +131,18 @@ class GemmTest {
         }
         Optional<Storage> bias = t.withBias() ? Optional.of(randomStorage(random, t.n(), 1)) : Optional.empty();
         HeapStorage expected = Fixtures.floats(initial.clone());
-        HeapStorage actual = Fixtures.floats(initial.clone());
         reference.gemm(spec(t, a, lda, b, ldb, expected, ldc, bias));
-        cpu.gemm(spec(t, a, lda, b, ldb, actual, ldc, bias));
         // NOTE: float accumulation of k products of size ≤ 1 against the reference's double sum.
         double absolute = 2e-6 * (t.k() + 1) * (Math.abs(t.alpha()) + Math.abs(t.beta()) + 1);
+        HeapStorage actual = Fixtures.floats(initial.clone());
+        cpu.gemm(spec(t, a, lda, b, ldb, actual, ldc, bias));
         assertClose(t.toString(), expected, actual, absolute, 1e-5);
+        // Both strategies on every shape, whichever one the size selects.
+        for (Gemm.Path path : new Gemm.Path[] {Gemm.Path.PACKED, Gemm.Path.ROWS}) {
+            HeapStorage forced = Fixtures.floats(initial.clone());
+            Gemm.gemm(spec(t, a, lda, b, ldb, forced, ldc, bias), path);
+            assertClose(path + " " + t, expected, forced, absolute, 1e-5);
+        }
     }
 
     private static GemmSpec spec(Case t, Storage a, int lda, Storage b, int ldb, Storage c, int ldc,
