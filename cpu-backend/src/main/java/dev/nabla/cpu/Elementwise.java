@@ -32,7 +32,8 @@ final class Elementwise {
         int offset = layout.offset();
         float[] source = in;
         if (!layout.isContiguous()) {
-            // Gather first, then transform in place: one more pass over data that is in cache.
+            // Gather into the output first, then transform it in place: simpler than a strided
+            // variant of every op, for one extra pass over the output.
             copy(in, layout, out);
             source = out;
             offset = 0;
