@@ -1,0 +1,141 @@
+package dev.nabla.cpu;
+
+import static dev.nabla.backend.reference.HeapStorage.floats;
+import static dev.nabla.backend.reference.HeapStorage.ints;
+
+import dev.nabla.DType;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.DeviceInfo;
+import dev.nabla.backend.GemmSpec;
+import dev.nabla.backend.Layout;
+import dev.nabla.backend.OptimizerStep;
+import dev.nabla.backend.ReduceOp;
+import dev.nabla.backend.Storage;
+import dev.nabla.backend.UnaryOp;
+import dev.nabla.backend.reference.ReferenceBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The Vector-API CPU backend. Storage, allocation and the rarely hot primitives (gather, one-hot,
+ * random, cast) are inherited from {@link ReferenceBackend}; the hot ones are overridden with
+ * vectorized, multithreaded kernels from the family classes of this package.
+ */
+public final class CpuBackend extends ReferenceBackend {
+
+    public CpuBackend() {
+        super(describe());
+    }
+
+    private static DeviceInfo describe() {
+        // Creating a vector links the Vector API now, inside the provider's LinkageError guard.
+        int lanes = FloatVector.zero(Elementwise.SPECIES).length();
+        int threads = CpuThreads.threads();
+        String model = cpuModel();
+        String name = "CPU (Vector API, " + lanes + " floats x " + threads + " threads)";
+        String description = (model.isEmpty() ? "" : model + "; ")
+                + "packed SGEMM " + Gemm.MR + "x" + Gemm.NR + " micro-kernel; Java " + Runtime.version();
+        return new DeviceInfo("cpu", 0, name, DeviceInfo.Kind.CPU, description);
+    }
+
+    /** The "model name" line of /proc/cpuinfo, or an empty string where there is none. */
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    int colon = line.indexOf(':');
+                    return colon < 0 ? "" : line.substring(colon + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or not readable: the model is only decoration.
+        }
+        return "";
+    }
+
+    @Override
+    public void copy(Storage src, Layout srcLayout, Storage dst) {
+        if (src.dtype() == DType.F32) {
+            Elementwise.copy(floats(src), srcLayout, floats(dst));
+        } else if (srcLayout.isContiguous()) {
+            System.arraycopy(ints(src), srcLayout.offset(), ints(dst), 0, (int) srcLayout.numel());
+        } else {
+            super.copy(src, srcLayout, dst);
+        }
+    }
+
+    @Override
+    public void fill(Storage dst, float value, long count) {
+        if (dst.dtype() == DType.F32) {
+            Elementwise.fill(floats(dst), value, (int) count);
+        } else {
+            super.fill(dst, value, count);
+        }
+    }
+
+    @Override
+    public void unary(UnaryOp op, float param, Storage src, Layout srcLayout, Storage dst) {
+        Elementwise.unary(op, param, floats(src), srcLayout, floats(dst));
+    }
+
+    @Override
+    public void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst) {
+        Elementwise.binary(op, floats(a), aLayout, floats(b), bLayout, floats(dst));
+    }
+
+    @Override
+    public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
+                      Storage dst) {
+        Elementwise.where(floats(cond), condLayout, floats(a), aLayout, floats(b), bLayout, floats(dst));
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Storage src, int outer, int extent, int inner, Storage dst) {
+        Reductions.reduce(op, floats(src), outer, extent, inner, floats(dst));
+    }
+
+    @Override
+    public void argmax(Storage src, int outer, int extent, int inner, Storage dst) {
+        Reductions.argmax(floats(src), outer, extent, inner, ints(dst));
+    }
+
+    @Override
+    public void gemm(GemmSpec spec) {
+        Gemm.gemm(spec);
+    }
+
+    @Override
+    public void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
+                                           Storage logSumExp) {
+        SoftmaxCrossEntropy.forward(floats(logits), ints(labels), rows, classes, floats(loss), floats(logSumExp));
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+                                            int rows, int classes, Storage gradLogits) {
+        SoftmaxCrossEntropy.backward(floats(logits), ints(labels), floats(logSumExp), floats(gradLoss), rows, classes,
+                floats(gradLogits));
+    }
+
+    @Override
+    public void softmax(Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
+        if (inner == 1) {
+            SoftmaxCrossEntropy.softmaxRows(floats(src), outer, extent, log, floats(dst));
+        } else {
+            // Softmax over a non-innermost axis is rare; the composite runs on the kernels above.
+            super.softmax(src, outer, extent, inner, log, dst);
+        }
+    }
+
+    @Override
+    public void optimizerStep(OptimizerStep step, Storage param, Storage grad, Storage state1, Storage state2,
+                              long count) {
+        // A state the step does not use may be any storage (often the parameter itself): not touched.
+        boolean adam = step instanceof OptimizerStep.Adam;
+        boolean usesState1 = adam || ((OptimizerStep.Sgd) step).momentum() != 0f;
+        Optimizers.step(step, floats(param), floats(grad), usesState1 ? floats(state1) : null,
+                adam ? floats(state2) : null, (int) count);
+    }
+}

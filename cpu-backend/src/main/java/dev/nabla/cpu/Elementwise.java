@@ -1,0 +1,268 @@
+package dev.nabla.cpu;
+
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.Layout;
+import dev.nabla.backend.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Element-wise kernels: unary, binary with broadcasting, where, strided copy and fill.
+ *
+ * <p>Arithmetic ops run on {@link FloatVector}s; transcendental ops (exp, log, tanh, GELU...) call
+ * the scalar definition in {@link UnaryOp#apply} so that every backend rounds them the same way
+ * (NOTE: the Vector API's SVML-based exp/log differ from {@code Math.exp} in the last ulp, and the
+ * reference evaluates several of them in double). Layouts are simplified by {@link Strides}; a
+ * row whose operands are dense or broadcast is vectorized, anything else takes a strided loop.
+ */
+final class Elementwise {
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+
+    private Elementwise() {
+    }
+
+    // ---- unary ---------------------------------------------------------------------------
+
+    static void unary(UnaryOp op, float param, float[] in, Layout layout, float[] out) {
+        int n = (int) layout.numel();
+        int offset = layout.offset();
+        float[] source = in;
+        if (!layout.isContiguous()) {
+            // Gather into the output first, then transform it in place: simpler than a strided
+            // variant of every op, for one extra pass over the output.
+            copy(in, layout, out);
+            source = out;
+            offset = 0;
+        }
+        float[] src = source;
+        int srcOffset = offset;
+        CpuThreads.parallelRanges(n, CpuThreads.chunksFor(n), LANES, (start, end) ->
+                unaryRange(op, param, src, srcOffset + start, out, start, end - start));
+    }
+
+    private static boolean vectorizable(UnaryOp op, float param) {
+        return switch (op) {
+            case NEG, ABS, SQRT, RELU, SQUARE, RECIPROCAL, MUL_SCALAR, ADD_SCALAR -> true;
+            case POW -> param == 2f || param == 1f;
+            default -> false;
+        };
+    }
+
+    private static void unaryRange(UnaryOp op, float param, float[] in, int inOffset, float[] out, int outOffset,
+                                   int length) {
+        int i = 0;
+        if (vectorizable(op, param)) {
+            i = SPECIES.loopBound(length);
+            unaryVectors(op, param, in, inOffset, out, outOffset, i);
+        }
+        for (; i < length; i++) {
+            out[outOffset + i] = op.apply(in[inOffset + i], param);
+        }
+    }
+
+    /**
+     * The vector part of a unary row. NOTE on performance: the switch sits inside the loop of this
+     * one method rather than in a helper called from several loops, because C2 refuses to inline a
+     * helper that has grown big, and a Vector API value that crosses a call that is not inlined is
+     * boxed on the heap (5-10x slower). The switch is loop-invariant, so C2 hoists it.
+     */
+    private static void unaryVectors(UnaryOp op, float param, float[] in, int inOffset, float[] out, int outOffset,
+                                     int bound) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, in, inOffset + i);
+            FloatVector y = switch (op) {
+                case NEG -> x.neg();
+                case ABS -> x.abs();
+                case SQRT -> x.sqrt();
+                // NOTE: x > 0 ? x : 0, not max(x, 0): NaN maps to 0 exactly as the scalar definition does.
+                case RELU -> relu(x);
+                case SQUARE -> x.mul(x);
+                case RECIPROCAL -> one.div(x);
+                case MUL_SCALAR -> x.mul(param);
+                case ADD_SCALAR -> x.add(param);
+                case POW -> param == 2f ? x.mul(x) : x;
+                default -> throw new IllegalArgumentException("unary " + op + " has no vector form");
+            };
+            y.intoArray(out, outOffset + i);
+        }
+    }
+
+    /** {@code x > 0 ? x : 0} lane-wise. */
+    static FloatVector relu(FloatVector x) {
+        return FloatVector.zero(SPECIES).blend(x, x.compare(VectorOperators.GT, 0f));
+    }
+
+    // ---- binary --------------------------------------------------------------------------
+
+    static void binary(BinaryOp op, float[] x, Layout xLayout, float[] y, Layout yLayout, float[] out) {
+        Strides walk = Strides.of(xLayout, yLayout, Layout.contiguous(xLayout.shape()));
+        int xStride = walk.innerStride(0);
+        int yStride = walk.innerStride(1);
+        walk.forEachSegment((row, from, to) -> {
+            int xi = walk.rowOffset(0, row) + from * xStride;
+            int yi = walk.rowOffset(1, row) + from * yStride;
+            int oi = walk.rowOffset(2, row) + from;
+            binaryRow(op, x, xi, xStride, y, yi, yStride, out, oi, to - from);
+        });
+    }
+
+    private static boolean vectorizable(BinaryOp op) {
+        return op != BinaryOp.POW && op != BinaryOp.GELU_GRAD;
+    }
+
+    private static void binaryRow(BinaryOp op, float[] x, int xi, int xStride, float[] y, int yi, int yStride,
+                                  float[] out, int oi, int length) {
+        int i = 0;
+        boolean denseOrBroadcast = (xStride == 0 || xStride == 1) && (yStride == 0 || yStride == 1);
+        if (vectorizable(op) && denseOrBroadcast && (xStride | yStride) != 0 && length >= LANES) {
+            i = SPECIES.loopBound(length);
+            binaryVectors(op, x, xi, xStride == 1, y, yi, yStride == 1, out, oi, i);
+        }
+        for (; i < length; i++) {
+            out[oi + i] = op.apply(x[xi + i * xStride], y[yi + i * yStride]);
+        }
+    }
+
+    /**
+     * The vector part of a binary row; an operand that is not dense is one element broadcast
+     * along the row (a bias row read per row, a column, a scalar). One loop with the switch
+     * inside, for the reason given at {@link #unaryVectors}.
+     */
+    private static void binaryVectors(BinaryOp op, float[] x, int xi, boolean xDense, float[] y, int yi,
+                                      boolean yDense, float[] out, int oi, int bound) {
+        FloatVector xFixed = FloatVector.broadcast(SPECIES, x[xi]);
+        FloatVector yFixed = FloatVector.broadcast(SPECIES, y[yi]);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector a = xDense ? FloatVector.fromArray(SPECIES, x, xi + i) : xFixed;
+            FloatVector b = yDense ? FloatVector.fromArray(SPECIES, y, yi + i) : yFixed;
+            FloatVector r = switch (op) {
+                case ADD -> a.add(b);
+                case SUB -> a.sub(b);
+                case MUL -> a.mul(b);
+                case DIV -> a.div(b);
+                // NOTE: the Vector API's MAX/MIN follow Math.max/min, so NaN propagates like torch.maximum.
+                case MAXIMUM -> a.max(b);
+                case MINIMUM -> a.min(b);
+                case EQ -> zero.blend(one, a.compare(VectorOperators.EQ, b));
+                case NE -> zero.blend(one, a.compare(VectorOperators.NE, b));
+                case LT -> zero.blend(one, a.compare(VectorOperators.LT, b));
+                case LE -> zero.blend(one, a.compare(VectorOperators.LE, b));
+                case GT -> zero.blend(one, a.compare(VectorOperators.GT, b));
+                case GE -> zero.blend(one, a.compare(VectorOperators.GE, b));
+                case RELU_GRAD -> zero.blend(b, a.compare(VectorOperators.GT, zero));
+                default -> throw new IllegalArgumentException("binary " + op + " has no vector form");
+            };
+            r.intoArray(out, oi + i);
+        }
+    }
+
+    // ---- where ---------------------------------------------------------------------------
+
+    static void where(float[] cond, Layout condLayout, float[] x, Layout xLayout, float[] y, Layout yLayout,
+                      float[] out) {
+        Strides walk = Strides.of(condLayout, xLayout, yLayout, Layout.contiguous(condLayout.shape()));
+        int cStride = walk.innerStride(0);
+        int xStride = walk.innerStride(1);
+        int yStride = walk.innerStride(2);
+        walk.forEachSegment((row, from, to) -> {
+            int ci = walk.rowOffset(0, row) + from * cStride;
+            int xi = walk.rowOffset(1, row) + from * xStride;
+            int yi = walk.rowOffset(2, row) + from * yStride;
+            int oi = walk.rowOffset(3, row) + from;
+            int length = to - from;
+            int i = 0;
+            if (cStride == 1 && xStride == 1 && yStride == 1) {
+                int bound = SPECIES.loopBound(length);
+                for (; i < bound; i += LANES) {
+                    VectorMask<Float> take = FloatVector.fromArray(SPECIES, cond, ci + i)
+                            .compare(VectorOperators.NE, 0f);
+                    FloatVector.fromArray(SPECIES, y, yi + i)
+                            .blend(FloatVector.fromArray(SPECIES, x, xi + i), take)
+                            .intoArray(out, oi + i);
+                }
+            }
+            for (; i < length; i++) {
+                out[oi + i] = cond[ci + i * cStride] != 0f ? x[xi + i * xStride] : y[yi + i * yStride];
+            }
+        });
+    }
+
+    // ---- copy and fill -------------------------------------------------------------------
+
+    /** Gathers {@code layout} of {@code in} into contiguous {@code out}. */
+    static void copy(float[] in, Layout layout, float[] out) {
+        Strides walk = Strides.of(layout, Layout.contiguous(layout.shape()));
+        int rank = walk.rank();
+        if (rank >= 2 && walk.stride(0, rank - 2) == 1 && walk.innerStride(0) != 1 && walk.innerStride(0) != 0) {
+            transpose(in, walk, out);
+            return;
+        }
+        int stride = walk.innerStride(0);
+        walk.forEachSegment((row, from, to) -> {
+            int src = walk.rowOffset(0, row) + from * stride;
+            int dst = walk.rowOffset(1, row) + from;
+            int length = to - from;
+            if (stride == 1) {
+                System.arraycopy(in, src, out, dst, length);
+            } else if (stride == 0) {
+                java.util.Arrays.fill(out, dst, dst + length, in[src]);
+            } else {
+                for (int i = 0; i < length; i++) {
+                    out[dst + i] = in[src + i * stride];
+                }
+            }
+        });
+    }
+
+    private static final int TILE = 32;
+
+    /**
+     * The last two axes are transposed in memory ({@code rows} step by 1, {@code cols} by a large
+     * stride): copy in square tiles so both the reads and the writes stay within a few cache lines.
+     */
+    private static void transpose(float[] in, Strides walk, float[] out) {
+        int rank = walk.rank();
+        int rows = walk.dim(rank - 2);
+        int cols = walk.dim(rank - 1);
+        int colStride = walk.innerStride(0);
+        int matrices = 1;
+        for (int axis = 0; axis < rank - 2; axis++) {
+            matrices *= walk.dim(axis);
+        }
+        int rowTiles = (rows + TILE - 1) / TILE;
+        int tiles = matrices * rowTiles;
+        CpuThreads.parallelRanges(tiles, CpuThreads.chunksFor((long) matrices * rows * cols), 1, (start, end) -> {
+            for (int tile = start; tile < end; tile++) {
+                int matrix = tile / rowTiles;
+                int r0 = (tile % rowTiles) * TILE;
+                int r1 = Math.min(rows, r0 + TILE);
+                // Row index of the first row of this matrix in the walk's row numbering.
+                int firstRow = matrix * rows;
+                int srcBase = walk.rowOffset(0, firstRow);
+                int dstBase = walk.rowOffset(1, firstRow);
+                for (int c0 = 0; c0 < cols; c0 += TILE) {
+                    int c1 = Math.min(cols, c0 + TILE);
+                    for (int r = r0; r < r1; r++) {
+                        int src = srcBase + r;
+                        int dst = dstBase + r * cols;
+                        for (int c = c0; c < c1; c++) {
+                            out[dst + c] = in[src + c * colStride];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    static void fill(float[] out, float value, int count) {
+        CpuThreads.parallelRanges(count, CpuThreads.chunksFor(count), LANES,
+                (start, end) -> java.util.Arrays.fill(out, start, end, value));
+    }
+}

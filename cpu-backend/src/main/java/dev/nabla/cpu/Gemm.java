@@ -1,0 +1,494 @@
+package dev.nabla.cpu;
+
+import dev.nabla.backend.Activation;
+import dev.nabla.backend.GemmSpec;
+import dev.nabla.backend.reference.HeapStorage;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Blocked, packed, multithreaded SGEMM in the BLIS style: {@code C = act(alpha·op(A)·op(B) + beta·C + bias)}.
+ *
+ * <p>Loop nest, outermost first: columns of C in blocks of {@link #NC}; depth in blocks of
+ * {@link #KC}, for which a {@code KC × NC} slab of op(B) is packed into {@link #NR}-wide panels;
+ * rows in blocks of {@link #MC}, for which an {@code MC × KC} slab of op(A) is packed into
+ * {@link #MR}-tall panels; then {@code MR × NR} tiles of C, each computed by the micro-kernel
+ * entirely in vector registers (broadcast one A element, FMA it into a row of accumulators). The
+ * packing routines read op(A) and op(B) through their transposes, leading dimensions and offsets,
+ * so the kernel only ever sees unit-stride panels; panels are zero-padded to full tiles.
+ *
+ * <p>Epilogue: the first depth block applies {@code beta} (C is not read when it is 0), later
+ * blocks accumulate, and the last one adds the bias and applies the activation as it writes C.
+ * Tiles at the right or bottom edge are computed into a scratch tile and merged element by element.
+ *
+ * <p>Threads split the rows of C (or its columns when there are too few rows), each thread packing
+ * what it needs, so threads never wait on each other; problems under {@link #SMALL_FLOPS} stay on
+ * the calling thread. Tiny products and one- or two-row products skip packing altogether and take
+ * a plain vectorized row-by-row path ({@link Path#ROWS}).
+ */
+final class Gemm {
+
+    private static final VectorSpecies<Float> SPECIES = Elementwise.SPECIES;
+    private static final int LANES = SPECIES.length();
+
+    /** Rows of a micro-tile: one broadcast A element per row and k step. */
+    static final int MR = 8;
+    /** Columns of a micro-tile: two vectors, so 2·MR accumulators plus two B vectors fit the 32 registers. */
+    static final int NR = 2 * LANES;
+    /** Depth of a packed block: a KC×NR panel of B (32 KiB with 16 lanes) stays in L1. */
+    static final int KC = 256;
+    /** Rows of a packed A block (multiple of MR): MC×KC floats (192 KiB) stay in L2 next to the B block. */
+    static final int MC = 192;
+    /** Columns of a packed B block (multiple of NR): KC×NC floats (1 MiB) stay in L2. */
+    static final int NC = 1024;
+    /**
+     * Below this many multiply-adds a GEMM is not worth waking another thread for: measured here,
+     * 64³ (2^18) ran at 40 GFLOP/s on one thread and 20 on two; 96³ ran 55 on one and 90 on two.
+     */
+    static final long SMALL_FLOPS = 1L << 19;
+
+    /**
+     * Below this many multiply-adds packing costs more than it saves: such calls take the unpacked
+     * row path (32³ runs about twice as fast that way).
+     */
+    static final long TINY_FLOPS = 1L << 16;
+    /**
+     * At most this many rows of C take the row path whatever the size: packing would pad them to
+     * MR rows and copy all of op(B) for a product that streams op(B) once anyway.
+     */
+    static final int ROWS_DIRECT = 2;
+
+    private static final ThreadLocal<float[][]> BUFFERS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+
+    private Gemm() {
+    }
+
+    /** How a call is computed; tests force each one on every shape. */
+    enum Path { AUTO, PACKED, ROWS }
+
+    static void gemm(GemmSpec spec) {
+        gemm(spec, Path.AUTO);
+    }
+
+    static void gemm(GemmSpec spec, Path path) {
+        int m = spec.m();
+        int n = spec.n();
+        if (m == 0 || n == 0) {
+            return;
+        }
+        Job job = new Job(spec);
+        if (spec.k() == 0) {
+            job.scaleOnly(m, n);
+            return;
+        }
+        long work = (long) m * n * spec.k();
+        int threads = work < SMALL_FLOPS ? 1 : CpuThreads.threads();
+        boolean rows = path == Path.ROWS || (path == Path.AUTO && (work < TINY_FLOPS || m <= ROWS_DIRECT));
+        if (rows) {
+            // Threads take column ranges, so a single row (a matrix-vector product) still splits.
+            CpuThreads.parallelRanges(n, threads, LANES, (start, end) -> job.runRows(0, m, start, end));
+        } else if (threads == 1) {
+            job.run(0, m, 0, n);
+        } else if (splitRows(spec, threads)) {
+            CpuThreads.parallelRanges(m, threads, MR, (start, end) -> job.run(start, end, 0, n));
+        } else {
+            CpuThreads.parallelRanges(n, threads, NR, (start, end) -> job.run(0, m, start, end));
+        }
+    }
+
+    /**
+     * Whether threads take rows of C (each packing all of op(B)) rather than columns (each packing
+     * all of op(A)). Packing is the only work threads duplicate, so pick the split that packs less
+     * per thread; a strided (element by element) pack counts four times a contiguous one. A split
+     * needs at least two tiles per thread to be worth it.
+     */
+    private static boolean splitRows(GemmSpec spec, int threads) {
+        long m = spec.m();
+        long n = spec.n();
+        boolean rowsPossible = m >= (long) threads * MR * 2;
+        boolean columnsPossible = n >= (long) threads * NR * 2;
+        if (rowsPossible != columnsPossible) {
+            return rowsPossible || m >= n;
+        }
+        double packA = (spec.transA() ? 1 : 4) * m;
+        double packB = (spec.transB() ? 4 : 1) * n;
+        return packA / threads + packB <= packA + packB / threads;
+    }
+
+    /**
+     * The block size at most {@code limit} (a multiple of {@code align}) that splits {@code size}
+     * into equal blocks: 784 = 4 × 196 rather than 3 × 256 + 16, whose thin last block would cost
+     * a full pass over C for little work.
+     */
+    static int balanced(int size, int limit, int align) {
+        int blocks = Math.max(1, (size + limit - 1) / limit);
+        int block = (size + blocks - 1) / blocks;
+        return Math.min(limit, (block + align - 1) / align * align);
+    }
+
+    /** One GEMM call's operands, unpacked from the spec once. */
+    private static final class Job {
+        final boolean transA;
+        final boolean transB;
+        final int k;
+        final float alpha;
+        final float beta;
+        final float[] a;
+        final int offsetA;
+        final int lda;
+        final float[] b;
+        final int offsetB;
+        final int ldb;
+        final float[] c;
+        final int offsetC;
+        final int ldc;
+        final float[] bias;
+        final Activation activation;
+
+        Job(GemmSpec spec) {
+            transA = spec.transA();
+            transB = spec.transB();
+            k = spec.k();
+            alpha = spec.alpha();
+            beta = spec.beta();
+            a = HeapStorage.floats(spec.a());
+            offsetA = spec.offsetA();
+            lda = spec.lda();
+            b = HeapStorage.floats(spec.b());
+            offsetB = spec.offsetB();
+            ldb = spec.ldb();
+            c = HeapStorage.floats(spec.c());
+            offsetC = spec.offsetC();
+            ldc = spec.ldc();
+            bias = spec.bias().map(HeapStorage::floats).orElse(null);
+            activation = spec.activation();
+        }
+
+        /** k == 0: op(A)·op(B) is empty, only the beta, bias and activation terms remain. */
+        void scaleOnly(int m, int n) {
+            for (int i = 0; i < m; i++) {
+                int ci = offsetC + i * ldc;
+                for (int j = 0; j < n; j++) {
+                    float value = beta != 0f ? beta * c[ci + j] : 0f;
+                    if (bias != null) {
+                        value += bias[j];
+                    }
+                    c[ci + j] = activation.apply(value);
+                }
+            }
+        }
+
+        /**
+         * The unpacked path for small or very flat products, block {@code [m0, m1) × [n0, n1)}:
+         * each row of C is built directly from a row of op(A), as a sum of scaled rows of B
+         * ({@code axpy}) or, for transposed B, as dot products with its contiguous rows.
+         */
+        void runRows(int m0, int m1, int n0, int n1) {
+            int width = n1 - n0;
+            float[] aRow = new float[k];
+            float[] acc = new float[width];
+            for (int i = m0; i < m1; i++) {
+                if (!transA) {
+                    System.arraycopy(a, offsetA + i * lda, aRow, 0, k);
+                } else {
+                    for (int p = 0; p < k; p++) {
+                        aRow[p] = a[offsetA + p * lda + i];
+                    }
+                }
+                if (!transB) {
+                    java.util.Arrays.fill(acc, 0f);
+                    for (int p = 0; p < k; p++) {
+                        axpy(aRow[p], b, offsetB + p * ldb + n0, acc, width);
+                    }
+                } else {
+                    for (int j = 0; j < width; j++) {
+                        acc[j] = dot(aRow, b, offsetB + (n0 + j) * ldb, k);
+                    }
+                }
+                int ci = offsetC + i * ldc + n0;
+                for (int j = 0; j < width; j++) {
+                    float value = alpha * acc[j];
+                    if (beta != 0f) {
+                        value += beta * c[ci + j];
+                    }
+                    if (bias != null) {
+                        value += bias[n0 + j];
+                    }
+                    c[ci + j] = activation.apply(value);
+                }
+            }
+        }
+
+        /** Computes the block {@code [m0, m1) × [n0, n1)} of C. */
+        void run(int m0, int m1, int n0, int n1) {
+            float[][] buffers = BUFFERS.get();
+            float[] packedA = buffers[0];
+            float[] packedB = buffers[1];
+            float[] tile = buffers[2];
+            boolean vectorRelu = activation == Activation.RELU;
+            boolean scalarActivation = activation != Activation.NONE && !vectorRelu;
+            int rowBlock = balanced(m1 - m0, MC, MR);
+            for (int jc = n0; jc < n1; jc += NC) {
+                int nc = Math.min(NC, n1 - jc);
+                int depthBlock = balanced(k, KC, 1);
+                for (int pc = 0; pc < k; pc += depthBlock) {
+                    int kc = Math.min(depthBlock, k - pc);
+                    boolean last = pc + kc == k;
+                    float betaNow = pc == 0 ? beta : 1f;
+                    float[] biasNow = last ? bias : null;
+                    packB(packedB, pc, kc, jc, nc);
+                    for (int ic = m0; ic < m1; ic += rowBlock) {
+                        int mc = Math.min(rowBlock, m1 - ic);
+                        packA(packedA, ic, mc, pc, kc);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int nr = Math.min(NR, nc - jr);
+                            int col = jc + jr;
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                int mr = Math.min(MR, mc - ir);
+                                int row = ic + ir;
+                                if (mr == MR && nr == NR) {
+                                    int ci = offsetC + row * ldc + col;
+                                    kernel(kc, packedA, ir * kc, packedB, jr * kc, tile);
+                                    storeTile(tile, c, ci, ldc, alpha, betaNow, biasNow, col, last && vectorRelu);
+                                    if (last && scalarActivation) {
+                                        activate(ci, MR, NR);
+                                    }
+                                } else {
+                                    kernel(kc, packedA, ir * kc, packedB, jr * kc, tile);
+                                    mergeEdge(tile, row, mr, col, nr, betaNow, last);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-wide panels, each kc rows of NR floats, zero-padded. */
+        private void packB(float[] packed, int pc, int kc, int jc, int nc) {
+            for (int jr = 0; jr < nc; jr += NR) {
+                int nr = Math.min(NR, nc - jr);
+                int dst = jr * kc;
+                if (!transB) {
+                    // B(p, j) = b[offsetB + p*ldb + j]: rows of the panel are contiguous in B.
+                    int src = offsetB + pc * ldb + jc + jr;
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        if (nr == NR) {
+                            FloatVector.fromArray(SPECIES, b, src).intoArray(packed, dst);
+                            FloatVector.fromArray(SPECIES, b, src + LANES).intoArray(packed, dst + LANES);
+                        } else {
+                            System.arraycopy(b, src, packed, dst, nr);
+                            java.util.Arrays.fill(packed, dst + nr, dst + NR, 0f);
+                        }
+                    }
+                } else {
+                    // B(p, j) = b[offsetB + j*ldb + p]: columns of the panel are contiguous in B.
+                    for (int jj = 0; jj < nr; jj++) {
+                        int src = offsetB + (jc + jr + jj) * ldb + pc;
+                        for (int p = 0; p < kc; p++) {
+                            packed[dst + p * NR + jj] = b[src + p];
+                        }
+                    }
+                    if (nr < NR) {
+                        for (int p = 0; p < kc; p++) {
+                            java.util.Arrays.fill(packed, dst + p * NR + nr, dst + (p + 1) * NR, 0f);
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-tall panels, each kc columns of MR floats, zero-padded. */
+        private void packA(float[] packed, int ic, int mc, int pc, int kc) {
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int dst = ir * kc;
+                if (!transA) {
+                    // A(i, p) = a[offsetA + i*lda + p]: each row of the panel is contiguous in A.
+                    for (int ii = 0; ii < mr; ii++) {
+                        int src = offsetA + (ic + ir + ii) * lda + pc;
+                        for (int p = 0; p < kc; p++) {
+                            packed[dst + p * MR + ii] = a[src + p];
+                        }
+                    }
+                } else {
+                    // A(i, p) = a[offsetA + p*lda + i]: each column of the panel is contiguous in A.
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(a, offsetA + (pc + p) * lda + ic + ir, packed, dst + p * MR, mr);
+                    }
+                }
+                if (mr < MR) {
+                    for (int p = 0; p < kc; p++) {
+                        java.util.Arrays.fill(packed, dst + p * MR + mr, dst + (p + 1) * MR, 0f);
+                    }
+                }
+            }
+        }
+
+        /** Applies a scalar activation to an rows×cols block of C written by the kernel. */
+        private void activate(int ci, int rows, int cols) {
+            for (int r = 0; r < rows; r++) {
+                int index = ci + r * ldc;
+                for (int j = 0; j < cols; j++) {
+                    c[index + j] = activation.apply(c[index + j]);
+                }
+            }
+        }
+
+        /** Writes the valid mr×nr corner of a scratch tile holding op(A)·op(B) into C. */
+        private void mergeEdge(float[] tile, int row, int mr, int col, int nr, float betaNow, boolean last) {
+            for (int r = 0; r < mr; r++) {
+                int ci = offsetC + (row + r) * ldc + col;
+                for (int j = 0; j < nr; j++) {
+                    float value = alpha * tile[r * NR + j];
+                    if (betaNow != 0f) {
+                        value += betaNow * c[ci + j];
+                    }
+                    if (last) {
+                        if (bias != null) {
+                            value += bias[col + j];
+                        }
+                        value = activation.apply(value);
+                    }
+                    c[ci + j] = value;
+                }
+            }
+        }
+    }
+
+    /** {@code acc[0, length) += scale · x[from, from + length)}. */
+    private static void axpy(float scale, float[] x, int from, float[] acc, int length) {
+        FloatVector factor = FloatVector.broadcast(SPECIES, scale);
+        int bound = SPECIES.loopBound(length);
+        int j = 0;
+        for (; j < bound; j += LANES) {
+            factor.fma(FloatVector.fromArray(SPECIES, x, from + j), FloatVector.fromArray(SPECIES, acc, j))
+                    .intoArray(acc, j);
+        }
+        for (; j < length; j++) {
+            acc[j] += scale * x[from + j];
+        }
+    }
+
+    /** {@code Σ row[p] · x[from + p]} over {@code p < length}. */
+    private static float dot(float[] row, float[] x, int from, int length) {
+        FloatVector sum0 = FloatVector.zero(SPECIES);
+        FloatVector sum1 = FloatVector.zero(SPECIES);
+        int bound = SPECIES.loopBound(length);
+        int p = 0;
+        for (; p + LANES < bound; p += 2 * LANES) {
+            sum0 = FloatVector.fromArray(SPECIES, row, p).fma(FloatVector.fromArray(SPECIES, x, from + p), sum0);
+            sum1 = FloatVector.fromArray(SPECIES, row, p + LANES)
+                    .fma(FloatVector.fromArray(SPECIES, x, from + p + LANES), sum1);
+        }
+        if (p < bound) {
+            sum0 = FloatVector.fromArray(SPECIES, row, p).fma(FloatVector.fromArray(SPECIES, x, from + p), sum0);
+            p += LANES;
+        }
+        float sum = sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        for (; p < length; p++) {
+            sum += row[p] * x[from + p];
+        }
+        return sum;
+    }
+
+    /**
+     * The micro-kernel: an MR×NR tile of op(A)·op(B) over depth {@code kc}, held in 2·MR vector
+     * accumulators and written raw to {@code tile}. Written out by hand because the accumulators
+     * must be locals for C2 to keep them in registers; the epilogue lives in a separate method
+     * because inlining it eight times here exceeds C2's inlining budget, and a Vector API call
+     * that is not inlined boxes its vectors (a tenfold slowdown).
+     */
+    private static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES);
+        FloatVector c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES);
+        FloatVector c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES);
+        FloatVector c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES);
+        FloatVector c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES);
+        FloatVector c51 = FloatVector.zero(SPECIES);
+        FloatVector c60 = FloatVector.zero(SPECIES);
+        FloatVector c61 = FloatVector.zero(SPECIES);
+        FloatVector c70 = FloatVector.zero(SPECIES);
+        FloatVector c71 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++) {
+            int a = ai + p * MR;
+            int b = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, packedB, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, packedB, b + LANES);
+            FloatVector x;
+            x = FloatVector.broadcast(SPECIES, packedA[a + 0]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, packedA[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, packedA[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, packedA[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, packedA[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, packedA[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, packedA[a + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, packedA[a + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * LANES);
+        c01.intoArray(tile, 1 * LANES);
+        c10.intoArray(tile, 2 * LANES);
+        c11.intoArray(tile, 3 * LANES);
+        c20.intoArray(tile, 4 * LANES);
+        c21.intoArray(tile, 5 * LANES);
+        c30.intoArray(tile, 6 * LANES);
+        c31.intoArray(tile, 7 * LANES);
+        c40.intoArray(tile, 8 * LANES);
+        c41.intoArray(tile, 9 * LANES);
+        c50.intoArray(tile, 10 * LANES);
+        c51.intoArray(tile, 11 * LANES);
+        c60.intoArray(tile, 12 * LANES);
+        c61.intoArray(tile, 13 * LANES);
+        c70.intoArray(tile, 14 * LANES);
+        c71.intoArray(tile, 15 * LANES);
+    }
+
+    /**
+     * Writes a full MR×NR tile of op(A)·op(B) into C: {@code alpha·tile + beta·C (+ bias)}, then
+     * ReLU if asked. {@code beta == 0} means C is not read.
+     */
+    private static void storeTile(float[] tile, float[] c, int ci, int ldc, float alpha, float beta, float[] bias,
+                                  int biasIndex, boolean relu) {
+        FloatVector betaVector = FloatVector.broadcast(SPECIES, beta);
+        for (int r = 0; r < MR; r++) {
+            int row = ci + r * ldc;
+            for (int j = 0; j < NR; j += LANES) {
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR + j).mul(alpha);
+                if (beta != 0f) {
+                    v = FloatVector.fromArray(SPECIES, c, row + j).fma(betaVector, v);
+                }
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(SPECIES, bias, biasIndex + j));
+                }
+                if (relu) {
+                    v = Elementwise.relu(v);
+                }
+                v.intoArray(c, row + j);
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.nabla.cpu;
+
+import dev.nabla.backend.ReduceOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Reductions along the middle axis of a contiguous {@code [outer, extent, inner]} block, and argmax.
+ *
+ * <p>Two memory shapes matter: {@code inner == 1} (reduce each contiguous row: lanes run along
+ * the row and fold at the end) and {@code inner > 1} (e.g. a bias gradient, summing rows: lanes
+ * run across {@code inner}, one output row accumulates while the rows stream past).
+ *
+ * <p>NOTE: sums accumulate in float, in lane order, whereas the reference sums in double; the
+ * difference is a few ulps times log of the extent for the lane-split row sums and grows with
+ * {@code extent} for the column sums. MAX and MIN propagate NaN like the scalar definition.
+ */
+final class Reductions {
+
+    private static final VectorSpecies<Float> SPECIES = Elementwise.SPECIES;
+    private static final int LANES = SPECIES.length();
+
+    private Reductions() {
+    }
+
+    static void reduce(ReduceOp op, float[] in, int outer, int extent, int inner, float[] out) {
+        if (extent == 0) {
+            java.util.Arrays.fill(out, 0, outer * inner, op.identity());
+            return;
+        }
+        int chunks = CpuThreads.chunksFor((long) outer * extent * inner);
+        if (inner == 1) {
+            if (outer >= chunks) {
+                CpuThreads.parallelRanges(outer, chunks, 1, (start, end) -> {
+                    for (int o = start; o < end; o++) {
+                        out[o] = reduceRow(op, in, o * extent, extent);
+                    }
+                });
+            } else {
+                // Few long rows: each thread folds a slice of the row, then the slices fold in order.
+                for (int o = 0; o < outer; o++) {
+                    float[] partial = new float[chunks];
+                    java.util.Arrays.fill(partial, op.identity());
+                    int base = o * extent;
+                    CpuThreads.parallelFor(chunks, chunk -> {
+                        int start = (int) ((long) extent * chunk / chunks);
+                        int end = (int) ((long) extent * (chunk + 1) / chunks);
+                        partial[chunk] = reduceRow(op, in, base + start, end - start);
+                    });
+                    float acc = op.identity();
+                    for (float p : partial) {
+                        acc = op.combine(acc, p);
+                    }
+                    out[o] = acc;
+                }
+            }
+        } else if (outer >= chunks) {
+            CpuThreads.parallelRanges(outer, chunks, 1, (start, end) -> {
+                for (int o = start; o < end; o++) {
+                    reduceColumns(op, in, o * extent * inner, extent, inner, 0, inner, out, o * inner);
+                }
+            });
+        } else {
+            CpuThreads.parallelRanges(inner, chunks, LANES, (start, end) -> {
+                for (int o = 0; o < outer; o++) {
+                    reduceColumns(op, in, o * extent * inner, extent, inner, start, end, out, o * inner);
+                }
+            });
+        }
+    }
+
+    /** Folds {@code length} contiguous elements. */
+    static float reduceRow(ReduceOp op, float[] in, int start, int length) {
+        int bound = SPECIES.loopBound(length);
+        float acc = op.identity();
+        if (bound > 0) {
+            acc = switch (op) {
+                case SUM -> sumVectors(in, start, bound);
+                case MAX -> maxVectors(in, start, bound);
+                case MIN -> minVectors(in, start, bound);
+            };
+        }
+        for (int i = bound; i < length; i++) {
+            acc = op.combine(acc, in[start + i]);
+        }
+        return acc;
+    }
+
+    // NOTE on performance: one small loop per op rather than a shared loop calling a switch helper:
+    // C2 stops inlining helpers that grew big, and a vector crossing a non-inlined call is boxed.
+    // Two accumulators hide the add latency.
+
+    private static float sumVectors(float[] in, int start, int bound) {
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (; i + LANES < bound; i += 2 * LANES) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, in, start + i));
+            acc1 = acc1.add(FloatVector.fromArray(SPECIES, in, start + i + LANES));
+        }
+        if (i < bound) {
+            acc0 = acc0.add(FloatVector.fromArray(SPECIES, in, start + i));
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float maxVectors(float[] in, int start, int bound) {
+        FloatVector acc0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        FloatVector acc1 = acc0;
+        int i = 0;
+        for (; i + LANES < bound; i += 2 * LANES) {
+            acc0 = acc0.max(FloatVector.fromArray(SPECIES, in, start + i));
+            acc1 = acc1.max(FloatVector.fromArray(SPECIES, in, start + i + LANES));
+        }
+        if (i < bound) {
+            acc0 = acc0.max(FloatVector.fromArray(SPECIES, in, start + i));
+        }
+        // NOTE: lane-wise MAX is Math.max, so NaN propagates, as in ReduceOp.combine.
+        return acc0.max(acc1).reduceLanes(VectorOperators.MAX);
+    }
+
+    private static float minVectors(float[] in, int start, int bound) {
+        FloatVector acc0 = FloatVector.broadcast(SPECIES, Float.POSITIVE_INFINITY);
+        FloatVector acc1 = acc0;
+        int i = 0;
+        for (; i + LANES < bound; i += 2 * LANES) {
+            acc0 = acc0.min(FloatVector.fromArray(SPECIES, in, start + i));
+            acc1 = acc1.min(FloatVector.fromArray(SPECIES, in, start + i + LANES));
+        }
+        if (i < bound) {
+            acc0 = acc0.min(FloatVector.fromArray(SPECIES, in, start + i));
+        }
+        return acc0.min(acc1).reduceLanes(VectorOperators.MIN);
+    }
+
+    /** {@code out[outIndex + j] = fold over r of in[base + r*inner + j]} for j in {@code [from, to)}. */
+    private static void reduceColumns(ReduceOp op, float[] in, int base, int extent, int inner, int from, int to,
+                                      float[] out, int outIndex) {
+        System.arraycopy(in, base + from, out, outIndex + from, to - from);
+        int length = to - from;
+        int bound = SPECIES.loopBound(length);
+        for (int r = 1; r < extent; r++) {
+            int row = base + r * inner + from;
+            int dst = outIndex + from;
+            for (int j = 0; j < bound; j += LANES) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, out, dst + j);
+                FloatVector x = FloatVector.fromArray(SPECIES, in, row + j);
+                FloatVector folded = switch (op) {
+                    case SUM -> acc.add(x);
+                    case MAX -> acc.max(x);
+                    case MIN -> acc.min(x);
+                };
+                folded.intoArray(out, dst + j);
+            }
+            for (int j = bound; j < length; j++) {
+                out[dst + j] = op.combine(out[dst + j], in[row + j]);
+            }
+        }
+    }
+
+    // ---- argmax --------------------------------------------------------------------------
+
+    static void argmax(float[] in, int outer, int extent, int inner, int[] out) {
+        int chunks = CpuThreads.chunksFor((long) outer * extent * inner);
+        CpuThreads.parallelRanges(outer, chunks, 1, (start, end) -> {
+            float[] best = inner > 1 ? new float[inner] : null;
+            for (int o = start; o < end; o++) {
+                int base = o * extent * inner;
+                if (inner == 1) {
+                    out[o] = argmaxRow(in, base, extent);
+                } else {
+                    argmaxColumns(in, base, extent, inner, best, out, o * inner);
+                }
+            }
+        });
+    }
+
+    /**
+     * First index of the maximum of a contiguous row. NOTE: as in torch.argmax, NaN counts as the
+     * maximum, so a row holding NaN answers its first NaN. Two passes: a vectorized max (which
+     * propagates NaN), then a scan for the first element equal to it.
+     */
+    private static int argmaxRow(float[] in, int base, int extent) {
+        float max = reduceRow(ReduceOp.MAX, in, base, extent);
+        boolean nan = Float.isNaN(max);
+        for (int r = 0; r < extent; r++) {
+            float v = in[base + r];
+            if (nan ? Float.isNaN(v) : v == max) {
+                return r;
+            }
+        }
+        return 0;
+    }
+
+    private static void argmaxColumns(float[] in, int base, int extent, int inner, float[] best, int[] out,
+                                      int outIndex) {
+        System.arraycopy(in, base, best, 0, inner);
+        java.util.Arrays.fill(out, outIndex, outIndex + inner, 0);
+        for (int r = 1; r < extent; r++) {
+            int row = base + r * inner;
+            for (int j = 0; j < inner; j++) {
+                float v = in[row + j];
+                float b = best[j];
+                if (!Float.isNaN(b) && (v > b || Float.isNaN(v))) {
+                    best[j] = v;
+                    out[outIndex + j] = r;
+                }
+            }
+        }
+    }
+}
