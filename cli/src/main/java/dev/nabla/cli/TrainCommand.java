@@ -54,7 +54,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Use only the first N training samples (0: all).")
     int limit;
 
-    @Option(names = "--hidden", defaultValue = "512,256", split = ",", paramLabel = "W1,W2,...",
+    @Option(names = "--hidden", defaultValue = "1024,512", split = ",", paramLabel = "W1,W2,...",
             description = "Hidden layer widths (default: ${DEFAULT-VALUE}).")
     int[] hidden;
 
@@ -62,11 +62,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "relu, gelu, tanh or sigmoid (default: ${DEFAULT-VALUE}).")
     String activation;
 
-    @Option(names = "--dropout", defaultValue = "0.1", paramLabel = "P",
+    @Option(names = "--dropout", defaultValue = "0.2", paramLabel = "P",
             description = "Dropout after each hidden layer, 0 to disable (default: ${DEFAULT-VALUE}).")
     float dropout;
 
-    @Option(names = "--epochs", defaultValue = "10", paramLabel = "N",
+    @Option(names = "--epochs", defaultValue = "20", paramLabel = "N",
             description = "Epochs to train; with --resume, the total to reach (default: ${DEFAULT-VALUE}).")
     int epochs;
 

@@ -8,7 +8,9 @@ import dev.nabla.DType;
  * <p>Core validates every call before it reaches a backend (shapes, dtypes, devices, index
  * ranges), so implementations may assume: storage belongs to this backend and is large enough for
  * the layouts given; element types are the ones documented per method; output storage is
- * contiguous and does not alias any input unless stated. Element-wise ops, reductions and GEMM
+ * contiguous. Outputs do not alias inputs, with one exception implementations must support: the
+ * output of {@link #unary}, {@link #binary} and {@link #where} may be the very storage of an input
+ * read through a contiguous layout at offset 0 (element {@code i} is read before it is written). Element-wise ops, reductions and GEMM
  * take F32; I32 appears only for labels, indices and {@link #argmax} results.
  *
  * <p>On GPUs, calls are queued on the device's stream; {@link #copyOut} and {@link #synchronize}
@@ -83,7 +85,8 @@ public interface Backend {
 
     /**
      * Reduces the middle axis of contiguous {@code src} viewed as {@code [outer, extent, inner]}
-     * into {@code dst} of shape {@code [outer, inner]}.
+     * into {@code dst} of shape {@code [outer, inner]}. An empty axis ({@code extent == 0}) yields
+     * the op's identity (0, −∞ or +∞).
      */
     void reduce(ReduceOp op, Storage src, int outer, int extent, int inner, Storage dst);
 

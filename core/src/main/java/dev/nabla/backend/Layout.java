@@ -74,7 +74,10 @@ public record Layout(int[] shape, int[] strides, int offset) {
         return strides.clone();
     }
 
-    /** True when the elements are row-major, dense, and start at offset 0 of some block. */
+    /**
+     * True when the elements are row-major and dense (no gaps, no repeats). The offset is not
+     * checked: a contiguous layout may start anywhere in its block.
+     */
     public boolean isContiguous() {
         int expected = 1;
         for (int axis = shape.length - 1; axis >= 0; axis--) {
