@@ -54,7 +54,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Use only the first N training samples (0: all).")
     int limit;
 
-    @Option(names = "--hidden", defaultValue = "1024,512", split = ",", paramLabel = "W1,W2,...",
+    @Option(names = "--hidden", defaultValue = "1024,512", split = ",", paramLabel = "W1,W2,...", hideParamSyntax = true,
             description = "Hidden layer widths (default: ${DEFAULT-VALUE}).")
     int[] hidden;
 

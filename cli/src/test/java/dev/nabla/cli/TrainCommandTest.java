@@ -52,6 +52,27 @@ class TrainCommandTest {
     }
 
     @Test
+    void trainsOnACsvFile(@TempDir Path dir) throws IOException {
+        // Two separable classes: label 1 when x0 + x1 > 0.
+        StringBuilder csv = new StringBuilder("x0,x1,x2,label\n");
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 400; i++) {
+            double a = random.nextGaussian();
+            double b = random.nextGaussian();
+            csv.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%.4f,%d%n", a, b, random.nextGaussian(),
+                    a + b > 0 ? 1 : 0));
+        }
+        Path file = dir.resolve("points.csv");
+        Files.writeString(file, csv);
+        Path run = dir.resolve("run");
+        Run train = Run.of("train", "--backend", "cpu", "--dataset", "csv:" + file, "--hidden", "16", "--epochs", "5",
+                "--batch-size", "32", "--lr", "0.01", "--dropout", "0", "--no-progress", "--out", run.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        double accuracy = MetricsWriter.readJson(run.resolve("metrics.json")).testAccuracy();
+        assertTrue(accuracy >= 0.9, "test accuracy " + accuracy);
+    }
+
+    @Test
     void badFlagsAreUsageErrorsNotStackTraces() {
         Run unknown = Run.of("train", "--epoch", "3");
         assertEquals(Main.EXIT_USAGE, unknown.exitCode());
