@@ -51,8 +51,12 @@ public final class PeakProbe {
                 + SPECIES.vectorBitSize() + "-bit vectors | Java " + Runtime.version().feature();
     }
 
-    /** The cache file in the user's cache folder. */
+    /** The cache file in the user's cache folder ({@code -Dnabla.cacheDir=DIR} moves it, for tests). */
     public static Path cacheFile() {
+        String dir = System.getProperty("nabla.cacheDir");
+        if (dir != null && !dir.isBlank()) {
+            return Path.of(dir).resolve("cpu-peak.json");
+        }
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("nabla").resolve("cpu-peak.json");

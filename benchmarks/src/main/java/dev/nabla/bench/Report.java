@@ -89,6 +89,10 @@ public record Report(String date, String command, Map<String, Object> machine, O
                 text.append("compare: missing ").append(m).append('\n');
             }
         }
+        if (compare.get("python") instanceof String python) {
+            text.append("python: ").append(python).append(", ").append(compare.get("threads"))
+                    .append(" threads, OMP_WAIT_POLICY=").append(compare.get("ompWaitPolicy")).append('\n');
+        }
         for (String side : List.of("torch", "numpy")) {
             if (compare.get(side) instanceof String s) {
                 text.append(side).append(": ").append(s).append('\n');

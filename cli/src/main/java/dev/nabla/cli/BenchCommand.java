@@ -132,7 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             settings = new Runner.Settings(repeats, sampleMs / 1000, 6, 6);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
         for (Map.Entry<String, String> s : selection.skipped().entrySet()) {
