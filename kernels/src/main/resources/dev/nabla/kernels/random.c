@@ -77,12 +77,12 @@ KERNEL void philox_normal_f32(GLOBAL float* dst, int n, uint seed_lo, uint seed_
     }
     PhiloxBlock words = philox_block(seed_lo, seed_hi, offset_lo, offset_hi, (uint) block, 0u);
     float normals[4];
-    for (int half = 0; half < 2; half++) {
-        float u1 = (float) ((words.word[2 * half] >> 8) + 1u) * PHILOX_TWO_POW_MINUS_24;
-        float u2 = philox_uniform(words.word[2 * half + 1]);
+    for (int pair = 0; pair < 2; pair++) {
+        float u1 = (float) ((words.word[2 * pair] >> 8) + 1u) * PHILOX_TWO_POW_MINUS_24;
+        float u2 = philox_uniform(words.word[2 * pair + 1]);
         float r = sqrtf(-2.0f * logf(u1));
-        normals[2 * half] = r * cospif(2.0f * u2);
-        normals[2 * half + 1] = r * sinpif(2.0f * u2);
+        normals[2 * pair] = r * cospif(2.0f * u2);
+        normals[2 * pair + 1] = r * sinpif(2.0f * u2);
     }
     for (int w = 0; w < 4 && block * 4 + w < n; w++) {
         dst[block * 4 + w] = normals[w];
