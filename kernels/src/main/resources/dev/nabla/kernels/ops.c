@@ -24,11 +24,15 @@ DEVICE_FN int strided_index(StridedLayout layout, int i) {
     if (layout.contiguous) {
         return layout.offset + i;
     }
+    /* A loop of constant trip count unrolls fully, so the struct's arrays are indexed by constants
+       and stay in registers (a loop to rank would index them dynamically, through local memory). */
     int index = layout.offset;
-    for (int axis = layout.rank - 1; axis >= 0; axis--) {
-        int d = layout.shape[axis];
-        index += (i % d) * layout.strides[axis];
-        i /= d;
+    for (int axis = NABLA_MAX_DIMS - 1; axis >= 0; axis--) {
+        if (axis < layout.rank) {
+            int d = layout.shape[axis];
+            index += (i % d) * layout.strides[axis];
+            i /= d;
+        }
     }
     return index;
 }
