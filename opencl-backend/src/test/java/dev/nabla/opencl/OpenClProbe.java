@@ -19,8 +19,10 @@ public final class OpenClProbe {
     }
 
     public static void main(String[] args) {
+        long start = System.nanoTime();
         Backend backend = Device.of("opencl:0").backend();
         System.out.println(backend.info().name() + " — " + backend.info().description());
+        System.out.printf("discovery and program build: %.0f ms%n", (System.nanoTime() - start) / 1e6);
         int[][] shapes = {{256, 256, 256, 0, 0}, {512, 512, 512, 0, 0}, {1024, 1024, 1024, 0, 0},
             {256, 1024, 784, 0, 0}, {784, 1024, 256, 1, 0}, {256, 784, 1024, 0, 1}};
         for (int[] s : shapes) {

@@ -107,7 +107,7 @@ class OpenClProviderTest {
     @Test
     void withoutAPlatformTheProbeGivesAReason(@TempDir Path emptyVendors) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+        ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-DuniqueLibraryNames=true",
                 "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName());
         builder.environment().put("OCL_ICD_VENDORS", emptyVendors.toString() + File.separator);
         builder.environment().remove("OPENCL_VENDOR_PATH");
