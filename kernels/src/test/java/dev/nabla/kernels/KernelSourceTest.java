@@ -1,0 +1,60 @@
+package dev.nabla.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.backend.Activation;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.UnaryOp;
+import java.util.HashSet;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class KernelSourceTest {
+
+    @Test
+    void namesAreUniqueAndFollowTheRule() {
+        List<String> names = KernelNames.all();
+        assertEquals(names.size(), new HashSet<>(names).size(), "duplicate kernel names");
+        for (String name : names) {
+            assertTrue(name.matches("[a-z0-9_]+_(f32|i32)"), name);
+        }
+        assertEquals("unary_exp_f32", KernelNames.unary(UnaryOp.EXP));
+        assertEquals("binary_relu_grad_f32", KernelNames.binary(BinaryOp.RELU_GRAD));
+        assertEquals("gemm_tn_f32", KernelNames.gemm(true, false));
+    }
+
+    /**
+     * A quick textual check; the real one compiles the source and lists its entry points
+     * (CudaCompileTest for CUDA, OpenClProviderTest for OpenCL).
+     */
+    @Test
+    void everyKernelIsNamedInTheSourceOfBothDialects() {
+        for (Dialect dialect : Dialect.values()) {
+            String source = KernelSource.assemble(dialect);
+            for (String name : KernelNames.all()) {
+                assertTrue(Pattern.compile("\\b" + name + "\\b").matcher(source).find(),
+                        dialect + " source never names kernel " + name);
+            }
+        }
+    }
+
+    @Test
+    void opCodesComeFromTheEnums() {
+        String header = KernelSource.generatedHeader();
+        assertTrue(header.contains("#define UNARY_ADD_SCALAR " + UnaryOp.ADD_SCALAR.ordinal() + "\n"));
+        assertTrue(header.contains("#define ACTIVATION_SIGMOID " + Activation.SIGMOID.ordinal() + "\n"));
+        assertTrue(header.contains("#define NABLA_BLOCK " + KernelSource.BLOCK_SIZE + "\n"));
+    }
+
+    @Test
+    void theDialectsDifferOnlyInThePrelude() {
+        String opencl = KernelSource.assemble(Dialect.OPENCL);
+        String cuda = KernelSource.assemble(Dialect.CUDA);
+        String marker = "/* ---- generated from Java constants";
+        assertEquals(opencl.substring(opencl.indexOf(marker)), cuda.substring(cuda.indexOf(marker)));
+        assertTrue(opencl.contains("#define KERNEL __kernel"));
+        assertTrue(cuda.contains("#define KERNEL extern \"C\" __global__"));
+    }
+}

@@ -1,0 +1,193 @@
+package dev.nabla.opencl;
+
+import static org.jocl.CL.CL_PROFILING_COMMAND_END;
+import static org.jocl.CL.CL_PROFILING_COMMAND_START;
+import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
+import static org.jocl.CL.CL_PROGRAM_KERNEL_NAMES;
+import static org.jocl.CL.clBuildProgram;
+import static org.jocl.CL.clCreateKernel;
+import static org.jocl.CL.clCreateProgramWithSource;
+import static org.jocl.CL.clEnqueueNDRangeKernel;
+import static org.jocl.CL.clGetEventProfilingInfo;
+import static org.jocl.CL.clGetProgramBuildInfo;
+import static org.jocl.CL.clGetProgramInfo;
+import static org.jocl.CL.clReleaseEvent;
+import static org.jocl.CL.clReleaseProgram;
+import static org.jocl.CL.clSetKernelArg;
+
+import dev.nabla.kernels.KernelSource;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_device_id;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+import org.jocl.cl_program;
+
+/**
+ * The compiled program of one device and the launcher every family class uses.
+ *
+ * <p>Arguments are given in kernel order as Java values: a storage (its buffer), an
+ * {@code Integer} ({@code int} or {@code uint}), a {@code Float}, or an {@code int[]} (a struct
+ * of ints passed by value, such as a packed {@code StridedLayout}). Setting arguments and
+ * enqueueing happen under one lock, because a {@code cl_kernel}'s arguments are shared state.
+ *
+ * <p>With profiling on (an event per launch), {@link #kernelTimes()} sums device time per kernel.
+ */
+final class OpenClKernels {
+
+    /** Device time of one kernel summed over its launches. */
+    record KernelTime(String kernel, long launches, long nanoseconds) {
+    }
+
+    private final cl_program program;
+    private final cl_command_queue queue;
+    private final String deviceName;
+    private final boolean profiling;
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final List<cl_event> pendingEvents = new ArrayList<>();
+    private final List<String> pendingNames = new ArrayList<>();
+    private final Map<String, long[]> times = new LinkedHashMap<>();
+
+    OpenClKernels(cl_program program, cl_command_queue queue, String deviceName, boolean profiling) {
+        this.program = program;
+        this.queue = queue;
+        this.deviceName = deviceName;
+        this.profiling = profiling;
+    }
+
+    /**
+     * Compiles {@code source} for {@code device}.
+     *
+     * @throws KernelBuildException with the device name and the build log if compilation fails
+     */
+    static cl_program build(cl_context context, cl_device_id device, String deviceName, String source, String options) {
+        cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
+        try {
+            clBuildProgram(program, 1, new cl_device_id[] {device}, options, null, null);
+        } catch (CLException e) {
+            String log = buildLog(program, device);
+            clReleaseProgram(program);
+            throw new KernelBuildException(deviceName, org.jocl.CL.stringFor_errorCode(e.getStatus()), log);
+        }
+        return program;
+    }
+
+    private static String buildLog(cl_program program, cl_device_id device) {
+        try {
+            long[] size = new long[1];
+            clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, null, size);
+            byte[] bytes = new byte[(int) size[0]];
+            clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, bytes.length, Pointer.to(bytes), null);
+            return new String(bytes, StandardCharsets.UTF_8).replace("\0", "");
+        } catch (CLException e) {
+            return "(no build log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** The kernel names the program defines (CL_PROGRAM_KERNEL_NAMES), sorted. */
+    TreeSet<String> kernelNames() {
+        long[] size = new long[1];
+        clGetProgramInfo(program, CL_PROGRAM_KERNEL_NAMES, 0, null, size);
+        byte[] bytes = new byte[(int) size[0]];
+        clGetProgramInfo(program, CL_PROGRAM_KERNEL_NAMES, bytes.length, Pointer.to(bytes), null);
+        String names = new String(bytes, StandardCharsets.UTF_8).replace("\0", "");
+        return new TreeSet<>(Arrays.asList(names.split(";")));
+    }
+
+    /** One work-item per element: {@code items} rounded up to whole work-groups of BLOCK_SIZE. */
+    void launchItems(String name, long items, Object... args) {
+        if (items <= 0) {
+            return;
+        }
+        long block = KernelSource.BLOCK_SIZE;
+        launch(name, new long[] {(items + block - 1) / block * block}, new long[] {block}, args);
+    }
+
+    /** One work-group of BLOCK_SIZE per row (group id 0 is the row). */
+    void launchGroups(String name, long groups, Object... args) {
+        if (groups <= 0) {
+            return;
+        }
+        launch(name, new long[] {groups * KernelSource.BLOCK_SIZE}, new long[] {KernelSource.BLOCK_SIZE}, args);
+    }
+
+    /** A 2-D grid of {@code groupsX × groupsY} work-groups of {@code localX × localY}. */
+    void launchGrid(String name, long groupsX, long groupsY, int localX, int localY, Object... args) {
+        if (groupsX <= 0 || groupsY <= 0) {
+            return;
+        }
+        launch(name, new long[] {groupsX * localX, groupsY * localY}, new long[] {localX, localY}, args);
+    }
+
+    private synchronized void launch(String name, long[] global, long[] local, Object[] args) {
+        cl_kernel kernel = kernels.computeIfAbsent(name, this::create);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case OpenClStorage storage -> clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(storage.memory()));
+                    case Integer value -> clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[] {value}));
+                    case Float value -> clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[] {value}));
+                    case int[] struct -> clSetKernelArg(kernel, i, (long) Sizeof.cl_int * struct.length, Pointer.to(struct));
+                    default -> throw new IllegalArgumentException(name + ": argument " + i + " has unsupported type "
+                            + args[i].getClass().getName());
+                }
+            }
+            cl_event event = profiling ? new cl_event() : null;
+            clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, event);
+            if (profiling) {
+                pendingEvents.add(event);
+                pendingNames.add(name);
+            }
+        } catch (CLException e) {
+            throw new IllegalStateException("opencl: launching " + name + " (global " + Arrays.toString(global)
+                    + ", local " + Arrays.toString(local) + ") on " + deviceName + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private cl_kernel create(String name) {
+        try {
+            return clCreateKernel(program, name, null);
+        } catch (CLException e) {
+            throw new IllegalStateException("opencl: the program for " + deviceName + " has no kernel " + name
+                    + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Folds finished launches into the per-kernel totals; call after the queue has drained. */
+    synchronized void collectTimes() {
+        long[] start = new long[1];
+        long[] end = new long[1];
+        for (int i = 0; i < pendingEvents.size(); i++) {
+            cl_event event = pendingEvents.get(i);
+            clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(start), null);
+            clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(end), null);
+            clReleaseEvent(event);
+            long[] total = times.computeIfAbsent(pendingNames.get(i), n -> new long[2]);
+            total[0]++;
+            total[1] += end[0] - start[0];
+        }
+        pendingEvents.clear();
+        pendingNames.clear();
+    }
+
+    synchronized List<KernelTime> kernelTimes() {
+        List<KernelTime> result = new ArrayList<>();
+        times.forEach((name, total) -> result.add(new KernelTime(name, total[0], total[1])));
+        return result;
+    }
+
+    boolean profiling() {
+        return profiling;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.nabla.opencl;
+
+import static org.jocl.CL.CL_PLATFORM_NOT_FOUND_KHR;
+
+import dev.nabla.backend.Backend;
+import dev.nabla.backend.BackendProvider;
+import dev.nabla.backend.DeviceInfo;
+import dev.nabla.backend.Probe;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jocl.CLException;
+
+/**
+ * Registers the OpenCL backend with {@link java.util.ServiceLoader}.
+ *
+ * <p>The probe never throws: a missing {@code libOpenCL.so.1} (or JOCL's own native library), a
+ * loader without any platform, or a {@code NABLA_OPENCL_DEVICE} that matches nothing becomes
+ * {@link Probe#unavailable(String) a reason}, which {@code Device.auto()} logs and
+ * {@code --backend opencl} reports. Devices open lazily, once each.
+ */
+public final class OpenClProvider implements BackendProvider {
+
+    private volatile List<OpenClDevices.Found> devices;
+    private volatile Probe probe;
+    private final Map<Integer, OpenClBackend> opened = new HashMap<>();
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    /** After CUDA (10), before the CPU fallback (100). */
+    @Override
+    public int priority() {
+        return 20;
+    }
+
+    @Override
+    public Probe probe() {
+        Probe result = probe;
+        if (result == null) {
+            synchronized (this) {
+                result = probe;
+                if (result == null) {
+                    result = discover();
+                    probe = result;
+                }
+            }
+        }
+        return result;
+    }
+
+    private Probe discover() {
+        try {
+            List<OpenClDevices.Found> all = OpenClDevices.discover();
+            if (all.isEmpty()) {
+                return Probe.unavailable("no OpenCL device: the installed platforms report none");
+            }
+            List<OpenClDevices.Found> selected =
+                    OpenClDevices.select(all, System.getenv(OpenClDevices.ENVIRONMENT_VARIABLE));
+            devices = selected;
+            List<DeviceInfo> infos = new ArrayList<>();
+            for (int i = 0; i < selected.size(); i++) {
+                infos.add(selected.get(i).info(i));
+            }
+            return Probe.available(infos);
+        } catch (CLException e) {
+            if (e.getStatus() == CL_PLATFORM_NOT_FOUND_KHR) {
+                return Probe.unavailable("no OpenCL platform installed (the ICD loader found no driver in "
+                        + "/etc/OpenCL/vendors); for the CPU, apt-get install pocl-opencl-icd");
+            }
+            return Probe.unavailable("OpenCL discovery failed: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return Probe.unavailable(e.getMessage());
+        } catch (LinkageError e) {
+            // JOCL throws UnsatisfiedLinkError when libOpenCL.so(.1) is missing, NoClassDefFoundError after.
+            return Probe.unavailable("the OpenCL library could not be loaded (apt-get install ocl-icd-libopencl1 "
+                    + "and a driver, e.g. pocl-opencl-icd): " + e.getMessage());
+        } catch (RuntimeException e) {
+            return Probe.unavailable("OpenCL discovery failed: " + e);
+        }
+    }
+
+    @Override
+    public synchronized Backend open(int index) {
+        Probe found = probe();
+        if (!found.isAvailable()) {
+            throw new IllegalArgumentException("opencl:" + index + ": OpenCL is unavailable: " + found.reason());
+        }
+        if (index < 0 || index >= devices.size()) {
+            throw new IllegalArgumentException("opencl:" + index + ": no such device; OpenCL devices are opencl:0"
+                    + (devices.size() > 1 ? " to opencl:" + (devices.size() - 1) : ""));
+        }
+        return opened.computeIfAbsent(index, i -> new OpenClBackend(devices.get(i), found.devices().get(i)));
+    }
+}
