@@ -200,10 +200,16 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The CPU peak for CPU devices and the Python libraries (which run on the CPU); unknown for GPUs yet. */
+    /**
+     * A device's own peak when its backend reports one (GPUs, from device properties); the
+     * measured CPU peak for CPU devices and the Python libraries (which run on the CPU); else unknown.
+     */
     private static double peakOf(Contender c, double cpuPeak) {
         if (c instanceof NablaContender n) {
-            // GPU peaks will come from device properties once the GPU backends report them.
+            var reported = n.device().backend().peakFlops();
+            if (reported.isPresent()) {
+                return reported.getAsDouble();
+            }
             return n.device().info().kind() == DeviceInfo.Kind.CPU ? cpuPeak : 0;
         }
         return cpuPeak;

@@ -23,6 +23,15 @@ public interface Backend {
     /** Describes this device. */
     DeviceInfo info();
 
+    /**
+     * The device's theoretical FP32 peak in FLOP/s (e.g. SMs × FP32 lanes per SM × 2 × clock for
+     * a GPU), for "fraction of peak" figures; empty when the backend does not know it. CPU peaks
+     * are measured by {@code nabla bench}'s FMA probe instead, since no property reports them.
+     */
+    default java.util.OptionalDouble peakFlops() {
+        return java.util.OptionalDouble.empty();
+    }
+
     // ---- memory -------------------------------------------------------------------------
 
     /** Allocates storage for {@code numel} elements; contents are unspecified. */
