@@ -308,6 +308,8 @@ public final class Tensor implements AutoCloseable {
         if (dense != this) {
             dense.close();
         }
+        // SAFETY: keeps this tensor (and so its storage) from the Cleaner until the copy is done.
+        java.lang.ref.Reference.reachabilityFence(this);
         return out;
     }
 
@@ -324,6 +326,7 @@ public final class Tensor implements AutoCloseable {
         if (dense != this) {
             dense.close();
         }
+        java.lang.ref.Reference.reachabilityFence(this);
         return out;
     }
 
@@ -438,11 +441,48 @@ public final class Tensor implements AutoCloseable {
      * shape) through the graph. Gradients of leaves accumulate across calls until zeroed.
      */
     public void backward(Tensor seed) {
-        checkOpen("backward");
-        checkSameShape("backward", this, seed);
-        checkSameDevice("backward", this, seed);
+        runBackward("backward", seed, null);
+    }
+
+    /**
+     * The gradients of this tensor, seeded with {@code seed} (same shape; ones for a scalar loss),
+     * with respect to each of {@code inputs}, as {@code torch.autograd.grad}: returned, not
+     * accumulated, and no tensor's {@link #grad()} changes. An input the output does not depend
+     * on gets zeros.
+     */
+    public Tensor[] gradientsFor(Tensor seed, Tensor... inputs) {
+        Map<Tensor, Tensor> captured = new IdentityHashMap<>();
+        for (Tensor input : inputs) {
+            input.checkOpen("gradientsFor");
+            if (!input.requiresGrad) {
+                throw new IllegalArgumentException("gradientsFor: input " + Arrays.toString(input.shape())
+                        + " does not require grad; call requiresGrad() on it before computing the output");
+            }
+            captured.put(input, null);
+        }
+        runBackward("gradientsFor", seed, captured);
+        Tensor[] result = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor g = captured.get(inputs[i]);
+            result[i] = g != null ? g : inputs[i].zerosLike();
+        }
+        return result;
+    }
+
+    /**
+     * Propagates {@code seed} from this tensor through the graph in reverse topological order.
+     * With {@code capture == null} gradients accumulate into the leaves' {@code grad}; otherwise
+     * only the gradients of the tensors in {@code capture} are recorded there, and nothing else
+     * changes.
+     */
+    private void runBackward(String op, Tensor seed, Map<Tensor, Tensor> capture) {
+        checkOpen(op);
+        seed.checkOpen(op);
+        checkSameShape(op, this, seed);
+        checkSameDevice(op, this, seed);
+        requireF32(op + " (the seed gradient)", seed);
         if (!requiresGrad) {
-            throw new IllegalStateException("backward: tensor of shape " + Arrays.toString(shape())
+            throw new IllegalStateException(op + ": tensor of shape " + Arrays.toString(shape())
                     + " does not require grad and has no grad_fn; call requiresGrad() on the inputs before computing it");
         }
         List<Tensor> order = topologicalOrder();
@@ -455,8 +495,14 @@ public final class Tensor implements AutoCloseable {
                 if (g == null) {
                     continue;
                 }
+                if (capture != null && capture.containsKey(node)) {
+                    // NOTE: complete here: every consumer of node comes later in the order.
+                    capture.put(node, g.copy());
+                }
                 if (node.gradFn == null) {
-                    node.accumulateGrad(g);
+                    if (capture == null) {
+                        node.accumulateGrad(g);
+                    }
                     continue;
                 }
                 List<Tensor> inputs = node.gradFn.inputs();
@@ -865,6 +911,10 @@ public final class Tensor implements AutoCloseable {
         checkOpen("argmax");
         requireF32("argmax", this);
         int a = normalizeAxis("argmax", axis);
+        if (layout.dim(a) == 0) {
+            throw new IllegalArgumentException("argmax: axis " + a + " of shape " + Arrays.toString(shape())
+                    + " is empty; there is no index to return");
+        }
         Tensor dense = dense();
         int[] shape = shape();
         Tensor out = empty(device, DType.I32, reducedShape(shape, new int[] {a}, keepDims));
@@ -1109,6 +1159,21 @@ public final class Tensor implements AutoCloseable {
 
     /** Runs {@code out = a @ b (+ bias)} choosing transposition flags from the operands' strides. */
     private static void gemmInto(Tensor a, Tensor b, Optional<Storage> bias, Activation activation, Tensor out) {
+        if (out.numel() == 0) {
+            return;
+        }
+        if (a.size(1) == 0) {
+            // NOTE: an empty inner dimension sums nothing: 0 (+ bias), without asking a BLAS to
+            // accept leading dimensions of 0. (Callers pass no activation.)
+            Backend backend = a.device.backend();
+            backend.fill(out.handle.storage, 0f, out.numel());
+            if (bias.isPresent()) {
+                Layout outLayout = out.layout;
+                backend.binary(BinaryOp.ADD, out.handle.storage, outLayout, bias.get(),
+                        Layout.contiguous(out.size(1)).broadcastTo(outLayout.shape()), out.handle.storage);
+            }
+            return;
+        }
         Tensor ga = a.gemmOperand();
         Tensor gb = b.gemmOperand();
         int m = a.size(0);
@@ -1283,6 +1348,13 @@ public final class Tensor implements AutoCloseable {
         checkSameDevice("copyFrom", this, source);
         if (source.dtype != dtype) {
             throw new IllegalArgumentException("copyFrom: source is " + source.dtype + ", destination " + dtype);
+        }
+        for (int axis = 0; axis < rank(); axis++) {
+            if (layout.stride(axis) == 0 && layout.dim(axis) > 1) {
+                throw new IllegalArgumentException("copyFrom: destination " + Arrays.toString(shape())
+                        + " is an expanded view (axis " + axis + " repeats one element " + layout.dim(axis)
+                        + " times); writing into it is ambiguous. Copy into the tensor it was expanded from");
+            }
         }
         Layout from;
         try {

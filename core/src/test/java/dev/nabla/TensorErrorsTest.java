@@ -1,5 +1,6 @@
 package dev.nabla;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -158,5 +159,34 @@ class TensorErrorsTest {
         } finally {
             Anomaly.disable();
         }
+    }
+
+    @Test
+    void seedGradientMustBeF32() {
+        Tensor x = Tensor.ones(2).requiresGrad();
+        var e = assertThrows(IllegalArgumentException.class, () -> x.mul(2f).backward(Tensor.of(new int[] {1, 1})));
+        assertTrue(e.getMessage().startsWith("backward (the seed gradient): expected an F32"), e.getMessage());
+    }
+
+    @Test
+    void argmaxOverAnEmptyAxis() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(3, 0).argmax(1));
+        assertTrue(e.getMessage().contains("is empty"), e.getMessage());
+    }
+
+    @Test
+    void copyIntoAnExpandedViewIsRefused() {
+        Tensor base = Tensor.zeros(1, 3);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> base.expand(4, 3).copyFrom(Tensor.ones(4, 3)));
+        assertTrue(e.getMessage().contains("expanded view"), e.getMessage());
+    }
+
+    @Test
+    void emptyInnerDimensionGivesZerosPlusBias() {
+        // [2, 0] @ [0, 3] = 0;  linear with no input features = bias in every row
+        assertArrayEquals(new float[6], Tensor.zeros(2, 0).matmul(Tensor.zeros(0, 3)).toFloatArray());
+        Tensor y = Tensor.linear(Tensor.zeros(2, 0), Tensor.zeros(3, 0), Tensor.of(new float[] {1, 2, 3}));
+        assertArrayEquals(new float[] {1, 2, 3, 1, 2, 3}, y.toFloatArray());
     }
 }

@@ -9,8 +9,10 @@ import java.util.function.Function;
  * Jacobian of a vector function (one vector-Jacobian product per output row), and the
  * Jacobian-vector product (directional derivative).
  *
- * <p>The input is never modified: each transform differentiates with respect to a detached copy
- * of {@code x} that requires grad.
+ * <p>Transforms have no side effects: they differentiate with respect to a detached copy of
+ * {@code x}, return the gradients instead of accumulating them (no tensor's {@code grad()}
+ * changes, not even parameters that {@code f} captures), and record the graph they need even
+ * inside a {@link NoGrad} block.
  */
 public final class Autograd {
 
@@ -19,17 +21,18 @@ public final class Autograd {
 
     /** ∇f(x) for a scalar-valued {@code f}; the result has x's shape. */
     public static Tensor grad(Function<Tensor, Tensor> f, Tensor x) {
-        Tensor input = x.detach().requiresGrad();
-        Tensor y = f.apply(input);
-        if (y.numel() != 1) {
-            throw new IllegalArgumentException("Autograd.grad: f must return a scalar, got shape "
-                    + Arrays.toString(y.shape()) + "; use Autograd.jacobian for vector-valued functions");
-        }
-        if (!y.isRequiresGrad()) {
-            return x.zerosLike();
-        }
-        y.backward();
-        return input.grad().orElseGet(x::zerosLike);
+        return GradMode.enabledFor(() -> {
+            Tensor input = x.detach().requiresGrad();
+            Tensor y = f.apply(input);
+            if (y.numel() != 1) {
+                throw new IllegalArgumentException("Autograd.grad: f must return a scalar, got shape "
+                        + Arrays.toString(y.shape()) + "; use Autograd.jacobian for vector-valued functions");
+            }
+            if (!y.isRequiresGrad()) {
+                return x.zerosLike();
+            }
+            return y.gradientsFor(y.onesLike(), input)[0];
+        });
     }
 
     /**
@@ -38,24 +41,22 @@ public final class Autograd {
      * {@code J[i][j] = ∂f_i/∂x_j}.
      */
     public static Tensor jacobian(Function<Tensor, Tensor> f, Tensor x) {
-        Tensor input = x.detach().requiresGrad();
-        Tensor y = f.apply(input);
-        int m = (int) y.numel();
-        int n = (int) x.numel();
-        float[] rows = new float[m * n];
-        if (y.isRequiresGrad()) {
-            for (int i = 0; i < m; i++) {
-                float[] seed = new float[m];
-                seed[i] = 1f;
-                input.zeroGrad();
-                y.backward(Tensor.of(y.device(), seed, m).reshape(y.shape()));
-                if (input.grad().isPresent()) {
-                    System.arraycopy(input.grad().get().toFloatArray(), 0, rows, i * n, n);
+        return GradMode.enabledFor(() -> {
+            Tensor input = x.detach().requiresGrad();
+            Tensor y = f.apply(input);
+            int m = (int) y.numel();
+            int n = (int) x.numel();
+            float[] rows = new float[m * n];
+            if (y.isRequiresGrad()) {
+                for (int i = 0; i < m; i++) {
+                    float[] seed = new float[m];
+                    seed[i] = 1f;
+                    Tensor row = y.gradientsFor(Tensor.of(y.device(), seed, m).reshape(y.shape()), input)[0];
+                    System.arraycopy(row.toFloatArray(), 0, rows, i * n, n);
                 }
             }
-            input.zeroGrad();
-        }
-        return Tensor.of(x.device(), rows, m, n);
+            return Tensor.of(x.device(), rows, m, n);
+        });
     }
 
     /**

@@ -81,8 +81,8 @@ public final class Backward {
             case LOG1P -> g.div(a.add(1f));
             // d (exp(a) − 1) = exp(a)
             case EXPM1 -> g.mul(out.add(1f));
-            // d aᵖ = p aᵖ⁻¹
-            case POW -> g.mul(a.pow(p - 1f).mul(p));
+            // d aᵖ = p aᵖ⁻¹ (and 0 for p = 0, where 0·0⁻¹ would be NaN)
+            case POW -> p == 0f ? g.zerosLike() : g.mul(a.pow(p - 1f).mul(p));
             case MUL_SCALAR -> g.mul(p);
             case ADD_SCALAR -> g;
         };
@@ -105,8 +105,11 @@ public final class Backward {
                 Tensor share = wins.add(x.eq(y).mul(0.5f));
                 yield new Tensor[] {g.mul(share), g.mul(share.neg().add(1f))};
             }
-            // d(x^y) = y x^(y−1) dx + x^y log(x) dy
-            case POW -> new Tensor[] {g.mul(y).mul(out.div(x)), g.mul(out).mul(x.log())};
+            // d(x^y) = y x^(y−1) dx + x^y log(x) dy; as PyTorch, the dy term is 0 where x^y = 0
+            // (log 0 = −∞ would make 0·∞ = NaN), and y x^(y−1) is computed directly, not as y·out/x.
+            case POW -> new Tensor[] {
+                g.mul(y).mul(x.binaryOp(BinaryOp.POW, y.sub(1f))),
+                Tensor.where(out.eq(0f), out.zerosLike(), g.mul(out).mul(x.log()))};
             // Comparisons are piecewise constant: zero gradient (and they never record a node).
             case EQ, NE, LT, LE, GT, GE -> new Tensor[] {null, null};
             case RELU_GRAD, GELU_GRAD -> throw new UnsupportedOperationException(

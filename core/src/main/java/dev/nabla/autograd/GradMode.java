@@ -22,4 +22,19 @@ public final class GradMode {
     static void restore() {
         DISABLED_DEPTH.get()[0]--;
     }
+
+    /**
+     * Runs {@code body} with recording on even inside a {@link NoGrad} block, as function
+     * transforms need (PyTorch's {@code torch.func.grad} ignores an outer {@code no_grad} too).
+     */
+    static <T> T enabledFor(java.util.function.Supplier<T> body) {
+        int[] depth = DISABLED_DEPTH.get();
+        int saved = depth[0];
+        depth[0] = 0;
+        try {
+            return body.get();
+        } finally {
+            depth[0] = saved;
+        }
+    }
 }
