@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -23,11 +25,13 @@ import java.util.zip.CRC32C;
  * Adam's moments) and {@code state.json} (epoch, optimizer step count, scheduler position, RNG
  * state, the run's config and normalisation).
  *
- * <p>Each file is written atomically (temp file, fsync, rename), tensors first and
- * {@code state.json} last: a crash mid-save leaves the previous {@code state.json}, and the epoch
- * recorded in every file must agree on load, so a mixed set is refused rather than resumed.
- * Every file carries a CRC32C checksum: safetensors files in their metadata, {@code state.json}
- * over its {@code state} object.
+ * <p>Each file is written atomically (temp file, fsync, rename), but three renames are not one, so
+ * a save first moves the previous checkpoint aside ({@code *.prev}), writes the tensors, then
+ * {@code state.json}, and only then deletes the previous generation. A crash at any point leaves
+ * a consistent set among the current and previous files, and {@link #load} picks the newest
+ * consistent one: every file records its epoch, and files of different epochs never mix. Every
+ * file carries a CRC32C checksum: safetensors files in their metadata, {@code state.json} over
+ * its {@code state} object.
  */
 public final class Checkpoint {
 
@@ -49,6 +53,16 @@ public final class Checkpoint {
     public static void save(Path runDir, int epoch, Map<String, Tensor> modelState, Map<String, Tensor> optimizerState,
                             Map<String, Object> state) throws IOException {
         Map<String, String> metadata = Map.of("format", FORMAT, "epoch", Integer.toString(epoch));
+        // 1. Keep the current generation as *.prev, unless a crashed save already left a .prev
+        //    that the current files may not be consistent with.
+        boolean keepPrevious = Files.exists(runDir.resolve(STATE_FILE)) && !anyPreviousExists(runDir);
+        for (String name : FILES) {
+            Path file = runDir.resolve(name);
+            if (keepPrevious && Files.exists(file)) {
+                Files.move(file, previous(file), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        // 2. The new generation, state.json last: it is the commit point.
         Safetensors.write(runDir.resolve(OPTIMIZER_FILE), toArrays(optimizerState), metadata);
         Safetensors.write(runDir.resolve(MODEL_FILE), toArrays(modelState), metadata);
         Map<String, Object> body = new LinkedHashMap<>(state);
@@ -58,22 +72,62 @@ public final class Checkpoint {
         file.put("state", body);
         file.put("crc32c", crc(canonical(body)));
         AtomicFiles.writeString(runDir.resolve(STATE_FILE), JSON.writeValueAsString(file) + "\n");
+        // 3. Committed: the previous generation is no longer needed.
+        for (String name : FILES) {
+            Files.deleteIfExists(previous(runDir.resolve(name)));
+        }
     }
 
-    /** Reads and verifies a checkpoint written by {@link #save}. */
+    /**
+     * Reads and verifies the newest consistent checkpoint in {@code runDir}: {@code state.json}
+     * with the tensor files of the same epoch, else (after a save was interrupted) the previous
+     * generation.
+     */
     public static Contents load(Path runDir) throws IOException {
         Path stateFile = runDir.resolve(STATE_FILE);
-        if (!Files.exists(stateFile)) {
+        if (!Files.exists(stateFile) && !Files.exists(previous(stateFile))) {
             throw new NoSuchFileException(stateFile.toString(), null,
                     "no checkpoint in " + runDir + " (state.json missing); is it a run folder written by 'nabla train'?");
         }
+        IOException firstProblem = null;
+        for (Path candidate : List.of(stateFile, previous(stateFile))) {
+            if (!Files.exists(candidate)) {
+                continue;
+            }
+            try {
+                Map<String, Object> state = readState(candidate);
+                int epoch = ((Number) state.get("epoch")).intValue();
+                Safetensors.Loaded model = readMatching(runDir.resolve(MODEL_FILE), epoch);
+                Safetensors.Loaded optimizer = readMatching(runDir.resolve(OPTIMIZER_FILE), epoch);
+                return new Contents(epoch, model.tensors(), optimizer.tensors(), state);
+            } catch (IOException e) {
+                if (firstProblem == null) {
+                    firstProblem = e;
+                }
+            }
+        }
+        throw firstProblem;
+    }
+
+    private static final List<String> FILES = List.of(MODEL_FILE, OPTIMIZER_FILE, STATE_FILE);
+
+    private static Path previous(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return file.resolveSibling(name.substring(0, dot) + ".prev" + name.substring(dot));
+    }
+
+    private static boolean anyPreviousExists(Path runDir) {
+        return FILES.stream().anyMatch(name -> Files.exists(previous(runDir.resolve(name))));
+    }
+
+    private static Map<String, Object> readState(Path stateFile) throws IOException {
         Map<String, Object> file;
         try {
             file = JSON.readValue(Files.readString(stateFile, StandardCharsets.UTF_8), new TypeReference<>() {
             });
         } catch (IOException e) {
-            throw new CorruptCheckpointException(stateFile, "not valid JSON (truncated or edited?): "
-                    + e.getMessage());
+            throw new CorruptCheckpointException(stateFile, "not valid JSON (truncated or edited?): " + e.getMessage());
         }
         Object stateObject = file.get("state");
         if (!(stateObject instanceof Map<?, ?>) || !(file.get("crc32c") instanceof String stored)) {
@@ -86,16 +140,34 @@ public final class Checkpoint {
             throw new CorruptCheckpointException(stateFile, "checksum mismatch: stored " + stored + ", computed "
                     + computed + " (the file was altered)");
         }
-        if (!FORMAT.equals(state.get("format")) || !(state.get("epoch") instanceof Number epochNumber)) {
+        if (!FORMAT.equals(state.get("format")) || !(state.get("epoch") instanceof Number)) {
             throw new CorruptCheckpointException(stateFile, "unknown format " + state.get("format") + ", expected "
                     + FORMAT);
         }
-        int epoch = epochNumber.intValue();
-        Safetensors.Loaded model = Safetensors.read(runDir.resolve(MODEL_FILE));
-        Safetensors.Loaded optimizer = Safetensors.read(runDir.resolve(OPTIMIZER_FILE));
-        checkEpoch(runDir.resolve(MODEL_FILE), model, epoch);
-        checkEpoch(runDir.resolve(OPTIMIZER_FILE), optimizer, epoch);
-        return new Contents(epoch, model.tensors(), optimizer.tensors(), state);
+        return state;
+    }
+
+    /** The file, or its previous generation, whichever holds {@code epoch}. */
+    private static Safetensors.Loaded readMatching(Path file, int epoch) throws IOException {
+        IOException problem = null;
+        for (Path candidate : List.of(file, previous(file))) {
+            if (!Files.exists(candidate)) {
+                continue;
+            }
+            try {
+                Safetensors.Loaded loaded = Safetensors.read(candidate);
+                checkEpoch(candidate, loaded, epoch);
+                return loaded;
+            } catch (IOException e) {
+                if (problem == null) {
+                    problem = e;
+                }
+            }
+        }
+        if (problem == null) {
+            throw new NoSuchFileException(file.toString(), null, "missing from the checkpoint");
+        }
+        throw problem;
     }
 
     private static void checkEpoch(Path file, Safetensors.Loaded loaded, int epoch) throws CorruptCheckpointException {

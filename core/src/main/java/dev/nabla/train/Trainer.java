@@ -101,8 +101,9 @@ public final class Trainer {
 
     private Result run(Optional<Checkpoint.Contents> checkpoint) throws IOException {
         Files.createDirectories(runDir);
-        Standardizer standardizer = Standardizer.fit(split.trainFeatures(), split.features(),
-                Standardizer.Scope.GLOBAL);
+        // A resumed run keeps the normalisation it was trained with, even if the data changed.
+        Standardizer standardizer = checkpoint.isPresent() ? standardizer(checkpoint.get().state())
+                : Standardizer.fit(split.trainFeatures(), split.features(), Standardizer.Scope.GLOBAL);
         float[] trainX = standardizer.apply(split.trainFeatures());
         float[] testX = standardizer.apply(split.testFeatures());
 
@@ -116,9 +117,9 @@ public final class Trainer {
         List<EpochRecord> history = new ArrayList<>();
         int startEpoch = 0;
         if (checkpoint.isPresent()) {
+            checkSameRun(checkpoint.get().state());
             startEpoch = restore(checkpoint.get(), model, optimizer, scheduler);
-            history.addAll(MetricsWriter.readJson(runDir.resolve(MetricsWriter.JSON_FILE)).epochs()
-                    .subList(0, startEpoch));
+            history.addAll(history(checkpoint.get().state()));
             out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", runDir, startEpoch, config.epochs());
         }
         out.printf(Locale.ROOT, "%s on %s (%s): %s, %,d parameters%n", split.name(), device,
@@ -263,7 +264,11 @@ public final class Trainer {
         state.put("rng", Map.of("seed", config.seed(), "dropout_calls", dropout));
         state.put("normalization", Map.of("scope", standardizer.scope().name(),
                 "mean", toList(standardizer.mean()), "std", toList(standardizer.std())));
-        Checkpoint.save(runDir, epoch, model.stateDict(), optimizer.stateTensors(), state);
+        state.put("history", history.stream().map(Trainer::recordToMap).toList());
+        // A scope: stateTensors() creates small tensors (Adam's per-parameter step) to save.
+        try (Scope scope = Scope.open()) {
+            Checkpoint.save(runDir, epoch, model.stateDict(), optimizer.stateTensors(), state);
+        }
 
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("dataset", split.toString());
@@ -294,6 +299,55 @@ public final class Trainer {
             }
         }
         return contents.epoch();
+    }
+
+    /** Refuses to continue a checkpoint with settings other than its own (only the epoch total may change). */
+    private void checkSameRun(Map<String, Object> state) {
+        @SuppressWarnings("unchecked")
+        TrainConfig saved = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
+        if (!saved.withEpochs(config.epochs()).equals(config)) {
+            throw new IllegalArgumentException("resume: the checkpoint in " + runDir + " was trained with "
+                    + saved.toMap() + ", not " + config.toMap() + "; only the epoch total may change");
+        }
+        int features = ((Number) state.get("features")).intValue();
+        int classes = ((Number) state.get("classes")).intValue();
+        if (features != split.features() || classes != split.classes()) {
+            throw new IllegalArgumentException("resume: the checkpoint in " + runDir + " has " + features
+                    + " features and " + classes + " classes, the data " + split.features() + " and "
+                    + split.classes());
+        }
+    }
+
+    private static Map<String, Object> recordToMap(EpochRecord r) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("epoch", r.epoch());
+        map.put("train_loss", r.trainLoss());
+        map.put("train_accuracy", r.trainAccuracy());
+        map.put("test_loss", r.testLoss());
+        map.put("test_accuracy", r.testAccuracy());
+        map.put("seconds", r.seconds());
+        map.put("samples_per_second", r.samplesPerSecond());
+        return map;
+    }
+
+    /** The epoch records saved in a checkpoint (NaN written as null comes back as NaN). */
+    static List<EpochRecord> history(Map<String, Object> state) {
+        List<EpochRecord> records = new ArrayList<>();
+        Object saved = state.get("history");
+        if (saved instanceof List<?> list) {
+            for (Object item : list) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) item;
+                records.add(new EpochRecord(((Number) m.get("epoch")).intValue(), number(m, "train_loss"),
+                        number(m, "train_accuracy"), number(m, "test_loss"), number(m, "test_accuracy"),
+                        number(m, "seconds"), number(m, "samples_per_second")));
+            }
+        }
+        return records;
+    }
+
+    private static double number(Map<String, Object> map, String key) {
+        return map.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     /** Rebuilds the standardiser saved in a checkpoint's state. */

@@ -126,6 +126,48 @@ class TrainerTest {
     }
 
     @Test
+    void resumeSurvivesACrashBetweenCheckpointAndMetrics(@TempDir Path straight, @TempDir Path crashed)
+            throws IOException {
+        List<EpochRecord> expected = train(config(2, "adam"), straight, false).epochs();
+        train(config(2, "adam"), crashed, false, 1);
+        // the process died after the checkpoint of epoch 1 but before metrics.json was written
+        Files.delete(crashed.resolve("metrics.json"));
+        List<EpochRecord> resumed = train(config(2, "adam"), crashed, true).epochs();
+        assertEquals(expected.get(0).testLoss(), resumed.get(0).testLoss(), 0.0);
+        assertEquals(expected.get(1).testLoss(), resumed.get(1).testLoss(), 0.0);
+        assertEquals(2, MetricsWriter.readJson(crashed.resolve("metrics.json")).epochs().size());
+    }
+
+    @Test
+    void resumeSurvivesACrashInTheMiddleOfASave(@TempDir Path straight, @TempDir Path crashed,
+                                                @TempDir Path other) throws IOException {
+        List<EpochRecord> expected = train(config(2, "adam"), straight, false).epochs();
+        train(config(2, "adam"), crashed, false, 1);
+        // Save of epoch 2 interrupted: the epoch-1 files were moved aside and only the new
+        // optimizer file was written before the crash.
+        for (String name : List.of("model", "optimizer")) {
+            Files.move(crashed.resolve(name + ".safetensors"), crashed.resolve(name + ".prev.safetensors"));
+        }
+        Files.move(crashed.resolve("state.json"), crashed.resolve("state.prev.json"));
+        train(config(2, "adam"), other, false);
+        Files.copy(other.resolve("optimizer.safetensors"), crashed.resolve("optimizer.safetensors"));
+
+        assertEquals(1, Checkpoint.load(crashed).epoch(), "falls back to the consistent epoch-1 set");
+        List<EpochRecord> resumed = train(config(2, "adam"), crashed, true).epochs();
+        assertEquals(expected.get(1).trainLoss(), resumed.get(1).trainLoss(), 0.0);
+        assertEquals(expected.get(1).testAccuracy(), resumed.get(1).testAccuracy(), 0.0);
+        assertEquals(2, Checkpoint.load(crashed).epoch());
+        assertTrue(Files.notExists(crashed.resolve("model.prev.safetensors")), "previous generation cleaned up");
+    }
+
+    @Test
+    void resumeRefusesOtherSettings(@TempDir Path dir) throws IOException {
+        train(config(2, "adam"), dir, false, 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> train(config(2, "sgd"), dir, true));
+        assertTrue(e.getMessage().contains("only the epoch total may change"), e.getMessage());
+    }
+
+    @Test
     void resumeWithAConstantScheduleMayExtendTheRun(@TempDir Path straight, @TempDir Path extended)
             throws IOException {
         // With a schedule that does not depend on the epoch total, "--epochs 1" then "--resume --epochs 2"
