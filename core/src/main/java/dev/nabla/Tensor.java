@@ -36,11 +36,16 @@ import java.util.Optional;
 public final class Tensor implements AutoCloseable {
 
     private static final Cleaner CLEANER = Cleaner.create();
+    /** {@code -Dnabla.debugLeaks=true} or {@code NABLA_DEBUG_LEAKS=1}: log tensors the GC had to free. */
+    private static final boolean DEBUG_LEAKS = Boolean.getBoolean("nabla.debugLeaks")
+            || "1".equals(System.getenv("NABLA_DEBUG_LEAKS"));
+    private static final System.Logger LEAKS = System.getLogger("dev.nabla.Tensor.leaks");
 
     private final Device device;
     private final DType dtype;
     private final Layout layout;
     private final StorageHandle handle;
+    private final Releaser releaser;
     private final Cleaner.Cleanable cleanable;
     private boolean closed;
     private boolean requiresGrad;
@@ -54,10 +59,36 @@ public final class Tensor implements AutoCloseable {
         this.layout = layout;
         this.handle = handle;
         handle.retain();
-        this.cleanable = CLEANER.register(this, handle::release);
+        this.releaser = new Releaser(handle, DEBUG_LEAKS ? new Throwable("allocation site") : null);
+        this.cleanable = CLEANER.register(this, releaser);
         this.scope = Scope.current();
         if (scope != null) {
             scope.register(this);
+        }
+    }
+
+    /**
+     * Runs once per tensor, from {@link #close()} or, as a safety net, from the {@link Cleaner}
+     * when an unclosed tensor becomes unreachable. In leak-debug mode the latter is logged with
+     * the allocation site: on a GPU that memory was held far longer than needed.
+     */
+    private static final class Releaser implements Runnable {
+        private final StorageHandle handle;
+        private final Throwable allocationSite;
+        private volatile boolean closedExplicitly;
+
+        Releaser(StorageHandle handle, Throwable allocationSite) {
+            this.handle = handle;
+            this.allocationSite = allocationSite;
+        }
+
+        @Override
+        public void run() {
+            if (!closedExplicitly && allocationSite != null) {
+                LEAKS.log(System.Logger.Level.WARNING, "tensor storage (" + handle.storage
+                        + ") was freed by the garbage collector, not by close() or a Scope", allocationSite);
+            }
+            handle.release();
         }
     }
 
@@ -531,6 +562,7 @@ public final class Tensor implements AutoCloseable {
         if (!closed) {
             closed = true;
             scope = null;
+            releaser.closedExplicitly = true;
             cleanable.clean();
         }
     }

@@ -39,6 +39,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 DevicesCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         },
         footer = {

@@ -54,7 +54,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Use only the first N training samples (0: all).")
     int limit;
 
-    @Option(names = "--hidden", defaultValue = "1024,512", split = ",", paramLabel = "W1,W2,...",
+    @Option(names = "--hidden", defaultValue = "1024,512", split = ",", paramLabel = "W1,W2,...", hideParamSyntax = true,
             description = "Hidden layer widths (default: ${DEFAULT-VALUE}).")
     int[] hidden;
 
@@ -138,7 +138,7 @@ public final class TrainCommand implements Callable<Integer> {
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         }
         Split split = loadDataset(config.dataset(), config.dataDir());
-        boolean progress = !noProgress && System.console() != null;
+        boolean progress = !noProgress && System.console() != null && System.console().isTerminal();
         Trainer trainer = new Trainer(config, split, device, runDir, progress, out);
         Trainer.Result result = resume != null ? trainer.resume() : trainer.fit();
         out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);

@@ -1,0 +1,165 @@
+package dev.nabla.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * PyTorch or NumPy in a long-lived Python process ({@code torch_bench.py --serve}), asked for one
+ * sample at a time so that its samples interleave with Nabla's. Timing happens inside Python
+ * ({@code time.perf_counter} around the calls), so the pipe round trip is not counted.
+ */
+public final class PythonContender implements Contender {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final Process process;
+    private final BufferedWriter in;
+    private final BufferedReader out;
+    private final Path stderr;
+    private final String description;
+    private final JsonNode info;
+
+    private PythonContender(String name, Process process, Path stderr) throws IOException {
+        this.name = name;
+        this.process = process;
+        this.stderr = stderr;
+        this.in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        ObjectNode request = JSON.createObjectNode().put("op", "info");
+        this.info = call(request);
+        this.description = info.path("library").asText(name) + ", " + info.path("threads").asText("?")
+                + " threads";
+    }
+
+    /**
+     * Starts {@code script} ({@code torch_bench.py} or {@code numpy_bench.py} in {@code scripts})
+     * with {@code python}, its libraries limited to {@code threads} threads.
+     */
+    public static PythonContender start(String name, String python, Path scripts, String script, int threads)
+            throws IOException {
+        Path err = Files.createTempFile("nabla-" + name + "-", ".log");
+        err.toFile().deleteOnExit();
+        ProcessBuilder pb = new ProcessBuilder(python, scripts.resolve(script).toString(), "--serve", "--threads",
+                Integer.toString(threads))
+                .redirectError(err.toFile());
+        Map<String, String> env = pb.environment();
+        for (String var : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
+            env.put(var, Integer.toString(threads));
+        }
+        // OpenMP threads spin while they wait for work by default; when anything else holds one
+        // of a few cores (a build, the JVM's GC), PyTorch's element-wise loops then run 10-30x
+        // slower. Passive waiting is what a shared machine needs; an explicit setting wins.
+        env.putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        Process process = pb.start();
+        try {
+            return new PythonContender(name, process, err);
+        } catch (IOException | RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** What the script reported about itself (library versions, threads, BLAS libraries loaded). */
+    public JsonNode info() {
+        return info;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public boolean isNabla() {
+        return false;
+    }
+
+    @Override
+    public void setUp(Workload workload) {
+        ObjectNode request = JSON.createObjectNode().put("op", "setup");
+        request.set("params", JSON.valueToTree(workload.params()));
+        rpc(request);
+    }
+
+    @Override
+    public double time(int calls) {
+        ObjectNode request = JSON.createObjectNode().put("op", "time").put("calls", calls);
+        return rpc(request).path("seconds").asDouble();
+    }
+
+    @Override
+    public void tearDown() {
+        // The next setup replaces the workload; Python's GC frees the old one.
+    }
+
+    private JsonNode rpc(ObjectNode request) {
+        try {
+            return call(request);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private JsonNode call(ObjectNode request) throws IOException {
+        in.write(JSON.writeValueAsString(request));
+        in.newLine();
+        in.flush();
+        String line = out.readLine();
+        if (line == null) {
+            throw new IOException(name + " process ended: " + tail());
+        }
+        JsonNode reply = JSON.readTree(line);
+        if (!reply.path("ok").asBoolean(false)) {
+            throw new IllegalStateException(name + ": " + reply.path("error").asText("failed"));
+        }
+        return reply;
+    }
+
+    private String tail() {
+        try {
+            List<String> lines = Files.readAllLines(stderr);
+            return lines.isEmpty() ? "(no error output)"
+                    : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "(no error output)";
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            in.write("{\"op\": \"quit\"}");
+            in.newLine();
+            in.flush();
+            in.close();
+        } catch (IOException e) {
+            // already gone
+        }
+        try {
+            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.nabla.cli;
+
+import dev.nabla.Device;
+import dev.nabla.backend.DeviceInfo;
+import dev.nabla.bench.BackendSelection;
+import dev.nabla.bench.BarChart;
+import dev.nabla.bench.Contender;
+import dev.nabla.bench.Machine;
+import dev.nabla.bench.NablaContender;
+import dev.nabla.bench.PeakProbe;
+import dev.nabla.bench.PythonContender;
+import dev.nabla.bench.PythonEnv;
+import dev.nabla.bench.Report;
+import dev.nabla.bench.Result;
+import dev.nabla.bench.Runner;
+import dev.nabla.bench.Workload;
+import dev.nabla.bench.Workloads;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code nabla bench}: times the same workloads on every selected backend (and, with
+ * {@code --compare}, in PyTorch and NumPy/OpenBLAS, interleaved), and prints a table; optionally
+ * writes JSON and a PNG bar chart. The workloads, statistics and renderings live in
+ * {@code dev.nabla.bench} (module {@code benchmarks}); see docs/benchmarks.md.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Benchmark backends side by side (GFLOP/s, GB/s, fraction of peak, samples/s).",
+            "Each workload warms up until its timings settle, then takes --repeats samples per backend,",
+            "interleaved; the table shows medians. See docs/benchmarks.md."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--workload", defaultValue = "all", paramLabel = "LIST",
+            description = "matmul, elementwise, reduce, softmax-xent, optimizer, mlp-step, or all"
+                    + " (comma-separated; default: ${DEFAULT-VALUE}).")
+    String workload;
+
+    @Option(names = "--backend", defaultValue = "all", paramLabel = "LIST",
+            description = "all (every available backend except the slow scalar 'reference'), or a list"
+                    + " of backends or devices: cpu,reference,opencl:0,cuda:1 (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--size", paramLabel = "N[,N...]",
+            description = "matmul: square sizes (default: 256,512,1024,2048,4096 plus the MLP layer shapes).")
+    String size;
+
+    @Option(names = "--mnk", paramLabel = "M,N,K", description = "matmul: one shape, C[M,N] = op(A)[M,K] op(B)[K,N].")
+    String mnk;
+
+    @Option(names = "--trans", defaultValue = "NN", paramLabel = "XY",
+            description = "matmul with --size/--mnk: NN, NT, TN or TT (default: ${DEFAULT-VALUE}).")
+    String trans;
+
+    @Option(names = "--hidden", paramLabel = "W1,W2,...",
+            description = "mlp-step: hidden widths of a 784-...-10 MLP (default: 1024,1024 at batch 256,"
+                    + " and 512,256 at batch 128).")
+    String hidden;
+
+    @Option(names = "--batch", paramLabel = "N", description = "mlp-step: batch size (default 256).")
+    Integer batch;
+
+    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "NAME",
+            description = "mlp-step and optimizer: adam, adamw or sgd (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--elements", paramLabel = "ROWS,COLS",
+            description = "elementwise and reduce: tensor shape (default: 1024,4096).")
+    String elements;
+
+    @Option(names = "--logits", paramLabel = "ROWS,CLASSES",
+            description = "softmax-xent: logits shape (default: 4096,1000).")
+    String logits;
+
+    @Option(names = "--repeats", defaultValue = "10", paramLabel = "N",
+            description = "Samples per workload and backend (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--sample-ms", defaultValue = "50", paramLabel = "MS",
+            description = "Target length of one sample; short calls are batched (default: ${DEFAULT-VALUE}).")
+    double sampleMs;
+
+    @Option(names = "--compare",
+            description = "Also run the workloads in PyTorch and NumPy (python3 with torch/numpy; "
+                    + "$NABLA_PYTHON picks one), interleaved, and print Nabla's speed ratios.")
+    boolean compare;
+
+    @Option(names = "--compare-threads", paramLabel = "N",
+            description = "Threads for PyTorch and NumPy/OpenBLAS (default: the number of cores, as Nabla's pool).")
+    Integer compareThreads;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write every figure as JSON.")
+    Path json;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "Draw a bar chart (PNG).")
+    Path png;
+
+    @Option(names = "--reprobe", description = "Measure the CPU's FMA peak again instead of using the cached value.")
+    boolean reprobe;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Workload> workloads;
+        BackendSelection selection;
+        Runner.Settings settings;
+        try {
+            workloads = Workloads.build(options());
+            selection = BackendSelection.select(backend);
+            if (!(sampleMs > 0)) {
+                throw new IllegalArgumentException("--sample-ms must be positive, got " + sampleMs);
+            }
+            if (compareThreads != null && compareThreads < 1) {
+                throw new IllegalArgumentException("--compare-threads must be at least 1, got " + compareThreads);
+            }
+            settings = new Runner.Settings(repeats, sampleMs / 1000, 6, 6);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        for (Map.Entry<String, String> s : selection.skipped().entrySet()) {
+            err.println("skipping " + s.getKey() + ": " + s.getValue());
+        }
+        if (selection.devices().isEmpty() && !compare) {
+            throw new IllegalStateException("no backend to benchmark: " + (selection.skipped().isEmpty()
+                    ? "none selected" : String.join("; ", selection.skipped().entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue()).toList())));
+        }
+
+        List<Contender> contenders = new ArrayList<>();
+        boolean cpuSide = false;
+        for (String id : selection.devices()) {
+            Device device = Device.of(id);
+            contenders.add(new NablaContender(device));
+            cpuSide |= device.info().kind() == DeviceInfo.Kind.CPU;
+        }
+        Map<String, Object> compareInfo = new LinkedHashMap<>();
+        if (compare) {
+            cpuSide = true;
+            contenders.addAll(startPython(compareInfo, err));
+        } else {
+            compareInfo.put("enabled", false);
+        }
+        Optional<PeakProbe.Peak> peak = cpuSide ? Optional.of(PeakProbe.get(reprobe, err::println)) : Optional.empty();
+        double cpuPeak = peak.map(PeakProbe.Peak::flops).orElse(0.0);
+
+        Runner runner = new Runner(settings, c -> peakOf(c, cpuPeak), line -> {
+            err.println(line);
+            err.flush();
+        });
+        List<Result> results = new ArrayList<>();
+        long started = System.nanoTime();
+        try {
+            for (int i = 0; i < workloads.size(); i++) {
+                Workload w = workloads.get(i);
+                err.printf("[%d/%d] %s %s%n", i + 1, workloads.size(), w.kind(), w.label());
+                err.flush();
+                results.addAll(runner.run(w, contenders));
+            }
+        } finally {
+            for (Contender c : contenders) {
+                c.close();
+            }
+        }
+        err.printf("done in %.0f s%n", (System.nanoTime() - started) * 1e-9);
+        err.flush();
+
+        Map<String, String> unavailable = new LinkedHashMap<>(selection.skipped());
+        Report report = new Report(date, commandLine(), Machine.describe(), peak, results, unavailable, compareInfo);
+        out.println();
+        out.print(report.table());
+        out.println();
+        out.print(report.notes());
+        if (json != null) {
+            report.writeJson(json);
+            out.println("wrote " + json);
+        }
+        if (png != null) {
+            BarChart.write(report, png);
+            out.println("wrote " + png);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The CPU peak for CPU devices and the Python libraries (which run on the CPU); unknown for GPUs yet. */
+    private static double peakOf(Contender c, double cpuPeak) {
+        if (c instanceof NablaContender n) {
+            // GPU peaks will come from device properties once the GPU backends report them.
+            return n.device().info().kind() == DeviceInfo.Kind.CPU ? cpuPeak : 0;
+        }
+        return cpuPeak;
+    }
+
+    private List<Contender> startPython(Map<String, Object> info, PrintWriter err) throws IOException {
+        info.put("enabled", true);
+        err.println("looking for python3 with torch and numpy...");
+        err.flush();
+        PythonEnv.Discovery found = PythonEnv.discover();
+        info.put("missing", found.missing());
+        for (String m : found.missing()) {
+            err.println("compare: missing " + m);
+        }
+        List<Contender> result = new ArrayList<>();
+        if (found.chosen().isEmpty()) {
+            return result;
+        }
+        PythonEnv.Interpreter python = found.chosen().get();
+        info.put("python", python.command() + " (Python " + python.version() + ")");
+        int threads = compareThreads != null ? compareThreads : Runtime.getRuntime().availableProcessors();
+        info.put("threads", threads);
+        info.put("ompWaitPolicy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "PASSIVE"));
+        Path scripts = PythonEnv.unpackScripts();
+        if (python.torch().isPresent()) {
+            result.add(startOne("torch", python, scripts, "torch_bench.py", threads, info, err));
+        }
+        if (python.numpy().isPresent()) {
+            result.add(startOne("numpy", python, scripts, "numpy_bench.py", threads, info, err));
+        }
+        result.removeIf(java.util.Objects::isNull);
+        return result;
+    }
+
+    private static Contender startOne(String name, PythonEnv.Interpreter python, Path scripts, String script,
+                                      int threads, Map<String, Object> info, PrintWriter err) {
+        try {
+            PythonContender c = PythonContender.start(name, python.command(), scripts, script, threads);
+            info.put(name, c.description());
+            info.put(name + "Info", c.info());
+            return c;
+        } catch (IOException | RuntimeException e) {
+            err.println("compare: cannot start " + name + ": " + e.getMessage());
+            List<String> missing = new ArrayList<>(castList(info.get("missing")));
+            missing.add(name + ": " + e.getMessage());
+            info.put("missing", missing);
+            return null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castList(Object o) {
+        return o instanceof List<?> l ? (List<String>) l : List.of();
+    }
+
+    Workloads.Options options() {
+        return new Workloads.Options(
+                Workloads.parseKinds(workload),
+                size == null ? null : Workloads.parsePositiveInts("--size", size),
+                mnk == null ? null : Workloads.parseTuple("--mnk", mnk, 3, "M,N,K"),
+                trans,
+                hidden == null ? null : Workloads.parsePositiveInts("--hidden", hidden),
+                positiveOrNull("--batch", batch),
+                optimizer,
+                elements == null ? null : Workloads.parseTuple("--elements", elements, 2, "ROWS,COLS"),
+                logits == null ? null : Workloads.parseTuple("--logits", logits, 2, "ROWS,CLASSES"));
+    }
+
+    private static Integer positiveOrNull(String option, Integer value) {
+        if (value != null && value <= 0) {
+            throw new IllegalArgumentException(option + " must be positive, got " + value);
+        }
+        return value;
+    }
+
+    private String commandLine() {
+        List<String> args = spec.commandLine().getParseResult() == null ? List.of()
+                : spec.commandLine().getParseResult().originalArgs();
+        return "nabla bench " + String.join(" ", args);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.nabla.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code nabla bench}: argument errors, and one tiny run's outputs. No timing is asserted. */
+class BenchCommandTest {
+
+    private static void assertUsageError(String expected, String... args) {
+        Run run = Run.of(args);
+        assertEquals(Main.EXIT_USAGE, run.exitCode(), run.err());
+        assertTrue(run.err().contains("error: " + expected), run.err());
+    }
+
+    @Test
+    void badArgumentsAreUsageErrorsNamingTheOption() {
+        assertUsageError("--workload: unknown workload 'conv'", "bench", "--workload", "conv");
+        assertUsageError("--mnk: expected M,N,K (3 comma-separated numbers), got '1,2'", "bench", "--mnk", "1,2");
+        assertUsageError("--size and --mnk exclude each other", "bench", "--size", "8", "--mnk", "1,2,3");
+        assertUsageError("--trans: expected NN, NT, TN or TT", "bench", "--trans", "XN", "--size", "8");
+        assertUsageError("--backend: unknown backend 'tpu'", "bench", "--backend", "tpu");
+        assertUsageError("--batch must be positive, got 0", "bench", "--batch", "0");
+        assertUsageError("unknown optimizer 'lbfgs'", "bench", "--workload", "mlp-step", "--optimizer", "lbfgs");
+        assertUsageError("--repeats must be at least 1, got 0", "bench", "--repeats", "0");
+    }
+
+    @Test
+    void tinyRunPrintsTableAndWritesJsonAndPng(@TempDir Path dir) throws Exception {
+        System.setProperty("nabla.cacheDir", dir.resolve("cache").toString());
+        Path json = dir.resolve("b.json");
+        Path png = dir.resolve("b.png");
+        Run run = Run.of("bench", "--backend", "reference,cpu", "--workload", "matmul,mlp-step",
+                "--mnk", "8,8,8", "--hidden", "8", "--batch", "4", "--repeats", "2", "--sample-ms", "1",
+                "--json", json.toString(), "--png", png.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("8x8x8 NN"), run.out());
+        assertTrue(run.out().contains("reference:0"), run.out());
+        assertTrue(run.out().contains("784-8-10 b4 adam"), run.out());
+        assertTrue(run.out().contains("CPU peak:"), run.out());
+        JsonNode doc = new ObjectMapper().readTree(Files.readString(json));
+        assertEquals(4, doc.get("results").size());
+        assertTrue(doc.get("machine").get("cores").asInt() >= 1);
+        assertTrue(Files.isRegularFile(dir.resolve("cache/cpu-peak.json")));
+        assertTrue(Files.size(png) > 1000);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.nabla.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.data.DatasetLocator;
+import dev.nabla.data.ImageDataset;
+import dev.nabla.train.MetricsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code nabla train} and {@code nabla eval} end to end, in-process. */
+class TrainCommandTest {
+
+    private static void requireFashionMnist() {
+        try {
+            DatasetLocator.standard().locate(ImageDataset.FASHION_MNIST, Optional.empty());
+        } catch (IOException e) {
+            Assumptions.assumeTrue(false, "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist): "
+                    + e.getMessage());
+        }
+    }
+
+    @Test
+    void tenThousandSamplesReachEightyPercentOnTheCpuBackend(@TempDir Path dir) throws IOException {
+        requireFashionMnist();
+        Path run = dir.resolve("run");
+        Run train = Run.of("train", "--backend", "cpu", "--limit", "10000", "--epochs", "3", "--hidden", "256",
+                "--no-progress", "--out", run.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("epoch 3/3"), train.out());
+        double accuracy = MetricsWriter.readJson(run.resolve("metrics.json")).testAccuracy();
+        assertTrue(accuracy >= 0.80, "test accuracy " + accuracy + " after 3 epochs on 10,000 samples");
+
+        Run eval = Run.of("eval", "--backend", "cpu", run.toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        Matcher m = Pattern.compile("test accuracy (\\d\\.\\d{4})").matcher(eval.out());
+        assertTrue(m.find(), eval.out());
+        assertEquals(String.format(java.util.Locale.ROOT, "%.4f", accuracy), m.group(1),
+                "eval reproduces the final test accuracy");
+        for (String file : new String[] {"metrics.csv", "metrics.json", "model.safetensors", "optimizer.safetensors",
+            "state.json", "curves.png"}) {
+            assertTrue(Files.exists(run.resolve(file)), file);
+        }
+    }
+
+    @Test
+    void trainsOnACsvFile(@TempDir Path dir) throws IOException {
+        // Two separable classes: label 1 when x0 + x1 > 0.
+        StringBuilder csv = new StringBuilder("x0,x1,x2,label\n");
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 400; i++) {
+            double a = random.nextGaussian();
+            double b = random.nextGaussian();
+            csv.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%.4f,%d%n", a, b, random.nextGaussian(),
+                    a + b > 0 ? 1 : 0));
+        }
+        Path file = dir.resolve("points.csv");
+        Files.writeString(file, csv);
+        Path run = dir.resolve("run");
+        Run train = Run.of("train", "--backend", "cpu", "--dataset", "csv:" + file, "--hidden", "16", "--epochs", "5",
+                "--batch-size", "32", "--lr", "0.01", "--dropout", "0", "--no-progress", "--out", run.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        double accuracy = MetricsWriter.readJson(run.resolve("metrics.json")).testAccuracy();
+        assertTrue(accuracy >= 0.9, "test accuracy " + accuracy);
+    }
+
+    @Test
+    void badFlagsAreUsageErrorsNotStackTraces() {
+        Run unknown = Run.of("train", "--epoch", "3");
+        assertEquals(Main.EXIT_USAGE, unknown.exitCode());
+        assertTrue(unknown.err().contains("--epochs"), "suggests the right flag: " + unknown.err());
+        Run badValue = Run.of("train", "--optimizer", "adagrad", "--no-progress");
+        assertEquals(Main.EXIT_USAGE, badValue.exitCode());
+        assertTrue(badValue.err().contains("unknown optimizer 'adagrad'"), badValue.err());
+        Run badNumber = Run.of("train", "--lr", "fast");
+        assertEquals(Main.EXIT_USAGE, badNumber.exitCode());
+        Run activation = Run.of("train", "--activation", "swish");
+        assertEquals(Main.EXIT_USAGE, activation.exitCode());
+        assertTrue(activation.err().contains("relu"), activation.err());
+        assertTrue(!activation.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void missingDatasetSaysWhereItLookedAndHowToGetIt(@TempDir Path empty) {
+        Run run = Run.of("train", "--data", empty.toString(), "--no-progress", "--out", empty.resolve("r").toString());
+        assertEquals(Main.EXIT_FAILURE, run.exitCode());
+        assertTrue(run.err().startsWith("error: "), run.err());
+        assertTrue(run.err().contains(empty.toString()), run.err());
+        assertTrue(run.err().contains("fashion-mnist"), run.err());
+    }
+
+    @Test
+    void evalOfAFolderWithoutCheckpointIsAClearError(@TempDir Path empty) {
+        Run run = Run.of("eval", empty.toString());
+        assertEquals(Main.EXIT_FAILURE, run.exitCode());
+        assertTrue(run.err().contains("state.json"), run.err());
+    }
+}
