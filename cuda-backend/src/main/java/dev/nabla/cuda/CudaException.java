@@ -7,6 +7,8 @@ package dev.nabla.cuda;
  */
 public class CudaException extends IllegalStateException {
 
+    private static final long serialVersionUID = 1L;
+
     private final String call;
     private final int code;
 

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * CUDA 12 the first call of a newer function would abort the JVM with "symbol lookup error"
  * instead of failing politely. A version check here keeps the probe from ever getting there.
  */
+@SuppressWarnings("restricted") // calls into libcuda.so.1; the JVM runs with --enable-native-access
 final class DriverCheck {
 
     /** JCuda 12.6 is built against CUDA 12 (driver r525 or newer). */

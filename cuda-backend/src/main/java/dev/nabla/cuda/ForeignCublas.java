@@ -29,6 +29,7 @@ import java.util.List;
  * </pre>
  * Handles and device pointers are plain addresses; enums are {@code int}.
  */
+@SuppressWarnings("restricted") // binding native code is this class's job; the JVM runs with --enable-native-access
 final class ForeignCublas implements Cublas {
 
     /** The bound functions of one loaded library; loading checks every symbol exists. */

@@ -191,6 +191,7 @@ final class NativeLibraries {
      *
      * @throws IllegalArgumentException if the loader refuses the library (message from dlopen)
      */
+    @SuppressWarnings("restricted") // loading native libraries is the point; --enable-native-access is set
     static SymbolLookup loadGlobally(Path library, List<String> companions) {
         for (String companion : companions) {
             Path sibling = library.resolveSibling(companion);

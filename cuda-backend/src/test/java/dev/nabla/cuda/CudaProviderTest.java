@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The probe on this machine (whatever it has), and the reasons it gives, without a GPU. */
 class CudaProviderTest {
 
+    @SuppressWarnings("restricted")
     private static boolean libcudaLoads() {
         try {
             SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
