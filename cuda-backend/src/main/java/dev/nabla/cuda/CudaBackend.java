@@ -6,7 +6,6 @@ import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuPointerGetAttribute;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import dev.nabla.DType;
@@ -21,10 +20,8 @@ import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Storage;
 import dev.nabla.backend.UnaryOp;
 import java.util.Optional;
-import jcuda.Pointer;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUpointer_attribute;
 import jcuda.driver.CUresult;
 
 /**
@@ -83,10 +80,7 @@ public final class CudaBackend implements Backend {
                 return null;
             }
             check("cuMemAlloc(" + bytes + " bytes)", result);
-            long[] address = new long[1];
-            check("cuPointerGetAttribute", cuPointerGetAttribute(Pointer.to(address),
-                    CUpointer_attribute.CU_POINTER_ATTRIBUTE_DEVICE_POINTER, pointer));
-            return new DeviceBlock(pointer, address[0]);
+            return new DeviceBlock(pointer, CudaContext.nativeHandle(pointer));
         }
 
         @Override

@@ -57,18 +57,41 @@ final class CudaContext {
 
     /**
      * The stream's native handle ({@code cudaStream_t} and {@code CUstream} are the same pointer),
-     * for the {@code java.lang.foreign} cuBLAS binding. JCuda keeps it in a protected field with
-     * no public getter; its classes are on the class path (the unnamed module), so reflection may
-     * read it. Only used when cuBLAS 13 is bound through FFM.
+     * for the {@code java.lang.foreign} cuBLAS binding.
      */
     long streamHandle() {
+        return nativeHandle(stream);
+    }
+
+    private static final Method GET_NATIVE_POINTER;
+
+    static {
+        Method getter;
         try {
-            Method getter = NativePointerObject.class.getDeclaredMethod("getNativePointer");
+            getter = NativePointerObject.class.getDeclaredMethod("getNativePointer");
             getter.setAccessible(true);
-            return (long) getter.invoke(stream);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cuda: cannot read the stream handle from JCuda's CUstream (" + e
-                    + "); set NABLA_CUDA_GEMM=kernel to avoid the cuBLAS 13 binding", e);
+            getter = null;
+        }
+        GET_NATIVE_POINTER = getter;
+    }
+
+    /**
+     * The native value JCuda keeps in a handle object: a {@code CUstream}'s pointer, a
+     * {@code CUdeviceptr}'s device address (without any byte offset). JCuda keeps it behind a
+     * protected getter; its classes are on the class path (the unnamed module, which is open),
+     * so reflection may call it. Needed only to pass handles to the {@code java.lang.foreign}
+     * cuBLAS binding.
+     */
+    static long nativeHandle(NativePointerObject object) {
+        if (GET_NATIVE_POINTER == null) {
+            throw new IllegalStateException("cuda: JCuda's NativePointerObject.getNativePointer is not accessible; "
+                    + "set NABLA_CUDA_GEMM=kernel to avoid the cuBLAS 13 binding");
+        }
+        try {
+            return (long) GET_NATIVE_POINTER.invoke(object);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cuda: cannot read a native handle from " + object + ": " + e, e);
         }
     }
 }

@@ -48,4 +48,11 @@ class CudaErrorsTest {
         assertEquals("12.6.3", JCublasGemm.versionText(120603));
         assertEquals("13.0.2", JCublasGemm.versionText(130002));
     }
+
+    @Test
+    void readsNativeHandlesFromJCudaObjects() {
+        // A handle JCuda has not filled in yet is 0; what matters is that the reflective read works here.
+        assertEquals(0L, CudaContext.nativeHandle(new jcuda.driver.CUdeviceptr()));
+        assertEquals(0L, CudaContext.nativeHandle(new jcuda.driver.CUstream()));
+    }
 }
