@@ -1,0 +1,34 @@
+package dev.nabla.cuda;
+
+import dev.nabla.backend.Storage;
+import dev.nabla.kernels.KernelNames;
+
+/** Fused softmax / log-softmax and cross-entropy forward and backward; see softmax_cross_entropy.c. */
+final class SoftmaxCrossEntropy {
+
+    private SoftmaxCrossEntropy() {
+    }
+
+    static void softmax(CudaKernels kernels, Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
+        if (extent == 0) {
+            return;
+        }
+        if (inner == 1) {
+            kernels.launchGroups(KernelNames.SOFTMAX_ROWS, outer, src, dst, extent, log ? 1 : 0);
+        } else {
+            kernels.launchItems(KernelNames.SOFTMAX_COLUMNS, (long) outer * inner, src, dst, outer, extent, inner,
+                    log ? 1 : 0);
+        }
+    }
+
+    static void forward(CudaKernels kernels, Storage logits, Storage labels, int rows, int classes, Storage loss,
+                        Storage logSumExp) {
+        kernels.launchGroups(KernelNames.CROSS_ENTROPY_FORWARD, rows, logits, labels, loss, logSumExp, classes);
+    }
+
+    static void backward(CudaKernels kernels, Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+                         int rows, int classes, Storage gradLogits) {
+        kernels.launchItems(KernelNames.CROSS_ENTROPY_BACKWARD, (long) rows * classes,
+                logits, labels, logSumExp, gradLoss, gradLogits, rows, classes);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.nabla.cuda;
+
+import dev.nabla.Device;
+import dev.nabla.backend.Probe;
+import dev.nabla.conformance.BackendConformanceTest;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The shared conformance suite on a CUDA device ({@code cuda:0}, or {@code -Dnabla.cuda.device=N}),
+ * against the reference backend. Where there is none, every test skips with the provider's reason
+ * (no driver, no GPU, no loadable kernels). The assumption sits in {@link #device()}, which the
+ * suite calls before each test, rather than in a {@code @BeforeAll}: Surefire reports a class
+ * aborted in {@code @BeforeAll} as "Tests run: 0" without the reason, each skipped test with it.
+ */
+class CudaConformanceTest extends BackendConformanceTest {
+
+    private static final int DEVICE = Integer.getInteger("nabla.cuda.device", 0);
+    private static final Probe PROBE = new CudaProvider().probe();
+
+    @Override
+    protected Device device() {
+        Assumptions.assumeTrue(PROBE.isAvailable(), () -> "no CUDA device: " + PROBE.reason());
+        Assumptions.assumeTrue(DEVICE < PROBE.devices().size(),
+                () -> "cuda:" + DEVICE + " does not exist (" + PROBE.devices().size() + " CUDA devices)");
+        return Device.of("cuda:" + DEVICE);
+    }
+}

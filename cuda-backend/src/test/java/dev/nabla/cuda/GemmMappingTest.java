@@ -1,0 +1,104 @@
+package dev.nabla.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.nabla.DType;
+import dev.nabla.backend.Activation;
+import dev.nabla.backend.GemmSpec;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The row-major → column-major mapping of {@link Gemm} (operands swapped, m and n swapped, each
+ * operand keeping its own transposition flag), checked against a host column-major SGEMM that
+ * stands in for cuBLAS: every transposition, offsets, and leading dimensions wider than the matrix.
+ */
+class GemmMappingTest {
+
+    /** A column-major reference SGEMM over host arrays, addressed the way cuBLAS addresses device memory. */
+    static final class HostCublas implements Cublas {
+        final Map<Long, float[]> memory = new HashMap<>();
+
+        CudaStorage storage(float[] data) {
+            long address = (memory.size() + 1L) << 32;
+            memory.put(address, data);
+            return new CudaStorage(DType.F32, data.length, new DeviceBlock(null, address), 4L * data.length);
+        }
+
+        @Override
+        public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                          CudaStorage a, long offsetA, int lda, CudaStorage b, long offsetB, int ldb,
+                          float beta, CudaStorage c, long offsetC, int ldc) {
+            float[] av = memory.get(a.address(0));
+            float[] bv = memory.get(b.address(0));
+            float[] cv = memory.get(c.address(0));
+            for (int j = 0; j < n; j++) {
+                for (int i = 0; i < m; i++) {
+                    float sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        // Column-major: element (row, col) of a matrix with leading dimension ld is at row + col*ld.
+                        float x = transA ? av[(int) offsetA + p + i * lda] : av[(int) offsetA + i + p * lda];
+                        float y = transB ? bv[(int) offsetB + j + p * ldb] : bv[(int) offsetB + p + j * ldb];
+                        sum += x * y;
+                    }
+                    int index = (int) offsetC + i + j * ldc;
+                    cv[index] = alpha * sum + (beta == 0 ? 0 : beta * cv[index]);
+                }
+            }
+        }
+
+        @Override
+        public String description() {
+            return "host";
+        }
+    }
+
+    @Test
+    void rowMajorGemmMatchesTheDefinitionForEveryTransposition() {
+        int m = 3;
+        int n = 4;
+        int k = 5;
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                HostCublas cublas = new HostCublas();
+                // Leading dimensions two wider than needed and offsets of 1, 2, 3: nothing may assume packing.
+                int lda = (transA ? m : k) + 2;
+                int ldb = (transB ? k : n) + 2;
+                int ldc = n + 2;
+                float[] a = pattern(1 + (transA ? k : m) * lda, 0.5f);
+                float[] b = pattern(2 + (transB ? n : k) * ldb, -0.25f);
+                float[] c = pattern(3 + m * ldc, 1f);
+                float[] expected = c.clone();
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        float sum = 0;
+                        for (int p = 0; p < k; p++) {
+                            // GemmSpec: A[i][p] = a[offsetA + i*lda + p], or a[offsetA + p*lda + i] with transA.
+                            float x = transA ? a[1 + p * lda + i] : a[1 + i * lda + p];
+                            float y = transB ? b[2 + j * ldb + p] : b[2 + p * ldb + j];
+                            sum += x * y;
+                        }
+                        expected[3 + i * ldc + j] = 2f * sum + 0.5f * c[3 + i * ldc + j];
+                    }
+                }
+                GemmSpec spec = new GemmSpec(transA, transB, m, n, k, 2f,
+                        cublas.storage(a), 1, lda, cublas.storage(b), 2, ldb, 0.5f,
+                        cublas.storage(c), 3, ldc, Optional.empty(), Activation.NONE);
+                Gemm.gemm(null, Optional.of(cublas), spec); // no epilogue, so no kernel is launched
+                for (int i = 0; i < c.length; i++) {
+                    assertEquals(expected[i], c[i], 1e-5f, "transA=" + transA + " transB=" + transB + " element " + i);
+                }
+            }
+        }
+    }
+
+    private static float[] pattern(int length, float scale) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = scale * ((i * 7 % 11) - 5);
+        }
+        return values;
+    }
+}
