@@ -43,6 +43,7 @@ public final class CudaBackend implements Backend {
     private final Optional<Cublas> cublas;
     private final CachingAllocator<DeviceBlock> allocator;
     private final PinnedStaging staging;
+    private final java.util.OptionalDouble peakFlops;
 
     CudaBackend(int ordinal, DeviceInfo probed, String hardware, KernelModules.Plan kernelPlan, GemmPaths.Plan gemmPlan) {
         this.deviceName = probed.id() + " (" + probed.name() + ")";
@@ -58,10 +59,34 @@ public final class CudaBackend implements Backend {
         this.cublas = gemm.cublas();
         this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName);
         this.staging = new PinnedStaging(context.stream());
+        this.peakFlops = fp32Peak(major, minor);
         // The probe guessed the paths; this is what the device actually uses.
         this.info = new DeviceInfo(probed.backend(), probed.index(), probed.name(), probed.kind(),
                 hardware + "; " + loaded.description() + "; "
                         + gemm.description());
+    }
+
+    /**
+     * SMs × FP32 lanes per SM × 2 (an FMA is two FLOPs) × the boost clock. Lanes per SM by
+     * architecture: 64 for Volta, Turing and A100 (7.x, 8.0), 128 for 8.6/8.7/8.9, Hopper (9.0),
+     * Blackwell (10.x, 12.x). Empty for an unknown architecture or when the driver no longer
+     * reports the clock.
+     */
+    private java.util.OptionalDouble fp32Peak(int major, int minor) {
+        int lanes = major == 7 || (major == 8 && minor == 0) ? 64
+                : major == 8 || major == 9 || major == 10 || major == 12 ? 128 : 0;
+        int[] clockKhz = new int[1];
+        if (lanes == 0 || cuDeviceGetAttribute(clockKhz, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE,
+                context.device()) != CUresult.CUDA_SUCCESS || clockKhz[0] <= 0) {
+            return java.util.OptionalDouble.empty();
+        }
+        int multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        return java.util.OptionalDouble.of((double) multiprocessors * lanes * 2.0 * clockKhz[0] * 1e3);
+    }
+
+    @Override
+    public java.util.OptionalDouble peakFlops() {
+        return peakFlops;
     }
 
     private int attribute(int attribute) {
