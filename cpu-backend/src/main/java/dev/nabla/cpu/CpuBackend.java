@@ -27,6 +27,7 @@ public final class CpuBackend extends ReferenceBackend {
 
     public CpuBackend() {
         super(describe());
+        Warmup.start();
     }
 
     private static DeviceInfo describe() {

@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  * Arguments, if any, are {@code m n k} triples; the default is 512³, 1024³, 2048³ and the
  * first layer of a 784-1024 MLP at batch 256 (256×1024×784) forward, then its two backward
  * products: the weight gradient {@code Xᵀ·dY} (transA) and the input gradient {@code dY·Wᵀ}
- * (transB). {@code -Dpath=PACKED} or {@code -Dpath=ROWS} forces one GEMM strategy.
+ * (transB). {@code -Dpath=PACKED} or {@code -Dpath=ROWS} forces one GEMM strategy; {@code -Dtrans=NT}
+ * (or TN, TT) transposes the operands of shapes given as arguments.
  */
 public final class GemmProbe {
 
@@ -59,8 +60,9 @@ public final class GemmProbe {
     private static int[][] parse(String[] args) {
         int[][] shapes = new int[args.length / 3][];
         for (int i = 0; i < shapes.length; i++) {
+            String trans = System.getProperty("trans", "NN");
             shapes[i] = new int[] {Integer.parseInt(args[3 * i]), Integer.parseInt(args[3 * i + 1]),
-                    Integer.parseInt(args[3 * i + 2])};
+                    Integer.parseInt(args[3 * i + 2]), trans.charAt(0) == 'T' ? 1 : 0, trans.charAt(1) == 'T' ? 1 : 0};
         }
         return shapes;
     }

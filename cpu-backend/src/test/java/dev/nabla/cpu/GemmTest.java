@@ -47,6 +47,39 @@ class GemmTest {
         }
     }
 
+    /**
+     * Every size from 1 to 70 in each dimension in turn (the others held at sizes that leave edge
+     * tiles: 37 and 45, or 70), every transposition, once on contiguous operands and once on
+     * strided views (padded leading dimensions, offsets), with alpha, beta, bias and ReLU.
+     */
+    @Test
+    void everySizeUpTo70InEachDimension() {
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                for (int d = 1; d <= 70; d++) {
+                    int[][] shapes = {{d, 37, 45}, {29, d, 45}, {29, 37, d}, {d, 70, 70}, {70, d, 70}, {70, 70, d}};
+                    for (int[] s : shapes) {
+                        check(new Case(transA, transB, s[0], s[1], s[2], 1f, 0f, 0, 0, 0, 0, 0, 0,
+                                false, Activation.NONE, true));
+                    }
+                    check(new Case(transA, transB, d, 33, 70, 0.5f, 1.5f, 3, 17, 5, 7, 1, 4,
+                            true, Activation.RELU, false));
+                    check(new Case(transA, transB, 33, d, 70, 1f, 0f, 16, 1, 2, 0, 5, 1,
+                            true, Activation.NONE, true));
+                    check(new Case(transA, transB, 40, 35, d, -1f, 0.5f, 1, 32, 0, 3, 0, 2,
+                            false, Activation.RELU, false));
+                }
+            }
+        }
+    }
+
+    /** A block of C too large for the caches: tiles are walked row by row ({@link Gemm#ROW_MAJOR_TILES}). */
+    @Test
+    void hugeOutputWalkedByTileRows() {
+        int side = (int) Math.sqrt((double) Gemm.ROW_MAJOR_TILES * CpuThreads.threads()) + 40;
+        check(new Case(false, true, side, side + 5, 19, 1f, 0.5f, 0, 1, 3, 0, 0, 0, true, Activation.RELU, false));
+    }
+
     @Test
     void leadingDimensionsOffsetsAlphaAndBeta() {
         int[] sizes = {1, 3, 17, 33, 70};
