@@ -16,7 +16,9 @@ import java.util.Set;
  *
  * <p>{@code all} is every device of every available backend except {@code reference}: the scalar
  * oracle is one to two orders of magnitude slower than the CPU backend (a 4096³ GEMM would take
- * many minutes), so it runs only when named. A list names backends ({@code cpu}, every device of
+ * many minutes), so it runs only when named. CPU devices of other backends (PoCL's OpenCL device)
+ * are left out too unless named: they run on the same cores as the {@code cpu} backend and
+ * disturb its timings. A list names backends ({@code cpu}, every device of
  * it) or devices ({@code cuda:1}). A named backend that is unavailable is skipped with its probe
  * reason, so scripts written for a GPU machine still run elsewhere.
  *
@@ -55,7 +57,18 @@ public record BackendSelection(List<String> devices, Map<String, String> skipped
                     } else if (!r.probe().isAvailable()) {
                         skipped.putIfAbsent(r.name(), r.probe().reason());
                     } else {
-                        r.probe().devices().forEach(d -> devices.add(d.id()));
+                        for (DeviceInfo d : r.probe().devices()) {
+                            if (d.kind() == DeviceInfo.Kind.CPU && !r.name().equals("cpu")
+                                    && !names.contains(r.name()) && !names.contains(d.id())) {
+                                // NOTE: e.g. PoCL's OpenCL CPU device shares the cores with the cpu
+                                // backend; its lingering worker threads slowed cpu samples by 10-45 %.
+                                skipped.putIfAbsent(d.id(), "a CPU device of the " + r.name() + " backend, left out"
+                                        + " of 'all' (it competes with the cpu backend for the same cores); name it"
+                                        + " to run it");
+                            } else {
+                                devices.add(d.id());
+                            }
+                        }
                     }
                 }
                 continue;

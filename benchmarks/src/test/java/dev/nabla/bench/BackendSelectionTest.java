@@ -51,6 +51,18 @@ class BackendSelectionTest {
             provider("reference", devices("reference", 1, DeviceInfo.Kind.CPU)));
 
     @Test
+    void allLeavesOutCpuDevicesOfOtherBackendsUnlessNamed() {
+        List<ProviderReport> pocl = List.of(
+                provider("opencl", devices("opencl", 1, DeviceInfo.Kind.CPU)),
+                provider("cpu", devices("cpu", 1, DeviceInfo.Kind.CPU)));
+        BackendSelection all = BackendSelection.select("all", pocl);
+        assertEquals(List.of("cpu:0"), all.devices());
+        assertTrue(all.skipped().get("opencl:0").contains("competes with the cpu backend"));
+        assertEquals(List.of("opencl:0", "cpu:0"), BackendSelection.select("all,opencl", pocl).devices());
+        assertEquals(List.of("opencl:0"), BackendSelection.select("opencl:0", pocl).devices());
+    }
+
+    @Test
     void allIsEveryAvailableDeviceButTheReferenceWithReasonsForTheRest() {
         BackendSelection s = BackendSelection.select("all", PROVIDERS);
         assertEquals(List.of("opencl:0", "opencl:1", "cpu:0"), s.devices());

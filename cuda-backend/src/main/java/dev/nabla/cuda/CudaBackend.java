@@ -58,7 +58,7 @@ public final class CudaBackend implements Backend {
         GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context);
         this.cublas = gemm.cublas();
         this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName);
-        this.staging = new PinnedStaging(context.stream());
+        this.staging = new PinnedStaging(context.stream(), kernels::lastKernel);
         this.peakFlops = fp32Peak(major, minor);
         // The probe guessed the paths; this is what the device actually uses.
         this.info = new DeviceInfo(probed.backend(), probed.index(), probed.name(), probed.kind(),

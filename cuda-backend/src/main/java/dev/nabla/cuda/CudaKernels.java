@@ -46,6 +46,17 @@ final class CudaKernels {
         return lastKernel;
     }
 
+    /**
+     * Records work queued by a library (cuBLAS) as the last launch, so a fault inside it is named
+     * correctly, and checks it at once under {@code NABLA_CUDA_SYNC=1}.
+     */
+    void noteExternal(String what) {
+        lastKernel = what;
+        if (synchronous) {
+            CudaErrors.checkQueued("cuStreamSynchronize after " + what, cuStreamSynchronize(stream), what);
+        }
+    }
+
     /** The module's function {@code name}; throws if the module lacks it. */
     CUfunction function(String name) {
         return functions.computeIfAbsent(name, n -> {
@@ -107,12 +118,17 @@ final class CudaKernels {
                         + args[i].getClass().getName());
             };
         }
+        String previous = lastKernel;
         lastKernel = name;
         // SAFETY: cuLaunchKernel copies the parameter values before it returns, so the Java arrays
         // behind these pointers may move or be collected afterwards.
         int result = cuLaunchKernel(function, gridX, gridY, 1, blockX, blockY, 1, 0, stream,
                 Pointer.to(parameters), null);
         if (result != CUresult.CUDA_SUCCESS) {
+            if (CudaErrors.isKernelFault(result)) {
+                // NOTE: a fault of earlier queued work surfaces at the next launch; blame that work.
+                CudaErrors.checkQueued("cuLaunchKernel(" + name + ")", result, previous);
+            }
             throw CudaErrors.failure("cuLaunchKernel(" + name + ")", result,
                     "grid " + gridX + "×" + gridY + ", block " + blockX + "×" + blockY + " on " + deviceName);
         }

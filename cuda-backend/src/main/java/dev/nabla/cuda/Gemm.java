@@ -45,6 +45,10 @@ final class Gemm {
                 CudaStorage.of(g.b()), g.offsetB(), g.ldb(),
                 CudaStorage.of(g.a()), g.offsetA(), g.lda(),
                 g.beta(), CudaStorage.of(g.c()), g.offsetC(), g.ldc());
+        if (kernels != null) { // null only in GemmMappingTest, which drives a fake cuBLAS without a device
+            kernels.noteExternal("cublasSgemm " + g.m() + "x" + g.n() + "x" + g.k()
+                    + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : ""));
+        }
         if (g.bias().isPresent() || g.activation() != Activation.NONE) {
             // k = 0: the accumulator stays 0, so the kernel computes act(1·C + bias) in place.
             // C is passed as A and B too; with k = 0 they are never read.

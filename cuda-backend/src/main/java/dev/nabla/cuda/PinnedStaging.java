@@ -35,13 +35,16 @@ final class PinnedStaging {
     static final int SLOT_BYTES = 4 << 20;
 
     private final CUstream stream;
+    /** Names the last queued kernel in errors that surface here (a fault of earlier work). */
+    private final java.util.function.Supplier<String> lastKernel;
     private final ByteBuffer[] slots = new ByteBuffer[2];
     private final Pointer[] slotPointers = new Pointer[2];
     private final CUevent[] slotDone = new CUevent[2];
     private int next;
 
-    PinnedStaging(CUstream stream) {
+    PinnedStaging(CUstream stream, java.util.function.Supplier<String> lastKernel) {
         this.stream = stream;
+        this.lastKernel = lastKernel;
         for (int i = 0; i < slots.length; i++) {
             slotPointers[i] = new Pointer();
             check("cuMemHostAlloc", cuMemHostAlloc(slotPointers[i], SLOT_BYTES, 0));
@@ -101,13 +104,14 @@ final class PinnedStaging {
     private int takeSlot() {
         int slot = next;
         next = (next + 1) % slots.length;
-        check("cuEventSynchronize", cuEventSynchronize(slotDone[slot]));
+        CudaErrors.checkQueued("cuEventSynchronize", cuEventSynchronize(slotDone[slot]), lastKernel.get());
         return slot;
     }
 
     private void queueIn(int slot, CUdeviceptr dst, long byteOffset, long bytes) {
-        check("cuMemcpyHtoDAsync", cuMemcpyHtoDAsync(dst.withByteOffset(byteOffset), slotPointers[slot], bytes, stream));
-        check("cuEventRecord", cuEventRecord(slotDone[slot], stream));
+        CudaErrors.checkQueued("cuMemcpyHtoDAsync",
+                cuMemcpyHtoDAsync(dst.withByteOffset(byteOffset), slotPointers[slot], bytes, stream), lastKernel.get());
+        CudaErrors.checkQueued("cuEventRecord", cuEventRecord(slotDone[slot], stream), lastKernel.get());
     }
 
     private void queueOutAndWait(int slot, CUdeviceptr src, long byteOffset, long bytes, CudaKernels kernels) {

@@ -31,6 +31,9 @@ public final class PtxBuild {
     private PtxBuild() {
     }
 
+    /** The newest PTX ISA the oldest supported driver (r580, CUDA 13.0) JIT-compiles. */
+    static final double MAX_PTX_ISA = 9.0;
+
     public static void main(String[] args) throws IOException, InterruptedException {
         Path classes = Path.of(args[0]);
         Path work = Path.of(args[1]);
@@ -65,9 +68,20 @@ public final class PtxBuild {
             throw new IOException(String.join(" ", command) + " failed with exit code " + process.exitValue() + ":\n"
                     + output);
         }
+        String isa = KernelModules.ptxIsaVersion(Files.readString(temporary));
+        if (!isa.matches("\\d+\\.\\d+") || Double.parseDouble(isa) > MAX_PTX_ISA) {
+            // NOTE: drivers JIT only the PTX ISA of their own CUDA version or older; CUDA 13.0's
+            // driver (r580, the GPU machines Nabla is verified on) stops at ISA 9.0. A newer nvcc
+            // would pack PTX those machines reject, with no fallback (NVRTC 12 is rarely there).
+            Files.deleteIfExists(temporary);
+            Files.deleteIfExists(sourceFile);
+            throw new IOException(nvcc.get() + " emitted PTX ISA " + isa + ", newer than " + MAX_PTX_ISA
+                    + ", which driver r580 (CUDA 13.0) can JIT; build with nvcc 13.0 (or raise MAX_PTX_ISA in "
+                    + "PtxBuild if the target drivers are newer)");
+        }
         Files.move(temporary, ptx, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        System.out.println("[nabla] " + nvcc.get() + ": PTX ISA " + KernelModules.ptxIsaVersion(Files.readString(ptx))
-                + " (compute_75) for " + KernelModules.PTX_RESOURCE);
+        System.out.println("[nabla] " + nvcc.get() + ": PTX ISA " + isa + " (compute_75) for "
+                + KernelModules.PTX_RESOURCE);
     }
 
     /** nvcc on PATH, else in /usr/local/cuda/bin (where the CUDA toolkit puts it without adding it to PATH). */
