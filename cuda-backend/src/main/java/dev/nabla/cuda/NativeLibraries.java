@@ -72,7 +72,15 @@ final class NativeLibraries {
             String override = env.variables().get(overrideVariable);
             if (override != null && !override.isBlank()) {
                 Path path = Path.of(override.strip());
-                paths.add(Files.isDirectory(path) ? path.resolve(soname) : path);
+                if (Files.isDirectory(path)) {
+                    paths.add(path.resolve(soname));
+                } else if (path.getFileName() != null && path.getFileName().toString().equals(soname)) {
+                    paths.add(path);
+                } else if (path.getParent() != null) {
+                    // A file named for another soname (NABLA_CUBLAS=.../libcublas.so.13 while looking
+                    // for libcublas.so.12): only its folder says anything about this one.
+                    paths.add(path.getParent().resolve(soname));
+                }
             }
         }
         String ldLibraryPath = env.variables().get("LD_LIBRARY_PATH");
