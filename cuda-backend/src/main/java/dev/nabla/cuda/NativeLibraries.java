@@ -61,6 +61,13 @@ final class NativeLibraries {
     private NativeLibraries() {
     }
 
+    /** True for {@code libX.so.13[.minor...]} when looking for {@code libX.so.12}: another ABI. */
+    static boolean namesOtherMajor(Path file, String soname) {
+        Matcher wanted = Pattern.compile("\\.so\\.(\\d+)$").matcher(soname);
+        Matcher given = Pattern.compile("\\.so\\.(\\d+)").matcher(String.valueOf(file.getFileName()));
+        return wanted.find() && given.find() && !wanted.group(1).equals(given.group(1));
+    }
+
     /**
      * Every path where {@code soname} might be, in search order, existing or not (the caller
      * keeps the first that exists and loads). {@code overrideVariable} names a variable that
@@ -74,10 +81,10 @@ final class NativeLibraries {
                 Path path = Path.of(override.strip());
                 if (Files.isDirectory(path)) {
                     paths.add(path.resolve(soname));
-                } else if (path.getFileName() != null && path.getFileName().toString().equals(soname)) {
+                } else if (!namesOtherMajor(path, soname) || path.getParent() == null) {
                     paths.add(path);
-                } else if (path.getParent() != null) {
-                    // A file named for another soname (NABLA_CUBLAS=.../libcublas.so.13 while looking
+                } else {
+                    // A file of another major version (NABLA_CUBLAS=.../libcublas.so.13 while looking
                     // for libcublas.so.12): only its folder says anything about this one.
                     paths.add(path.getParent().resolve(soname));
                 }

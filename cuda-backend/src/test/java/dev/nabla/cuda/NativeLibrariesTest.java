@@ -1,6 +1,7 @@
 package dev.nabla.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -69,6 +70,14 @@ class NativeLibrariesTest {
         Files.delete(viaSite);
         assertEquals(Optional.of(viaPython), find(environment(Map.of(), "", python)));
         assertEquals(Optional.empty(), find(environment(Map.of(), "", List.of())));
+    }
+
+    @Test
+    void overrideOfAnotherMajorVersionOnlyNamesAFolder() {
+        assertTrue(NativeLibraries.namesOtherMajor(Path.of("/x/libcublas.so.13"), "libcublas.so.12"));
+        assertTrue(NativeLibraries.namesOtherMajor(Path.of("/x/libcublas.so.13.1.0.3"), "libcublas.so.12"));
+        assertFalse(NativeLibraries.namesOtherMajor(Path.of("/x/libcublas.so.13.1.0.3"), "libcublas.so.13"));
+        assertFalse(NativeLibraries.namesOtherMajor(Path.of("/x/libcublas-renamed.so"), "libcublas.so.12"));
     }
 
     @Test
