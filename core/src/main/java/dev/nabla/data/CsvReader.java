@@ -160,17 +160,24 @@ public final class CsvReader {
         String labelName = featureNames.remove(labelCol);
         int[] labels = new int[n];
         List<String> classNames = List.of();
-        if (Arrays.stream(rawLabels).allMatch(CsvReader::isIntegral)) {
+        boolean allIntegral = Arrays.stream(rawLabels).allMatch(CsvReader::isIntegral);
+        if (allIntegral && Arrays.stream(rawLabels).allMatch(l -> Double.parseDouble(l) >= 0)) {
             for (int i = 0; i < n; i++) {
                 double v = Double.parseDouble(rawLabels[i]);
-                if (v < 0 || v > Integer.MAX_VALUE - 1) {
+                if (v > Integer.MAX_VALUE - 1) {
                     throw fieldError(file, lineNumbers.get(first + i), labelCol, names,
-                            "label " + rawLabels[i] + " is not a class index (0 or more)");
+                            "label " + rawLabels[i] + " is too large for a class index");
                 }
                 labels[i] = (int) v;
             }
         } else {
-            classNames = List.copyOf(new TreeSet<>(Arrays.asList(rawLabels)));
+            // Class names: sorted numerically when they are numbers (-1 before 1, 2 before 10).
+            java.util.Comparator<String> order = allIntegral
+                    ? java.util.Comparator.comparingDouble(Double::parseDouble)
+                    : java.util.Comparator.naturalOrder();
+            TreeSet<String> distinct = new TreeSet<>(order);
+            distinct.addAll(Arrays.asList(rawLabels));
+            classNames = List.copyOf(distinct);
             for (int i = 0; i < n; i++) {
                 labels[i] = classNames.indexOf(rawLabels[i]);
             }

@@ -62,15 +62,17 @@ public final class DatasetLocator {
         String sub = dataset.dirName();
         if (explicit.isPresent()) {
             Path dir = explicit.get();
-            out.add(new Candidate(dir, "--data"));
+            // NOTE: DIR/<dataset> first: MNIST and Fashion-MNIST share file names, so a bare DIR
+            // holding one must not answer for the other kept in its subfolder.
             out.add(new Candidate(dir.resolve(sub), "--data"));
+            out.add(new Candidate(dir, "--data"));
             return out;
         }
         String fromEnv = env.get(ENV);
         if (fromEnv != null && !fromEnv.isBlank()) {
             Path dir = Path.of(fromEnv);
-            out.add(new Candidate(dir, "$" + ENV));
             out.add(new Candidate(dir.resolve(sub), "$" + ENV));
+            out.add(new Candidate(dir, "$" + ENV));
         }
         out.add(new Candidate(home.resolve(".cache").resolve("nabla").resolve(sub), "user cache"));
         out.add(new Candidate(systemRoot.resolve(sub), "system datasets"));

@@ -71,6 +71,8 @@ public final class IdxReader {
         private final InputStream in;
         private final boolean gzip;
         private long position;
+        /** What the header promised, once known, for error messages. */
+        private String expected = "";
 
         private Source(Path file, InputStream in, boolean gzip) {
             this.file = file;
@@ -141,11 +143,24 @@ public final class IdxReader {
 
         /** Reads exactly {@code size} data bytes and checks nothing follows them. */
         byte[] payload(int size, int headerSize, String what) throws IOException {
-            byte[] data = new byte[size];
-            int n = readFully(data, 0, size);
+            expected = String.format(Locale.ROOT, "header says %s = %,d %s", what, (long) size + headerSize,
+                    bytesWord());
+            // NOTE: the buffer grows as data arrives instead of trusting the header's size up
+            // front: a corrupt header declaring 2 GB must give this message, not OutOfMemoryError.
+            byte[] data = new byte[Math.min(size, 1 << 20)];
+            int n = 0;
+            while (n < size) {
+                if (n == data.length) {
+                    data = java.util.Arrays.copyOf(data, (int) Math.min(size, 2L * data.length));
+                }
+                int r = readFully(data, n, data.length - n);
+                n += r;
+                if (n < data.length) {
+                    break;
+                }
+            }
             if (n < size) {
-                throw new DataFormatException(file, String.format(Locale.ROOT,
-                        "truncated: header says %s = %,d %s, found %,d", what, (long) size + headerSize, bytesWord(),
+                throw new DataFormatException(file, String.format(Locale.ROOT, "truncated: %s, found %,d", expected,
                         position));
             }
             long extra = 0;
@@ -170,7 +185,8 @@ public final class IdxReader {
             int total = 0;
             try {
                 while (total < len) {
-                    int r = in.read(b, off + total, len - total);
+                    // Small reads keep position exact if the stream breaks in the middle.
+                    int r = in.read(b, off + total, Math.min(len - total, 1 << 16));
                     if (r < 0) {
                         break;
                     }
@@ -188,7 +204,8 @@ public final class IdxReader {
             // wrong CRC in the trailer) as ZipException; both mean "download it again".
             String kind = e instanceof EOFException ? "truncated gzip stream" : "corrupt gzip data";
             return new DataFormatException(file, String.format(Locale.ROOT,
-                    "%s after %,d decompressed bytes (%s); download the file again", kind, position, e.getMessage()), e);
+                    "%s after %,d decompressed bytes%s (%s); download the file again", kind, position,
+                    expected.isEmpty() ? "" : "; " + expected, e.getMessage()), e);
         }
 
         @Override

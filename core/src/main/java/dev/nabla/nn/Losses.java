@@ -31,7 +31,9 @@ public final class Losses {
      */
     public static Tensor bceWithLogits(Tensor logits, Tensor targets) {
         requireSameShape("bceWithLogits", logits, targets);
-        Tensor positivePart = logits.relu();
+        // NOTE: maximum(x, 0), not relu(x): at x = 0 its gradient splits ½/½ like a tie, so the
+        // total gradient there is σ(0) − t = ½ − t, as PyTorch's; relu would give 0 − t.
+        Tensor positivePart = logits.maximum(logits.zerosLike());
         Tensor softplusOfNegAbs = logits.abs().neg().exp().log1p();
         return positivePart.sub(logits.mul(targets)).add(softplusOfNegAbs).mean();
     }

@@ -100,10 +100,21 @@ public abstract class Module {
 
     // ---- traversal ----------------------------------------------------------------------
 
-    /** Every parameter of this module and its descendants, by dotted name, in registration order. */
+    /**
+     * Every parameter of this module and its descendants, by dotted name, in registration order.
+     * A parameter reached twice (a layer reused in a Sequential) is listed once, under its first
+     * name, as PyTorch's {@code named_parameters()}; {@link #stateDict()} keeps every name.
+     */
     public final Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        collect("", all, true, false);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, true, false);
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        all.forEach((name, t) -> {
+            if (seen.add(t)) {
+                out.put(name, t);
+            }
+        });
         return out;
     }
 

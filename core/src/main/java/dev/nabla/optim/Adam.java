@@ -74,8 +74,10 @@ public class Adam extends Optimizer {
     @Override
     protected void update(int index, Tensor param, Tensor grad) {
         long t = paramStep(index);
-        double biasCorrection1 = 1.0 - Math.pow(beta1, t);
-        double biasCorrection2 = 1.0 - Math.pow(beta2, t);
+        // NOTE: the betas as the decimals the user wrote (0.999, not 0.99900001287f), as PyTorch
+        // computes 1 − β^t from Python doubles.
+        double biasCorrection1 = 1.0 - Math.pow(Double.parseDouble(Float.toString(beta1)), t);
+        double biasCorrection2 = 1.0 - Math.pow(Double.parseDouble(Float.toString(beta2)), t);
         fusedStep(new OptimizerStep.Adam(lr(), beta1, beta2, eps, weightDecay, decoupled,
                         (float) biasCorrection1, (float) biasCorrection2),
                 param, grad, state(index, 0), state(index, 1));

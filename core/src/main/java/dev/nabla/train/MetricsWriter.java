@@ -174,7 +174,22 @@ public final class MetricsWriter {
         return switch (v) {
             case null -> null;
             case Double d -> num(d);
-            case Float f -> num(f);
+            // Via its shortest decimal form: 1e-3f is written 0.001, not 0.0010000000474974513.
+            case Float f -> Float.isFinite(f) ? num(Double.parseDouble(Float.toString(f))) : null;
+            case float[] a -> {
+                List<Object> out = new java.util.ArrayList<>();
+                for (float x : a) {
+                    out.add(plain(x));
+                }
+                yield out;
+            }
+            case boolean[] a -> {
+                List<Object> out = new java.util.ArrayList<>();
+                for (boolean x : a) {
+                    out.add(x);
+                }
+                yield out;
+            }
             case Number n -> n;
             case Boolean b -> b;
             case String s -> s;

@@ -97,10 +97,6 @@ class CsvReaderTest {
                 .withHeader(CsvReader.Header.PRESENT)));
         assertTrue(e.getMessage().contains("line 2, column 1 (\"a\"): not a finite decimal number"), e.getMessage());
 
-        Path neg = csv("a,label\n1,0\n2,-1\n");
-        e = assertThrows(DataFormatException.class, () -> CsvReader.read(neg));
-        assertTrue(e.getMessage().contains("line 3, column 2 (\"label\"): label -1 is not a class index"),
-                e.getMessage());
 
         Path empty = csv("\n\n");
         e = assertThrows(DataFormatException.class, () -> CsvReader.read(empty));
@@ -132,5 +128,15 @@ class CsvReaderTest {
         for (int i = 0; i < 100; i++) {
             assertEquals(i, all[i], "every row exactly once");
         }
+    }
+
+    @Test
+    void minusOneAndOneLabelsBecomeClassesInNumericOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws java.io.IOException {
+        java.nio.file.Path f = tmp.resolve("pm.csv");
+        java.nio.file.Files.writeString(f, "1.0,2.0,-1\n3.0,4.0,1\n5.0,6.0,10\n7.0,8.0,2\n");
+        CsvData data = CsvReader.read(f);
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("-1", "1", "2", "10"), data.classNames());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 3, 2}, data.labels());
     }
 }

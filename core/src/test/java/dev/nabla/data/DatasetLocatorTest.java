@@ -27,7 +27,8 @@ class DatasetLocatorTest {
     @Test
     void searchOrderIsEnvThenCacheThenSystem() {
         var c = locator(Map.of("NABLA_DATA", "/data")).candidates(ImageDataset.FASHION_MNIST, Optional.empty());
-        assertEquals(List.of(Path.of("/data"), Path.of("/data/fashion-mnist"),
+        // DIR/<dataset> before DIR: MNIST and Fashion-MNIST files have the same names
+        assertEquals(List.of(Path.of("/data/fashion-mnist"), Path.of("/data"),
                 tmp.resolve("home/.cache/nabla/fashion-mnist"), tmp.resolve("usr/share/datasets/fashion-mnist")),
                 c.stream().map(DatasetLocator.Candidate::dir).toList());
         var m = locator(Map.of()).candidates(ImageDataset.MNIST, Optional.empty());

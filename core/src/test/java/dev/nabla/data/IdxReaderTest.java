@@ -126,4 +126,25 @@ class IdxReaderTest {
         e = assertThrows(DataFormatException.class, () -> IdxReader.readImages(f));
         assertTrue(e.getMessage().startsWith(f + ": corrupt gzip"), e.getMessage());
     }
+
+    @Test
+    void cutOffGzipDownloadSaysWhatTheHeaderPromised() throws IOException {
+        byte[] gz = IdxFiles.gzip(IdxFiles.images(2000, 28, 28));
+        Path f = dir.resolve("t10k-images-idx3-ubyte.gz");
+        Files.write(f, Arrays.copyOf(gz, gz.length / 2));
+        var e = assertThrows(DataFormatException.class, () -> IdxReader.readImages(f));
+        assertTrue(e.getMessage().contains("header says 2000 images of 28x28 = 1,568,016 bytes"), e.getMessage());
+        long found = Long.parseLong(e.getMessage().replaceAll(".*after ([0-9,]+) decompressed.*", "$1").replace(",", ""));
+        assertTrue(found > 16, "the decompressed bytes are counted: " + e.getMessage());
+    }
+
+    @Test
+    void aHeaderDeclaringHugeSizesIsTruncationNotOutOfMemory() throws IOException {
+        // 2,000,000,000 labels declared, 2 present: the reader must not allocate 2 GB first
+        byte[] raw = {0, 0, 8, 1, 0x77, 0x35, (byte) 0x94, 0, 1, 2};
+        Path f = dir.resolve("train-labels-idx1-ubyte");
+        Files.write(f, raw);
+        var e = assertThrows(DataFormatException.class, () -> IdxReader.readLabels(f));
+        assertTrue(e.getMessage().contains("truncated: header says 2000000000 labels"), e.getMessage());
+    }
 }
