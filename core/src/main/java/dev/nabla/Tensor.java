@@ -124,6 +124,12 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor empty(Device device, DType dtype, int... shape) {
         checkShape("empty", shape);
+        if (Layout.numel(shape) > Integer.MAX_VALUE) {
+            // NOTE: kernels index elements with 32-bit ints on every backend.
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " has "
+                    + Layout.numel(shape) + " elements; Nabla tensors hold at most " + Integer.MAX_VALUE
+                    + " (2^31 - 1) elements");
+        }
         Backend backend = device.backend();
         Storage storage = backend.allocate(dtype, Math.max(1, Layout.numel(shape)));
         return new Tensor(device, dtype, Layout.contiguous(shape), new StorageHandle(backend, storage));
@@ -1362,6 +1368,14 @@ public final class Tensor implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("copyFrom: cannot broadcast " + Arrays.toString(source.shape())
                     + " to " + Arrays.toString(shape()));
+        }
+        if (source.handle == handle) {
+            // Source and destination share storage and may overlap (x[1:] = x[:-1]): read first.
+            try (Tensor snapshot = source.copy()) {
+                device.backend().copyInto(snapshot.handle.storage, snapshot.layout.broadcastTo(shape()), handle.storage,
+                        layout);
+            }
+            return this;
         }
         device.backend().copyInto(source.handle.storage, from, handle.storage, layout);
         return this;

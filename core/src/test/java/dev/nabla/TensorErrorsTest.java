@@ -189,4 +189,10 @@ class TensorErrorsTest {
         Tensor y = Tensor.linear(Tensor.zeros(2, 0), Tensor.zeros(3, 0), Tensor.of(new float[] {1, 2, 3}));
         assertArrayEquals(new float[] {1, 2, 3, 1, 2, 3}, y.toFloatArray());
     }
+
+    @Test
+    void tensorsBeyondTwoToTheThirtyOneElementsAreRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.empty(Device.reference(), DType.F32, 65536, 32769));
+        assertTrue(e.getMessage().contains("at most 2147483647"), e.getMessage());
+    }
 }

@@ -327,6 +327,25 @@ public abstract class BackendConformanceTest {
     }
 
     @Test
+    void logSoftmaxKeepsPrecisionForLargeLogits() {
+        // log-softmax is shift-invariant: for (1e4, 1e4−1, 1e4−2, 1e4−0.5) it equals that of
+        // (0, −1, −2, −0.5): x − log Σ eˣ with log Σ = log(1 + e⁻¹ + e⁻² + e^−0.5) = 0.7465673
+        float[] logits = {1e4f, 1e4f - 1, 1e4f - 2, 1e4f - 0.5f};
+        double lse = Math.log(1 + Math.exp(-1) + Math.exp(-2) + Math.exp(-0.5));
+        float[] expected = {(float) -lse, (float) (-1 - lse), (float) (-2 - lse), (float) (-0.5 - lse)};
+        assertClose("log-softmax near 1e4", expected, Tensor.of(dev, logits).logSoftmax(0).toFloatArray(), 2e-6f,
+                1e-6f);
+    }
+
+    @Test
+    void overlappingCopyWithinOneTensorReadsBeforeWriting() {
+        // x[1:5] = x[0:4] on x = (1, 2, 3, 4, 5) gives (1, 1, 2, 3, 4), as NumPy and PyTorch
+        Tensor x = Tensor.of(dev, new float[] {1, 2, 3, 4, 5});
+        x.slice(0, 1, 5).copyFrom(x.slice(0, 0, 4));
+        assertArrayEquals(new float[] {1, 1, 2, 3, 4}, x.toFloatArray());
+    }
+
+    @Test
     void crossEntropyMatchesReference() {
         for (int[] d : new int[][] {{1, 1}, {3, 10}, {17, 3}, {64, 1025}}) {
             int rows = d[0];

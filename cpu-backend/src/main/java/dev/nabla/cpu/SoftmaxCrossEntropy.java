@@ -66,8 +66,11 @@ final class SoftmaxCrossEntropy {
                 int base = row * classes;
                 float max = Reductions.reduceRow(ReduceOp.MAX, src, base, classes);
                 if (log) {
-                    float shift = (float) (max + Math.log(sumExp(src, base, classes, max)));
-                    subtract(src, base, classes, shift, dst);
+                    // NOTE: (x − max) − log Σ in two steps: folding max + log Σ into one float
+                    // first would round it to ulp(max) (≈ 5e-4 for logits near 1e4).
+                    subtract(src, base, classes, max, dst);
+                    float logSum = (float) Math.log(sumExp(src, base, classes, max));
+                    subtract(dst, base, classes, logSum, dst);
                 } else {
                     // exp(x - max) into dst, then scale by 1 / Σ.
                     float sum = (float) expScaledSum(src, base, classes, max, dst);

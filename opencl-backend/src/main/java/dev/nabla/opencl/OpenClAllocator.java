@@ -50,6 +50,8 @@ final class OpenClAllocator {
      * @param budgetBytes   total device memory the allocator may hold (CL_DEVICE_GLOBAL_MEM_SIZE)
      * @param maxBlockBytes largest single buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)
      */
+    private Runnable drain = () -> { };
+
     OpenClAllocator(cl_context context, String deviceName, long budgetBytes, long maxBlockBytes) {
         this.context = context;
         this.deviceName = deviceName;
@@ -67,9 +69,22 @@ final class OpenClAllocator {
         return (bytes + step - 1) / step * step;
     }
 
+    /**
+     * Work to run before retrying an allocation that failed for memory: waiting for queued
+     * commands, since the driver frees a released buffer only once commands using it finish.
+     */
+    void setDrain(Runnable drain) {
+        this.drain = drain;
+    }
+
     synchronized OpenClStorage allocate(DType dtype, long numel) {
         long requested = numel * dtype.byteSize();
         long size = sizeClass(requested);
+        if (size > maxBlockBytes && requested <= maxBlockBytes) {
+            // NOTE: the class rounds up by as much as 25 %; near the device's largest buffer take
+            // the request itself (256-byte aligned) rather than refuse memory that is there.
+            size = Math.min(maxBlockBytes, (requested + 255) / 256 * 256);
+        }
         if (size > maxBlockBytes) {
             throw new OutOfDeviceMemoryException(deviceName, requested, maxBlockBytes,
                     "the device's largest single buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE) is " + maxBlockBytes + " bytes");
@@ -119,6 +134,7 @@ final class OpenClAllocator {
 
     private cl_mem createWithRetry(long requested, long size) {
         if (bytesInUse + bytesCached + size > budgetBytes) {
+            drain.run();
             emptyCache();
         }
         if (bytesInUse + size > budgetBytes) {
@@ -131,6 +147,7 @@ final class OpenClAllocator {
                 throw new IllegalStateException(deviceName + ": clCreateBuffer(" + size + " bytes) failed: "
                         + first.getMessage(), first);
             }
+            drain.run();
             emptyCache();
             try {
                 return create(size);

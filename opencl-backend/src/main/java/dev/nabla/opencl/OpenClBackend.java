@@ -72,6 +72,7 @@ public final class OpenClBackend implements Backend {
             queue = created;
             allocator = new OpenClAllocator(context, deviceName, OpenClDevices.deviceLong(device, CL_DEVICE_GLOBAL_MEM_SIZE),
                     OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE));
+            allocator.setDrain(() -> clFinish(queue));
             long start = System.nanoTime();
             cl_program program = OpenClKernels.build(context, device, deviceName, KernelSource.assemble(Dialect.OPENCL),
                     buildOptions(device));
