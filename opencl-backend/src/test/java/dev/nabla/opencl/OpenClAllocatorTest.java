@@ -88,4 +88,15 @@ class OpenClAllocatorTest {
         var e = assertThrows(OutOfDeviceMemoryException.class, () -> allocator.allocate(DType.F32, 1 << 20));
         assertTrue(e.getMessage().contains("CL_DEVICE_MAX_MEM_ALLOC_SIZE"), e.getMessage());
     }
+
+    @Test
+    void aRequestThatFitsUnderTheDeviceLimitIsServedEvenIfItsSizeClassDoesNot() {
+        // 990,000 bytes round up to the 1,048,576-byte class, above a 1,000,000-byte device limit
+        OpenClAllocator allocator = new OpenClAllocator(context, "test device", 1L << 30, 1_000_000);
+        var storage = allocator.allocate(DType.F32, 247_500);
+        assertTrue(storage.capacityBytes() >= 990_000 && storage.capacityBytes() <= 1_000_000,
+                "capacity " + storage.capacityBytes());
+        allocator.free(storage);
+        allocator.emptyCache();
+    }
 }
