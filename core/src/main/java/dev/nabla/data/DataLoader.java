@@ -29,6 +29,8 @@ public final class DataLoader implements AutoCloseable {
     private final long seed;
     private final Device device;
     private final ExecutorService prefetcher;
+    /** The batch being prepared, so {@link #close()} can free it if nobody takes it. */
+    private volatile CompletableFuture<Batch> inFlight;
 
     /** One batch: features {@code [n, featureCount]} (F32) and labels {@code [n]} (I32). */
     public record Batch(Tensor features, Tensor labels, int index) implements AutoCloseable {
@@ -135,6 +137,7 @@ public final class DataLoader implements AutoCloseable {
                     throw new NoSuchElementException("epoch " + epoch + " has " + count + " batches");
                 }
                 Batch batch = pending.join();
+                inFlight = null;
                 next++;
                 pending = next < count ? prepare(order, next) : null;
                 return batch;
@@ -143,7 +146,9 @@ public final class DataLoader implements AutoCloseable {
     }
 
     private CompletableFuture<Batch> prepare(int[] order, int index) {
-        return CompletableFuture.supplyAsync(() -> makeBatch(order, index), prefetcher);
+        CompletableFuture<Batch> future = CompletableFuture.supplyAsync(() -> makeBatch(order, index), prefetcher);
+        inFlight = future;
+        return future;
     }
 
     private Batch makeBatch(int[] order, int index) {
@@ -159,9 +164,21 @@ public final class DataLoader implements AutoCloseable {
         return new Batch(Tensor.of(device, x, n, featureCount), Tensor.of(device, y, n), index);
     }
 
-    /** Stops the prefetch thread. */
+    /**
+     * Stops the prefetch thread and frees a prefetched batch nobody took (an epoch left early,
+     * e.g. by an exception in a step): on a GPU it would hold device memory until the GC ran.
+     */
     @Override
     public void close() {
-        prefetcher.shutdownNow();
+        CompletableFuture<Batch> left = inFlight;
+        inFlight = null;
+        if (left != null) {
+            try {
+                left.join().close();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                // Preparing it failed: nothing was allocated to free.
+            }
+        }
+        prefetcher.shutdown();
     }
 }

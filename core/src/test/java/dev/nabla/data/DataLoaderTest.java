@@ -75,4 +75,16 @@ class DataLoaderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new DataLoader(new float[5], new int[2], 2, 1, false, false, 0, Device.reference()));
     }
+
+    @Test
+    void closingMidEpochFreesThePrefetchedBatch() {
+        var backend = Device.reference().backend();
+        DataLoader loader = loader(100, 10, true, false, 3);
+        long before = backend.memoryStats().bytesInUse();
+        Iterator<DataLoader.Batch> epoch = loader.epoch(0);
+        epoch.next().close();
+        loader.close(); // the second batch was being prepared: it must be freed, not leaked
+        assertEquals(true, backend.memoryStats().bytesInUse() <= before,
+                "bytes in use " + backend.memoryStats().bytesInUse() + " after close, " + before + " before the epoch");
+    }
 }
