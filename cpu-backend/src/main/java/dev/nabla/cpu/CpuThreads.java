@@ -28,13 +28,22 @@ import java.util.function.IntConsumer;
  */
 final class CpuThreads {
 
-    /** Element-wise and reduction kernels go parallel only above this many elements. */
-    static final int PARALLEL_THRESHOLD = 1 << 15;
+    /**
+     * Element-wise kernels, copies and reductions go parallel from this many elements on.
+     * Measured with {@code ThresholdProbe} (2026-11-21, 2-vCPU VM, interleaved, two runs): when the
+     * input was just written by a two-thread kernel, as in a training step, two threads win
+     * 2.2-3.4× from 8K elements (relu, add, copy, row and column sums); when the input sits in the
+     * caller's own L2, they break even at 16K-32K. 16K serves both.
+     */
+    static final int PARALLEL_THRESHOLD = 1 << 14;
 
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     /** How long an idle worker (and a waiting caller) spins before it parks. */
     static final long SPIN_NANOS = Long.getLong("nabla.cpu.spinMicros", 50) * 1000;
+
+    /** Probes only: when positive, {@link #chunksFor} returns it whatever the size. */
+    static int forcedChunks;
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final Worker[] WORKERS = new Worker[THREADS - 1];
@@ -67,6 +76,9 @@ final class CpuThreads {
      * per thread.
      */
     static int chunksFor(long elements, long threshold) {
+        if (forcedChunks > 0) {
+            return forcedChunks;
+        }
         if (elements < threshold || THREADS == 1) {
             return 1;
         }
