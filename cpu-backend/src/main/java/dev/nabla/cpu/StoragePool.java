@@ -20,7 +20,7 @@ import java.util.Map;
  * ({@code Tensor.zeros} fills explicitly).
  *
  * <p>Bounded: at most {@link #capacity()} bytes are kept (an eighth of the maximum heap, at most
- * 1 GiB); a block freed past that is left to the garbage collector. Thread-safe (the tensor
+ * 1 GiB); past that the blocks freed longest ago are dropped to the garbage collector. Thread-safe (the tensor
  * {@code Cleaner} frees from its own thread). Blocks under {@link #MIN_POOLED} elements are cheap
  * to allocate from a thread-local buffer and are never kept.
  */
@@ -30,7 +30,9 @@ final class StoragePool {
     static final long MIN_POOLED = 4096;
 
     private final long capacity;
-    private final Map<Long, ArrayDeque<HeapStorage>> free = new HashMap<>();
+    private final Map<Long, ArrayDeque<Cached>> free = new HashMap<>();
+    /** Stamps cached blocks in the order they were freed; the oldest is evicted first. */
+    private long clock;
     private long bytesInUse;
     private long bytesCached;
     private long peak;
@@ -52,9 +54,10 @@ final class StoragePool {
         HeapStorage reused = null;
         if (numel >= MIN_POOLED) {
             synchronized (this) {
-                ArrayDeque<HeapStorage> blocks = free.get(key(dtype, numel));
-                if (blocks != null) {
-                    reused = blocks.pollLast();
+                ArrayDeque<Cached> blocks = free.get(key(dtype, numel));
+                Cached cached = blocks == null ? null : blocks.pollLast();
+                if (cached != null) {
+                    reused = cached.block();
                 }
                 if (reused != null) {
                     bytesCached -= reused.byteSize();
@@ -75,19 +78,22 @@ final class StoragePool {
         long bytes = block.byteSize();
         synchronized (this) {
             bytesInUse -= bytes;
-            if (block.numel() < MIN_POOLED || bytesCached + bytes > capacity) {
+            if (block.numel() < MIN_POOLED || bytes > capacity) {
                 return;
             }
-            ArrayDeque<HeapStorage> blocks = free.computeIfAbsent(key(block.dtype(), block.numel()),
+            ArrayDeque<Cached> blocks = free.computeIfAbsent(key(block.dtype(), block.numel()),
                     k -> new ArrayDeque<>());
-            for (HeapStorage cached : blocks) {
-                if (cached == block) {
+            for (Cached cached : blocks) {
+                if (cached.block() == block) {
                     // Freed twice: keeping it twice would hand one array to two tensors.
                     bytesInUse += bytes;
                     return;
                 }
             }
-            blocks.addLast(block);
+            while (bytesCached + bytes > capacity) {
+                evictOldest();
+            }
+            blocks.addLast(new Cached(block, clock++));
             bytesCached += bytes;
         }
     }
@@ -100,6 +106,24 @@ final class StoragePool {
 
     synchronized MemoryStats stats() {
         return new MemoryStats(bytesInUse, bytesCached, peak, allocations);
+    }
+
+    /**
+     * Drops the block freed longest ago, so blocks of a shape no longer used (an evaluation batch,
+     * an earlier model) make room for the current ones instead of holding the cache full.
+     */
+    private void evictOldest() {
+        ArrayDeque<Cached> oldest = null;
+        for (ArrayDeque<Cached> blocks : free.values()) {
+            Cached head = blocks.peekFirst();
+            if (head != null && (oldest == null || head.stamp() < oldest.peekFirst().stamp())) {
+                oldest = blocks;
+            }
+        }
+        bytesCached -= oldest.pollFirst().block().byteSize();
+    }
+
+    private record Cached(HeapStorage block, long stamp) {
     }
 
     private void count(long bytes) {

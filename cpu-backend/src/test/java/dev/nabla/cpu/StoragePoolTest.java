@@ -52,16 +52,21 @@ class StoragePoolTest {
     }
 
     @Test
-    void capacityBoundsTheCache() {
-        StoragePool pool = new StoragePool(4L * BIG);
+    void capacityBoundsTheCacheByDroppingTheOldestBlocks() {
+        StoragePool pool = new StoragePool(8L * BIG);
         HeapStorage a = pool.allocate(DType.F32, BIG);
         HeapStorage b = pool.allocate(DType.F32, BIG);
+        HeapStorage c = pool.allocate(DType.F32, 2 * BIG);
         pool.free(a);
         pool.free(b);
-        assertEquals(4L * BIG, pool.stats().bytesCached());
+        pool.free(c); // 16 BIG bytes would exceed 8 BIG: a and b (oldest) go, c stays
+        assertEquals(8L * BIG, pool.stats().bytesCached());
         assertEquals(0, pool.stats().bytesInUse());
-        assertSame(a, pool.allocate(DType.F32, BIG));
-        assertNotSame(b, pool.allocate(DType.F32, BIG), "b was left to the garbage collector");
+        assertNotSame(a, pool.allocate(DType.F32, BIG), "a was dropped");
+        assertSame(c, pool.allocate(DType.F32, 2 * BIG));
+        HeapStorage huge = pool.allocate(DType.F32, 4 * BIG);
+        pool.free(huge); // larger than the whole capacity: never kept
+        assertEquals(0, pool.stats().bytesCached());
     }
 
     @Test
