@@ -14,10 +14,11 @@ import java.util.Map;
  *
  * <p>Why: a training step allocates the same few dozen blocks every step (activations, gradients,
  * their copies) and frees them when its scope closes. A fresh {@code new float[n]} must be zeroed
- * and, past half a G1 region (1 MiB here), is a humongous allocation that takes a global lock and
- * whole regions; measured in the 784-512-256-10 batch-128 step, the 29 allocations of a step took
- * 0.66 ms of its 3.1 ms. Reused blocks are not zeroed: the SPI promises no contents
- * ({@code Tensor.zeros} fills explicitly).
+ * and its churn drives young collections; from half a G1 region on (2 MiB with 4 MiB regions) it
+ * is a humongous allocation, outside the thread-local buffers, taking whole regions. Measured in
+ * the 784-512-256-10 batch-128 step, the 29 allocations of a step took 0.66 ms of its 3.1 ms (2.7
+ * of 21 ms in the 784-1024-1024-10 batch-256 step). Reused blocks are not zeroed: the SPI promises
+ * no contents ({@code Tensor.zeros} fills explicitly).
  *
  * <p>Bounded: at most {@link #capacity()} bytes are kept (an eighth of the maximum heap, at most
  * 1 GiB); past that the blocks freed longest ago are dropped to the garbage collector. Thread-safe (the tensor
