@@ -8,6 +8,7 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Layout;
+import dev.nabla.backend.MemoryStats;
 import dev.nabla.backend.OptimizerStep;
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Storage;
@@ -24,6 +25,8 @@ import jdk.incubator.vector.FloatVector;
  * vectorized, multithreaded kernels from the family classes of this package.
  */
 public final class CpuBackend extends ReferenceBackend {
+
+    private final StoragePool pool = new StoragePool();
 
     public CpuBackend() {
         super(describe());
@@ -54,6 +57,21 @@ public final class CpuBackend extends ReferenceBackend {
             // Not Linux, or not readable: the model is only decoration.
         }
         return "";
+    }
+
+    @Override
+    public Storage allocate(DType dtype, long numel) {
+        return pool.allocate(dtype, numel);
+    }
+
+    @Override
+    public void free(Storage storage) {
+        pool.free(storage);
+    }
+
+    @Override
+    public MemoryStats memoryStats() {
+        return pool.stats();
     }
 
     @Override

@@ -21,6 +21,30 @@ final class Reductions {
     private static final VectorSpecies<Float> SPECIES = Elementwise.SPECIES;
     private static final int LANES = SPECIES.length();
 
+    /**
+     * Column reductions over few outer blocks ({@link #reduceSlabs}, the bias gradient) go parallel
+     * from this many elements: with the input written by a two-thread kernel two threads win
+     * 2.3-3.2× at 32K (1.7-2.7× at 16K); with it in the caller's L2 they lose up to 2× below 64K
+     * (ThresholdProbe, 2026-11-21).
+     */
+    static final long SLAB_THRESHOLD = 1 << 15;
+
+    /**
+     * At most this many row slabs. Not more: a kernel's input was usually written by a two-chunk
+     * kernel (first half of the rows by the caller, second by a worker), and two slabs read it
+     * where it lies. With 4-8 slabs, claimed in any order, the produced-input case measured 1.3×
+     * at 64K and 0.96× at 128K against 3.2× and 2.3-2.8× with two.
+     */
+    static final int MAX_SLABS = 2;
+
+    /** Row slabs for a column reduction of {@code elements} over {@code extent} rows; 1 below the threshold. */
+    static int slabs(long elements, int extent) {
+        if (elements < SLAB_THRESHOLD || CpuThreads.forcedChunks == 1) {
+            return 1;
+        }
+        return (int) Math.max(1, Math.min(Math.min(MAX_SLABS, extent), elements / (SLAB_THRESHOLD / 2)));
+    }
+
     private Reductions() {
     }
 
@@ -62,11 +86,38 @@ final class Reductions {
                 }
             });
         } else {
-            CpuThreads.parallelRanges(inner, chunks, LANES, (start, end) -> {
-                for (int o = 0; o < outer; o++) {
-                    reduceColumns(op, in, o * extent * inner, extent, inner, start, end, out, o * inner);
-                }
-            });
+            reduceSlabs(op, in, outer, extent, inner, out);
+        }
+    }
+
+    /**
+     * Column sums with few outer blocks (a bias gradient: {@code [1, batch, features]}): threads
+     * take slabs of consecutive rows, each folding them into its own partial row, and the partial
+     * rows fold in slab order. Splitting the columns instead (each thread streams a part of every
+     * row) was measured slower than one thread at every size from 16K to 4M elements.
+     *
+     * <p>The slabs depend on the shape only, never on the number of threads (they are claimed by
+     * however many there are), so a bias gradient rounds the same way on every machine, as the
+     * GEMMs do.
+     */
+    private static void reduceSlabs(ReduceOp op, float[] in, int outer, int extent, int inner, float[] out) {
+        int slabs = slabs((long) outer * extent * inner, extent);
+        int size = outer * inner;
+        float[] partial = slabs > 1 ? new float[(slabs - 1) * size] : null;
+        CpuThreads.parallelFor(slabs, slab -> {
+            int r0 = (int) ((long) extent * slab / slabs);
+            int r1 = (int) ((long) extent * (slab + 1) / slabs);
+            float[] dst = slab == 0 ? out : partial;
+            int dstBase = slab == 0 ? 0 : (slab - 1) * size;
+            for (int o = 0; o < outer; o++) {
+                reduceColumns(op, in, (o * extent + r0) * inner, r1 - r0, inner, 0, inner, dst, dstBase + o * inner);
+            }
+        });
+        for (int slab = 1; slab < slabs; slab++) {
+            int base = (slab - 1) * size;
+            for (int i = 0; i < size; i++) {
+                out[i] = op.combine(out[i], partial[base + i]);
+            }
         }
     }
 

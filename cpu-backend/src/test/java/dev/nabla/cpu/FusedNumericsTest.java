@@ -103,7 +103,10 @@ class FusedNumericsTest {
                 new OptimizerStep.Sgd(0.05f, 0.9f, 0f, 0f, true, false),
                 new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 0.1f, 0.001f),
                 new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, false, 0.19f, 0.002f),
-                new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, true, 0.5f, 0.3f));
+                new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, true, 0.5f, 0.3f),
+                // Bias corrections that have reached 1 (late steps): the divisions are skipped.
+                new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 1f, 0.3f),
+                new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, true, 1f, 1f));
         for (OptimizerStep step : steps) {
             for (int n : new int[] {1, 3, 17, 1025, 100_003}) {
                 HeapStorage grad = randomStorage(random, n, 1);

@@ -170,8 +170,9 @@ class GemmTest {
         HeapStorage actual = Fixtures.floats(initial.clone());
         cpu.gemm(spec(t, a, lda, b, ldb, actual, ldc, bias));
         assertClose(t.toString(), expected, actual, absolute, 1e-5);
-        // Both strategies on every shape, whichever one the size selects.
-        for (Gemm.Path path : new Gemm.Path[] {Gemm.Path.PACKED, Gemm.Path.ROWS}) {
+        // Every strategy on every shape, whichever one the size selects.
+        // DOTS applies to transposed B only; otherwise it takes the row path.
+        for (Gemm.Path path : new Gemm.Path[] {Gemm.Path.PACKED, Gemm.Path.ROWS, Gemm.Path.DOTS}) {
             HeapStorage forced = Fixtures.floats(initial.clone());
             Gemm.gemm(spec(t, a, lda, b, ldb, forced, ldc, bias), path);
             assertClose(path + " " + t, expected, forced, absolute, 1e-5);

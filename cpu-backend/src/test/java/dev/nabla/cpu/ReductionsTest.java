@@ -4,6 +4,7 @@ import static dev.nabla.cpu.Fixtures.assertClose;
 import static dev.nabla.cpu.Fixtures.randomStorage;
 import static dev.nabla.cpu.Fixtures.zeros;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.nabla.DType;
 import dev.nabla.backend.ReduceOp;
@@ -76,5 +77,29 @@ class ReductionsTest {
             cpu.argmax(src, s[0], s[1], s[2], actual);
             assertArrayEquals(expected.ints(), actual.ints(), "argmax " + s[0] + "x" + s[1] + "x" + s[2]);
         }
+    }
+
+    @Test
+    void slabsDependOnTheShapeOnly() {
+        assertEquals(1, Reductions.slabs(Reductions.SLAB_THRESHOLD - 1, 1000));
+        assertEquals(2, Reductions.slabs(Reductions.SLAB_THRESHOLD, 1000));
+        assertEquals(Reductions.MAX_SLABS, Reductions.slabs(1L << 30, 1000));
+        assertEquals(1, Reductions.slabs(1L << 30, 1), "never more slabs than rows");
+    }
+
+    @Test
+    void columnSumsAreTheSameWithOneThreadAndWithMany() {
+        // A bias gradient of 128 x 512 (split into slabs): the result may not depend on who runs the slabs.
+        HeapStorage src = randomStorage(random, 128 * 512, 1);
+        HeapStorage pooled = zeros(512);
+        HeapStorage serial = zeros(512);
+        cpu.reduce(ReduceOp.SUM, src, 1, 128, 512, pooled);
+        CpuThreads.parallelFor(2, chunk -> {
+            if (chunk == 0) {
+                // Inside a chunk the pool is busy: this call runs every slab on this thread.
+                cpu.reduce(ReduceOp.SUM, src, 1, 128, 512, serial);
+            }
+        });
+        assertArrayEquals(pooled.floats(), serial.floats());
     }
 }
