@@ -52,6 +52,28 @@ class TrainCommandTest {
     }
 
     @Test
+    void sameSeedSameMetricsOnTheCpuBackend(@TempDir Path dir) throws IOException {
+        requireFashionMnist();
+        java.util.List<dev.nabla.train.EpochRecord> first = null;
+        for (String name : new String[] {"a", "b"}) {
+            Path run = dir.resolve(name);
+            Run train = Run.of("train", "--backend", "cpu", "--limit", "3000", "--epochs", "2", "--hidden", "64",
+                    "--no-progress", "--out", run.toString());
+            assertEquals(0, train.exitCode(), train.err());
+            var epochs = MetricsWriter.readJson(run.resolve("metrics.json")).epochs();
+            if (first == null) {
+                first = epochs;
+                continue;
+            }
+            for (int i = 0; i < epochs.size(); i++) {
+                assertEquals(first.get(i).trainLoss(), epochs.get(i).trainLoss(), 0.0, "train loss, epoch " + (i + 1));
+                assertEquals(first.get(i).testLoss(), epochs.get(i).testLoss(), 0.0, "test loss, epoch " + (i + 1));
+                assertEquals(first.get(i).testAccuracy(), epochs.get(i).testAccuracy(), 0.0);
+            }
+        }
+    }
+
+    @Test
     void trainsOnACsvFile(@TempDir Path dir) throws IOException {
         // Two separable classes: label 1 when x0 + x1 > 0.
         StringBuilder csv = new StringBuilder("x0,x1,x2,label\n");

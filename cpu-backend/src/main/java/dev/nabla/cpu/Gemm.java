@@ -651,14 +651,14 @@ final class Gemm {
             s12 = x1.fma(y2, s12);
             s13 = x1.fma(y3, s13);
         }
-        float r00 = s00.reduceLanes(VectorOperators.ADD);
-        float r01 = s01.reduceLanes(VectorOperators.ADD);
-        float r02 = s02.reduceLanes(VectorOperators.ADD);
-        float r03 = s03.reduceLanes(VectorOperators.ADD);
-        float r10 = s10.reduceLanes(VectorOperators.ADD);
-        float r11 = s11.reduceLanes(VectorOperators.ADD);
-        float r12 = s12.reduceLanes(VectorOperators.ADD);
-        float r13 = s13.reduceLanes(VectorOperators.ADD);
+        float r00 = Lanes.sum(s00);
+        float r01 = Lanes.sum(s01);
+        float r02 = Lanes.sum(s02);
+        float r03 = Lanes.sum(s03);
+        float r10 = Lanes.sum(s10);
+        float r11 = Lanes.sum(s11);
+        float r12 = Lanes.sum(s12);
+        float r13 = Lanes.sum(s13);
         for (; p < k; p++) {
             float x0 = a0[i0 + p];
             float x1 = a1[i1 + p];
@@ -689,7 +689,7 @@ final class Gemm {
         for (; p < bound; p += LANES) {
             sum = FloatVector.fromArray(SPECIES, row, start + p).fma(FloatVector.fromArray(SPECIES, x, from + p), sum);
         }
-        float result = sum.reduceLanes(VectorOperators.ADD);
+        float result = Lanes.sum(sum);
         for (; p < length; p++) {
             result += row[start + p] * x[from + p];
         }
@@ -710,7 +710,7 @@ final class Gemm {
             sum0 = FloatVector.fromArray(SPECIES, row, p).fma(FloatVector.fromArray(SPECIES, x, from + p), sum0);
             p += LANES;
         }
-        float sum = sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(sum0.add(sum1));
         for (; p < length; p++) {
             sum += row[p] * x[from + p];
         }

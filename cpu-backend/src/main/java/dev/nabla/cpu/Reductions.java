@@ -153,7 +153,7 @@ final class Reductions {
         if (i < bound) {
             acc0 = acc0.add(FloatVector.fromArray(SPECIES, in, start + i));
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc0.add(acc1));
     }
 
     private static float maxVectors(float[] in, int start, int bound) {

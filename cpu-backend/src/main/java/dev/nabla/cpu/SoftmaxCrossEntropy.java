@@ -94,11 +94,11 @@ final class SoftmaxCrossEntropy {
         for (; j < bound; j += LANES) {
             sum = sum.add(exp(FloatVector.fromArray(SPECIES, x, base + j).sub(shift)));
         }
-        double total = sum.reduceLanes(VectorOperators.ADD);
+        double total = Lanes.sum(sum);
         if (j < length) {
             VectorMask<Float> tail = SPECIES.indexInRange(j, length);
             FloatVector e = exp(FloatVector.fromArray(SPECIES, x, base + j, tail).sub(shift));
-            total += e.reduceLanes(VectorOperators.ADD, tail);
+            total += Lanes.sum(e, tail);
         }
         return total;
     }
@@ -113,12 +113,12 @@ final class SoftmaxCrossEntropy {
             e.intoArray(out, base + j);
             sum = sum.add(e);
         }
-        double total = sum.reduceLanes(VectorOperators.ADD);
+        double total = Lanes.sum(sum);
         if (j < length) {
             VectorMask<Float> tail = SPECIES.indexInRange(j, length);
             FloatVector e = exp(FloatVector.fromArray(SPECIES, x, base + j, tail).sub(shift));
             e.intoArray(out, base + j, tail);
-            total += e.reduceLanes(VectorOperators.ADD, tail);
+            total += Lanes.sum(e, tail);
         }
         return total;
     }
