@@ -1,5 +1,11 @@
 package dev.nabla.cuda;
 
+import dev.nabla.kernels.host.Elementwise;
+import dev.nabla.kernels.host.Indexing;
+import dev.nabla.kernels.host.Optimizers;
+import dev.nabla.kernels.host.Random;
+import dev.nabla.kernels.host.Reductions;
+import dev.nabla.kernels.host.SoftmaxCrossEntropy;
 import static dev.nabla.cuda.CudaErrors.check;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;

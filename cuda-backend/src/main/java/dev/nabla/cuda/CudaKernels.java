@@ -26,7 +26,7 @@ import jcuda.driver.CUstream;
  * launched is kept for that message. {@code NABLA_CUDA_SYNC=1} waits after every launch, so a
  * fault is reported by the launch that caused it (slow; for debugging).
  */
-final class CudaKernels {
+final class CudaKernels implements dev.nabla.kernels.host.KernelLauncher {
 
     private final CUmodule module;
     private final CUstream stream;
@@ -71,7 +71,8 @@ final class CudaKernels {
     }
 
     /** One thread per element: {@code items} rounded up to whole blocks of BLOCK_SIZE. */
-    void launchItems(String name, long items, Object... args) {
+    @Override
+    public void launchItems(String name, long items, Object... args) {
         if (items <= 0) {
             return;
         }
@@ -80,7 +81,8 @@ final class CudaKernels {
     }
 
     /** One block of BLOCK_SIZE threads per row (block index x is the row). */
-    void launchGroups(String name, long groups, Object... args) {
+    @Override
+    public void launchGroups(String name, long groups, Object... args) {
         if (groups <= 0) {
             return;
         }
@@ -88,7 +90,8 @@ final class CudaKernels {
     }
 
     /** A 2-D grid of {@code groupsX × groupsY} blocks of {@code localX × localY} threads. */
-    void launchGrid(String name, long groupsX, long groupsY, int localX, int localY, Object... args) {
+    @Override
+    public void launchGrid(String name, long groupsX, long groupsY, int localX, int localY, Object... args) {
         if (groupsX <= 0 || groupsY <= 0) {
             return;
         }

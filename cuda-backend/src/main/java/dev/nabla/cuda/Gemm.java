@@ -60,15 +60,7 @@ final class Gemm {
     private static void launch(CudaKernels kernels, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                Storage a, int offsetA, int lda, Storage b, int offsetB, int ldb, float beta,
                                Storage c, int offsetC, int ldc, Optional<Storage> bias, Activation activation) {
-        int tile = KernelSource.GEMM_TILE;
-        Storage biasOrAny = bias.orElse(c); // never read when has_bias is 0, but must be a valid pointer
-        kernels.launchGrid(KernelNames.gemm(transA, transB),
-                (n + tile - 1) / tile, (m + tile - 1) / tile,
-                KernelSource.GEMM_THREADS, KernelSource.GEMM_THREADS,
-                m, n, k, alpha,
-                a, offsetA, lda,
-                b, offsetB, ldb,
-                beta, c, offsetC, ldc,
-                biasOrAny, bias.isPresent() ? 1 : 0, activation.ordinal());
+        dev.nabla.kernels.host.GemmKernel.gemm(kernels, new dev.nabla.backend.GemmSpec(transA, transB, m, n, k, alpha,
+                a, offsetA, lda, b, offsetB, ldb, beta, c, offsetC, ldc, bias, activation));
     }
 }

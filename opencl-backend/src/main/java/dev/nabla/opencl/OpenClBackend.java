@@ -1,5 +1,12 @@
 package dev.nabla.opencl;
 
+import dev.nabla.kernels.host.Elementwise;
+import dev.nabla.kernels.host.GemmKernel;
+import dev.nabla.kernels.host.Indexing;
+import dev.nabla.kernels.host.Optimizers;
+import dev.nabla.kernels.host.Random;
+import dev.nabla.kernels.host.Reductions;
+import dev.nabla.kernels.host.SoftmaxCrossEntropy;
 import static dev.nabla.opencl.OpenClStorage.memoryOf;
 import static org.jocl.CL.CL_DEVICE_GLOBAL_MEM_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
@@ -278,7 +285,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void gemm(GemmSpec spec) {
-        Gemm.gemm(kernels, spec);
+        GemmKernel.gemm(kernels, spec);
     }
 
     // ---- indexing -----------------------------------------------------------------------

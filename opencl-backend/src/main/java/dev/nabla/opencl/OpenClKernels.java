@@ -44,7 +44,7 @@ import org.jocl.cl_program;
  *
  * <p>With profiling on (an event per launch), {@link #kernelTimes()} sums device time per kernel.
  */
-final class OpenClKernels {
+final class OpenClKernels implements dev.nabla.kernels.host.KernelLauncher {
 
     /** Device time of one kernel summed over its launches. */
     record KernelTime(String kernel, long launches, long nanoseconds) {
@@ -106,7 +106,8 @@ final class OpenClKernels {
     }
 
     /** One work-item per element: {@code items} rounded up to whole work-groups of BLOCK_SIZE. */
-    void launchItems(String name, long items, Object... args) {
+    @Override
+    public void launchItems(String name, long items, Object... args) {
         if (items <= 0) {
             return;
         }
@@ -115,7 +116,8 @@ final class OpenClKernels {
     }
 
     /** One work-group of BLOCK_SIZE per row (group id 0 is the row). */
-    void launchGroups(String name, long groups, Object... args) {
+    @Override
+    public void launchGroups(String name, long groups, Object... args) {
         if (groups <= 0) {
             return;
         }
@@ -123,7 +125,8 @@ final class OpenClKernels {
     }
 
     /** A 2-D grid of {@code groupsX × groupsY} work-groups of {@code localX × localY}. */
-    void launchGrid(String name, long groupsX, long groupsY, int localX, int localY, Object... args) {
+    @Override
+    public void launchGrid(String name, long groupsX, long groupsY, int localX, int localY, Object... args) {
         if (groupsX <= 0 || groupsY <= 0) {
             return;
         }

@@ -1,15 +1,15 @@
-package dev.nabla.opencl;
+package dev.nabla.kernels.host;
 
 import dev.nabla.backend.Storage;
 import dev.nabla.kernels.KernelNames;
 
 /** Fused softmax / log-softmax and cross-entropy forward and backward; see softmax_cross_entropy.c. */
-final class SoftmaxCrossEntropy {
+public final class SoftmaxCrossEntropy {
 
     private SoftmaxCrossEntropy() {
     }
 
-    static void softmax(OpenClKernels kernels, Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
+    public static void softmax(KernelLauncher kernels, Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
         if (extent == 0) {
             return;
         }
@@ -21,12 +21,12 @@ final class SoftmaxCrossEntropy {
         }
     }
 
-    static void forward(OpenClKernels kernels, Storage logits, Storage labels, int rows, int classes, Storage loss,
+    public static void forward(KernelLauncher kernels, Storage logits, Storage labels, int rows, int classes, Storage loss,
                         Storage logSumExp) {
         kernels.launchGroups(KernelNames.CROSS_ENTROPY_FORWARD, rows, logits, labels, loss, logSumExp, classes);
     }
 
-    static void backward(OpenClKernels kernels, Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+    public static void backward(KernelLauncher kernels, Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
                          int rows, int classes, Storage gradLogits) {
         kernels.launchItems(KernelNames.CROSS_ENTROPY_BACKWARD, (long) rows * classes,
                 logits, labels, logSumExp, gradLoss, gradLogits, rows, classes);

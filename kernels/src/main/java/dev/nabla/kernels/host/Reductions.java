@@ -1,4 +1,4 @@
-package dev.nabla.opencl;
+package dev.nabla.kernels.host;
 
 import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Storage;
@@ -8,12 +8,12 @@ import dev.nabla.kernels.KernelNames;
  * Reductions along the middle axis of {@code [outer, extent, inner]}: a work-group per output when
  * the reduced elements are adjacent ({@code inner == 1}), a work-item per output otherwise.
  */
-final class Reductions {
+public final class Reductions {
 
     private Reductions() {
     }
 
-    static void reduce(OpenClKernels kernels, ReduceOp op, Storage src, int outer, int extent, int inner, Storage dst) {
+    public static void reduce(KernelLauncher kernels, ReduceOp op, Storage src, int outer, int extent, int inner, Storage dst) {
         if (inner == 1) {
             kernels.launchGroups(KernelNames.reduceRows(op), outer, src, dst, extent);
         } else {
@@ -21,7 +21,7 @@ final class Reductions {
         }
     }
 
-    static void argmax(OpenClKernels kernels, Storage src, int outer, int extent, int inner, Storage dst) {
+    public static void argmax(KernelLauncher kernels, Storage src, int outer, int extent, int inner, Storage dst) {
         if (inner == 1) {
             kernels.launchGroups(KernelNames.ARGMAX_ROWS, outer, src, dst, extent);
         } else {

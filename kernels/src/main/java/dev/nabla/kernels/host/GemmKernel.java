@@ -1,4 +1,4 @@
-package dev.nabla.opencl;
+package dev.nabla.kernels.host;
 
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Storage;
@@ -10,12 +10,13 @@ import dev.nabla.kernels.KernelSource;
  * GEMM_TILE² block of C, the transposition chosen by kernel name, bias and activation applied in
  * the epilogue.
  */
-final class Gemm {
+public final class GemmKernel {
 
-    private Gemm() {
+    private GemmKernel() {
     }
 
-    static void gemm(OpenClKernels kernels, GemmSpec g) {
+    /** Runs {@code g} on the shared tiled GEMM kernel. */
+    public static void gemm(KernelLauncher kernels, GemmSpec g) {
         if (g.m() == 0 || g.n() == 0) {
             return;
         }

@@ -1,16 +1,16 @@
-package dev.nabla.cuda;
+package dev.nabla.kernels.host;
 
 import dev.nabla.backend.OptimizerStep;
 import dev.nabla.backend.Storage;
 import dev.nabla.kernels.KernelNames;
 
 /** Fused SGD and Adam/AdamW updates, one pass over the parameter; see optimizers.c. */
-final class Optimizers {
+public final class Optimizers {
 
     private Optimizers() {
     }
 
-    static void step(CudaKernels kernels, OptimizerStep step, Storage param, Storage grad, Storage state1,
+    public static void step(KernelLauncher kernels, OptimizerStep step, Storage param, Storage grad, Storage state1,
                      Storage state2, long count) {
         switch (step) {
             case OptimizerStep.Sgd s -> kernels.launchItems(KernelNames.SGD, count,

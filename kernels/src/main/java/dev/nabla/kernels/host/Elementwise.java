@@ -1,4 +1,4 @@
-package dev.nabla.cuda;
+package dev.nabla.kernels.host;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
@@ -12,25 +12,25 @@ import dev.nabla.kernels.StridedLayouts;
  * Element-wise family: unary, binary, where, strided copies, casts and fills. Layouts are
  * coalesced first, so a contiguous or simply broadcast operand reaches the kernel with rank 1 or 2.
  */
-final class Elementwise {
+public final class Elementwise {
 
     private Elementwise() {
     }
 
-    static void unary(CudaKernels kernels, UnaryOp op, float param, Storage src, Layout layout, Storage dst) {
+    public static void unary(KernelLauncher kernels, UnaryOp op, float param, Storage src, Layout layout, Storage dst) {
         Layout[] l = StridedLayouts.coalesce(layout);
         kernels.launchItems(KernelNames.unary(op), layout.numel(),
                 src, StridedLayouts.pack(l[0]), dst, (int) layout.numel(), param);
     }
 
-    static void binary(CudaKernels kernels, BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout,
+    public static void binary(KernelLauncher kernels, BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout,
                        Storage dst) {
         Layout[] l = StridedLayouts.coalesce(aLayout, bLayout);
         kernels.launchItems(KernelNames.binary(op), aLayout.numel(),
                 a, StridedLayouts.pack(l[0]), b, StridedLayouts.pack(l[1]), dst, (int) aLayout.numel());
     }
 
-    static void where(CudaKernels kernels, Storage cond, Layout condLayout, Storage a, Layout aLayout,
+    public static void where(KernelLauncher kernels, Storage cond, Layout condLayout, Storage a, Layout aLayout,
                       Storage b, Layout bLayout, Storage dst) {
         Layout[] l = StridedLayouts.coalesce(condLayout, aLayout, bLayout);
         kernels.launchItems(KernelNames.WHERE, condLayout.numel(), cond, StridedLayouts.pack(l[0]),
@@ -38,24 +38,24 @@ final class Elementwise {
     }
 
     /** Gathers a strided layout into contiguous {@code dst} (the contiguous case is a buffer copy, see the backend). */
-    static void copy(CudaKernels kernels, Storage src, Layout layout, Storage dst) {
+    public static void copy(KernelLauncher kernels, Storage src, Layout layout, Storage dst) {
         Layout[] l = StridedLayouts.coalesce(layout);
         kernels.launchItems(KernelNames.copy(src.dtype()), layout.numel(),
                 src, StridedLayouts.pack(l[0]), dst, (int) layout.numel());
     }
 
-    static void copyInto(CudaKernels kernels, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+    public static void copyInto(KernelLauncher kernels, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         Layout[] l = StridedLayouts.coalesce(srcLayout, dstLayout);
         kernels.launchItems(KernelNames.copyInto(src.dtype()), srcLayout.numel(),
                 src, StridedLayouts.pack(l[0]), dst, StridedLayouts.pack(l[1]), (int) srcLayout.numel());
     }
 
     /** F32 ↔ I32; float to int truncates toward zero and saturates like Java's cast. */
-    static void cast(CudaKernels kernels, Storage src, Storage dst, long count) {
+    public static void cast(KernelLauncher kernels, Storage src, Storage dst, long count) {
         kernels.launchItems(KernelNames.cast(src.dtype(), dst.dtype()), count, src, dst, (int) count);
     }
 
-    static void fill(CudaKernels kernels, Storage dst, float value, long count) {
+    public static void fill(KernelLauncher kernels, Storage dst, float value, long count) {
         if (dst.dtype() == DType.F32) {
             kernels.launchItems(KernelNames.fill(DType.F32), count, dst, value, (int) count);
         } else {
