@@ -61,12 +61,7 @@ final class OpenClAllocator {
 
     /** The bytes a request of {@code bytes} occupies: its size class. */
     static long sizeClass(long bytes) {
-        if (bytes <= MIN_BLOCK_BYTES) {
-            return MIN_BLOCK_BYTES;
-        }
-        long power = Long.highestOneBit(bytes - 1); // power < bytes <= 2 * power
-        long step = power / 4;
-        return (bytes + step - 1) / step * step;
+        return dev.nabla.kernels.host.SizeClasses.of(bytes, MIN_BLOCK_BYTES);
     }
 
     /**
