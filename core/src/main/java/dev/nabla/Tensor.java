@@ -107,6 +107,11 @@ public final class Tensor implements AutoCloseable {
             references++;
         }
 
+        /** True when exactly one open tensor refers to this storage. */
+        synchronized boolean soleReference() {
+            return references == 1;
+        }
+
         synchronized void release() {
             if (--references == 0) {
                 backend.free(storage);
@@ -507,7 +512,7 @@ public final class Tensor implements AutoCloseable {
                 }
                 if (node.gradFn == null) {
                     if (capture == null) {
-                        node.accumulateGrad(g);
+                        node.accumulateGrad(g, seed, grads);
                     }
                     continue;
                 }
@@ -527,15 +532,34 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Adds {@code g} into this leaf's gradient. The stored gradient is always a fresh dense
-     * tensor, because {@code g} may be a view shared with other gradients of the same pass.
+     * Adds {@code g} into this leaf's gradient. The first gradient is adopted as it is when nothing
+     * else can see it (saves a copy per parameter per step); otherwise the stored gradient is a
+     * fresh dense copy, because {@code g} may be the caller's seed, a view shared with other
+     * gradients of the same pass, or the same tensor handed to several inputs (as {@code add}'s
+     * backward does).
      */
-    private void accumulateGrad(Tensor g) {
+    private void accumulateGrad(Tensor g, Tensor seed, Map<Tensor, Tensor> pending) {
+        if (grad == null && adoptable(g, seed, pending)) {
+            grad = g.keep();
+            return;
+        }
         Tensor sum = grad == null ? g.copy() : grad.add(g);
         if (grad != null) {
             grad.close();
         }
         grad = sum.keep();
+    }
+
+    /**
+     * Whether {@code g} can become this leaf's gradient without a copy: produced inside this
+     * backward pass (not the seed), the only tensor on its storage, dense and exactly as large as
+     * its storage, not waiting to be handed to another tensor ({@code pending} is an identity map,
+     * so {@code containsValue} compares references), and of this leaf's shape, dtype and device.
+     */
+    private boolean adoptable(Tensor g, Tensor seed, Map<Tensor, Tensor> pending) {
+        return g != seed && !g.requiresGrad && g.isDense() && g.handle.soleReference()
+                && g.handle.storage.numel() == g.numel() && g.dtype == dtype && g.device.equals(device)
+                && Arrays.equals(g.shape(), shape()) && !pending.containsValue(g);
     }
 
     /** Depth-first post-order of the graph below this tensor (inputs before outputs). */

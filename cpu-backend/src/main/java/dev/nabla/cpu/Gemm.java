@@ -76,8 +76,26 @@ final class Gemm {
      */
     static final long DOTS_SMALL_FLOPS = 1L << 16;
 
+    /** Block sizes of one call; {@link #blocking} is read once per call, so probes can compare settings in one JVM. */
+    record Blocking(int kc, int mc, int nc, long rowMajorTiles) {
+        static final Blocking DEFAULT = new Blocking(KC, MC, NC, ROW_MAJOR_TILES);
+    }
+
+    static volatile Blocking blocking = Blocking.DEFAULT;
+
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+
+    /** This thread's packing buffers, grown if a probe asks for larger blocks than the defaults. */
+    private static float[][] buffers(Blocking blocks) {
+        float[][] buffers = BUFFERS.get();
+        if (buffers[0].length < blocks.mc() * blocks.kc() || buffers[1].length < blocks.kc() * blocks.nc()) {
+            buffers = new float[][] {new float[Math.max(MC * KC, blocks.mc() * blocks.kc())],
+                    new float[Math.max(KC * NC, blocks.kc() * blocks.nc())], new float[MR * NR]};
+            BUFFERS.set(buffers);
+        }
+        return buffers;
+    }
 
     private Gemm() {
     }
@@ -172,6 +190,7 @@ final class Gemm {
         final int[] gatherB;
         /** Gather offsets of an A panel's column: {@code i·lda} for i < MR. */
         final int[] gatherA;
+        final Blocking blocks = blocking;
 
         Job(GemmSpec spec) {
             transA = spec.transA();
@@ -324,7 +343,9 @@ final class Gemm {
 
         /** Computes the block {@code [m0, m1) × [n0, n1)} of C. */
         void run(int m0, int m1, int n0, int n1) {
-            float[][] buffers = BUFFERS.get();
+            float[][] buffers = buffers(blocks);
+            int blockK = blocks.kc();
+            int blockN = blocks.nc();
             float[] packedA = buffers[0];
             float[] packedB = buffers[1];
             float[] tile = buffers[2];
@@ -332,11 +353,11 @@ final class Gemm {
             // stream from L2) unless this thread's block of C is too large for L2/L3 to hold, then
             // along rows of tiles, so each row of C is written front to back and the hardware
             // prefetcher streams it (4096³: 220-232 -> 242-260 GFLOP/s on two threads).
-            boolean rowMajorTiles = (long) (m1 - m0) * (n1 - n0) >= ROW_MAJOR_TILES;
-            int rowBlock = balanced(m1 - m0, MC, MR);
-            for (int jc = n0; jc < n1; jc += NC) {
-                int nc = Math.min(NC, n1 - jc);
-                int depthBlock = balanced(k, KC, 1);
+            boolean rowMajorTiles = (long) (m1 - m0) * (n1 - n0) >= blocks.rowMajorTiles();
+            int rowBlock = balanced(m1 - m0, blocks.mc(), MR);
+            for (int jc = n0; jc < n1; jc += blockN) {
+                int nc = Math.min(blockN, n1 - jc);
+                int depthBlock = balanced(k, blockK, 1);
                 for (int pc = 0; pc < k; pc += depthBlock) {
                     int kc = Math.min(depthBlock, k - pc);
                     boolean last = pc + kc == k;
@@ -724,7 +745,7 @@ final class Gemm {
      * because inlining it eight times here exceeds C2's inlining budget, and a Vector API call
      * that is not inlined boxes its vectors (a tenfold slowdown).
      */
-    private static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] tile) {
+    static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES);
