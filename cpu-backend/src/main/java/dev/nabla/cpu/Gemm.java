@@ -186,8 +186,6 @@ final class Gemm {
         final int ldc;
         final float[] bias;
         final Activation activation;
-        /** Gather offsets of a transposed B panel's row: {@code j·ldb} for j < NR. */
-        final int[] gatherB;
         /** Gather offsets of an A panel's column: {@code i·lda} for i < MR. */
         final int[] gatherA;
         final Blocking blocks = blocking;
@@ -209,10 +207,6 @@ final class Gemm {
             ldc = spec.ldc();
             bias = spec.bias().map(HeapStorage::floats).orElse(null);
             activation = spec.activation();
-            gatherB = new int[NR];
-            for (int j = 0; j < NR; j++) {
-                gatherB[j] = j * ldb;
-            }
             gatherA = new int[MR];
             for (int i = 0; i < MR; i++) {
                 gatherA[i] = i * lda;
