@@ -82,6 +82,7 @@ final class Gemm {
     }
 
     static volatile Blocking blocking = Blocking.DEFAULT;
+    static volatile boolean useDirectStores = !Boolean.getBoolean("nabla.gemm.viaTile");
 
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
@@ -189,6 +190,7 @@ final class Gemm {
         /** Gather offsets of an A panel's column: {@code i·lda} for i < MR. */
         final int[] gatherA;
         final Blocking blocks = blocking;
+        final boolean directStores = useDirectStores;
 
         Job(GemmSpec spec) {
             transA = spec.transA();
@@ -385,8 +387,16 @@ final class Gemm {
             int nr = Math.min(NR, nc - jr);
             int row = ic + ir;
             int col = jc + jr;
-            kernel(kc, packedA, ir * kc, packedB, jr * kc, tile);
-            if (mr == MR && nr == NR) {
+            boolean full = mr == MR && nr == NR;
+            if (full && directStores && alpha == 1f && (betaNow == 0f || betaNow == 1f)
+                    && !(last && (bias != null || activation != Activation.NONE))) {
+                // Nothing to scale, add or activate: the kernel writes (or adds into) C itself,
+                // skipping the scratch tile's store and reload.
+                kernel(kc, packedA, ir * kc, packedB, jr * kc, c, offsetC + row * ldc + col, ldc, betaNow == 1f);
+                return;
+            }
+            kernel(kc, packedA, ir * kc, packedB, jr * kc, tile, 0, NR, false);
+            if (full) {
                 int ci = offsetC + row * ldc + col;
                 storeTile(tile, c, ci, ldc, alpha, betaNow, last ? bias : null, col,
                         last && activation == Activation.RELU);
@@ -739,7 +749,8 @@ final class Gemm {
      * because inlining it eight times here exceeds C2's inlining budget, and a Vector API call
      * that is not inlined boxes its vectors (a tenfold slowdown).
      */
-    static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] tile) {
+    static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] out, int o, int ld,
+                       boolean accumulate) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES);
@@ -787,22 +798,55 @@ final class Gemm {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        c00.intoArray(tile, 0 * LANES);
-        c01.intoArray(tile, 1 * LANES);
-        c10.intoArray(tile, 2 * LANES);
-        c11.intoArray(tile, 3 * LANES);
-        c20.intoArray(tile, 4 * LANES);
-        c21.intoArray(tile, 5 * LANES);
-        c30.intoArray(tile, 6 * LANES);
-        c31.intoArray(tile, 7 * LANES);
-        c40.intoArray(tile, 8 * LANES);
-        c41.intoArray(tile, 9 * LANES);
-        c50.intoArray(tile, 10 * LANES);
-        c51.intoArray(tile, 11 * LANES);
-        c60.intoArray(tile, 12 * LANES);
-        c61.intoArray(tile, 13 * LANES);
-        c70.intoArray(tile, 14 * LANES);
-        c71.intoArray(tile, 15 * LANES);
+        if (accumulate) {
+            int r = o;
+            c00 = c00.add(FloatVector.fromArray(SPECIES, out, r));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+            r += ld;
+            c10 = c10.add(FloatVector.fromArray(SPECIES, out, r));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+            r += ld;
+            c20 = c20.add(FloatVector.fromArray(SPECIES, out, r));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+            r += ld;
+            c30 = c30.add(FloatVector.fromArray(SPECIES, out, r));
+            c31 = c31.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+            r += ld;
+            c40 = c40.add(FloatVector.fromArray(SPECIES, out, r));
+            c41 = c41.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+            r += ld;
+            c50 = c50.add(FloatVector.fromArray(SPECIES, out, r));
+            c51 = c51.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+            r += ld;
+            c60 = c60.add(FloatVector.fromArray(SPECIES, out, r));
+            c61 = c61.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+            r += ld;
+            c70 = c70.add(FloatVector.fromArray(SPECIES, out, r));
+            c71 = c71.add(FloatVector.fromArray(SPECIES, out, r + LANES));
+        }
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + LANES);
+        o += ld;
+        c10.intoArray(out, o);
+        c11.intoArray(out, o + LANES);
+        o += ld;
+        c20.intoArray(out, o);
+        c21.intoArray(out, o + LANES);
+        o += ld;
+        c30.intoArray(out, o);
+        c31.intoArray(out, o + LANES);
+        o += ld;
+        c40.intoArray(out, o);
+        c41.intoArray(out, o + LANES);
+        o += ld;
+        c50.intoArray(out, o);
+        c51.intoArray(out, o + LANES);
+        o += ld;
+        c60.intoArray(out, o);
+        c61.intoArray(out, o + LANES);
+        o += ld;
+        c70.intoArray(out, o);
+        c71.intoArray(out, o + LANES);
     }
 
     /**

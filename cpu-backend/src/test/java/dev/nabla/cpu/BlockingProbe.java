@@ -10,8 +10,9 @@ import java.util.SplittableRandom;
 /**
  * Compares GEMM block sizes in one JVM, interleaved, so load from other processes hits every
  * setting alike. Not a test: run by hand.
- * {@code java --add-modules jdk.incubator.vector -cp ... dev.nabla.cpu.BlockingProbe MxNxK:XY[,...] kc/mc/nc/rowMajor [...]}
- * e.g. {@code 2048x2048x2048:NN 256/192/1024/2097152 384/144/1024/2097152}. Prints the median
+ * {@code java --add-modules jdk.incubator.vector -cp ... dev.nabla.cpu.BlockingProbe MxNxK:XY[,...] kc/mc/nc/rowMajor[/tile] [...]}
+ * e.g. {@code 2048x2048x2048:NN 256/192/1024/2097152 384/144/1024/2097152}; a trailing {@code /tile}
+ * makes every tile go through the scratch tile and the general epilogue. Prints the median
  * GFLOP/s of each setting over the rounds ({@code -Drounds=N}, default 7; each sample ≈ 150 ms).
  */
 public final class BlockingProbe {
@@ -21,8 +22,10 @@ public final class BlockingProbe {
 
     public static void main(String[] args) {
         List<Gemm.Blocking> settings = new ArrayList<>();
+        List<Boolean> direct = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String[] f = args[i].split("/");
+            direct.add(f.length < 5 || !f[4].equals("tile"));
             settings.add(new Gemm.Blocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                     Long.parseLong(f[3])));
         }
@@ -45,6 +48,7 @@ public final class BlockingProbe {
             for (int round = -2; round < rounds; round++) {
                 for (int s = 0; s < settings.size(); s++) {
                     Gemm.blocking = settings.get(s);
+                    Gemm.useDirectStores = direct.get(s);
                     long t0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
                         Gemm.gemm(spec);
@@ -65,5 +69,6 @@ public final class BlockingProbe {
             System.out.println(line);
         }
         Gemm.blocking = Gemm.Blocking.DEFAULT;
+        Gemm.useDirectStores = true;
     }
 }

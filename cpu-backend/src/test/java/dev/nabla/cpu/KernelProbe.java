@@ -29,7 +29,7 @@ public final class KernelProbe {
             while (System.nanoTime() - start < 300_000_000L) {
                 for (int q = 0; q < bPanels; q++) {
                     for (int p = 0; p < aPanels; p++) {
-                        Gemm.kernel(kc, a, p * kc * Gemm.MR, b, q * kc * Gemm.NR, tile);
+                        Gemm.kernel(kc, a, p * kc * Gemm.MR, b, q * kc * Gemm.NR, tile, 0, Gemm.NR, false);
                     }
                 }
                 calls += (long) aPanels * bPanels;
