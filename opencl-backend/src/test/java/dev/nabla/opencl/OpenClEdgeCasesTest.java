@@ -336,7 +336,7 @@ class OpenClEdgeCasesTest {
             Storage x = upload(backend, logits);
             Storage y = upload(backend, labels);
             Storage loss = backend.allocate(DType.F32, rows);
-            Storage lse = backend.allocate(DType.F32, rows);
+            Storage lse = backend.allocate(DType.F32, 2 * rows); // per row: max, log-sum
             Storage g = upload(backend, new float[] {1, 0.5f, -2, 0, 3});
             Storage grad = backend.allocate(DType.F32, rows * classes);
             backend.softmaxCrossEntropyForward(x, y, rows, classes, loss, lse);
