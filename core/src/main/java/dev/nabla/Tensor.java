@@ -1097,16 +1097,16 @@ public final class Tensor implements AutoCloseable {
         Tensor dense = dense();
         Tensor denseLabels = labels.dense();
         Tensor loss = empty(device, DType.F32, rows);
-        Tensor logSumExp = empty(device, DType.F32, rows);
+        Tensor rowStats = empty(device, DType.F32, rows, 2); // per row: max, log Σ exp(x − max)
         device.backend().softmaxCrossEntropyForward(dense.handle.storage, denseLabels.handle.storage, rows, classes,
-                loss.handle.storage, logSumExp.handle.storage);
+                loss.handle.storage, rowStats.handle.storage);
         Tensor out;
         try (var ignored = dev.nabla.autograd.NoGrad.open()) {
             out = loss.sum().mul(1f / rows);
         }
         loss.close();
         closeIfTemporary(dense);
-        return record(out, new Node.CrossEntropy(this, denseLabels, logSumExp), this);
+        return record(out, new Node.CrossEntropy(this, denseLabels, rowStats), this);
     }
 
     // =====================================================================================

@@ -24,6 +24,16 @@ class TensorErrorsTest {
     }
 
     @Test
+    void checkpointingATensorTooLargeForSafetensorsNamesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        // A broadcast view of 2^32 elements needs no memory; the save refuses it by name, touching no file.
+        Tensor huge = Tensor.zeros(1, 1).expand(65536, 65536);
+        var e = assertThrows(IllegalArgumentException.class, () -> dev.nabla.train.Checkpoint.save(dir, 1,
+                java.util.Map.of("embedding.weight", huge), java.util.Map.of(), java.util.Map.of()));
+        assertTrue(e.getMessage().contains("tensor 'embedding.weight' F32 [65536, 65536] has 4,294,967,296 elements"),
+                e.getMessage());
+    }
+
+    @Test
     void nonBroadcastableAddNamesBothShapes() {
         var e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).add(Tensor.zeros(4)));
         assertTrue(e.getMessage().startsWith("add: shapes [2, 3] and [4] are not broadcastable"), e.getMessage());

@@ -327,7 +327,7 @@ public sealed interface Workload {
             Storage logits = s.normal(1, (long) rows * classes);
             Storage labels = s.labels(3, rows, classes);
             Storage loss = s.zeros(rows);
-            Storage lse = s.zeros(rows);
+            Storage lse = s.zeros(2L * rows); // per row: max, log Σ exp(x − max)
             Storage gradLoss = s.zeros(rows);
             backend.fill(gradLoss, 1f / rows, rows);
             Storage grad = s.zeros((long) rows * classes);

@@ -152,7 +152,7 @@ public final class Backward {
         Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows).contiguous();
         Tensor out = Tensor.empty(logits.device(), DType.F32, rows, classes);
         logits.device().backend().softmaxCrossEntropyBackward(logits.storage(), ce.labels().storage(),
-                ce.logSumExp().storage(), rowGrad.storage(), rows, classes, out.storage());
+                ce.rowStats().storage(), rowGrad.storage(), rows, classes, out.storage());
         return out;
     }
 

@@ -126,8 +126,11 @@ public sealed interface Node {
         }
     }
 
-    /** Fused softmax cross-entropy with mean reduction over rows; {@code logSumExp} saved from forward. */
-    record CrossEntropy(Tensor logits, Tensor labels, Tensor logSumExp) implements Node {
+    /**
+     * Fused softmax cross-entropy with mean reduction over rows; {@code rowStats} {@code [rows, 2]}
+     * (max, log Σ exp(x − max)) saved from forward.
+     */
+    record CrossEntropy(Tensor logits, Tensor labels, Tensor rowStats) implements Node {
         public List<Tensor> inputs() {
             return List.of(logits);
         }

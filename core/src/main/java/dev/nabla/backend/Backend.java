@@ -131,17 +131,24 @@ public interface Backend {
 
     /**
      * Fused softmax cross-entropy forward over contiguous logits {@code [rows, classes]} and I32
-     * labels {@code [rows]}: {@code loss[i] = logSumExp(logits[i]) − logits[i, label[i]]} and
-     * {@code logSumExp[i]} saved for backward. NOTE: computed in the max-shifted form, so logits
-     * of ±1e4 stay finite.
+     * labels {@code [rows]}: {@code loss[i] = logSumExp(logits[i]) − logits[i, label[i]]}, and per
+     * row the statistics backward needs, F32 {@code rowStats [rows, 2]}: {@code rowStats[i, 0] =
+     * max_j logits[i, j]} and {@code rowStats[i, 1] = log Σ_j exp(logits[i, j] − max)}.
+     * NOTE: computed in the max-shifted form, so logits of ±1e4 stay finite; and the two parts are
+     * saved apart because their sum, the log-sum-exp, rounded to one float near 1e4 is off by up to
+     * 4.9e-4, which the backward's {@code exp} would turn into that relative gradient error. The max
+     * is one of the logits (exact) and the log-sum is at most {@code log(classes)} (precise).
      */
     void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes,
-                                    Storage loss, Storage logSumExp);
+                                    Storage loss, Storage rowStats);
 
     /**
-     * {@code gradLogits[i, j] = (exp(logits[i, j] − logSumExp[i]) − [j == label[i]]) · gradLoss[i]}.
+     * {@code gradLogits[i, j] = (exp((logits[i, j] − rowStats[i, 0]) − rowStats[i, 1]) − [j == label[i]])
+     * · gradLoss[i]}, with {@code rowStats} from {@link #softmaxCrossEntropyForward}; the
+     * subtractions in that order, so the argument of {@code exp} is never the difference of two
+     * numbers near 1e4 rounded apart.
      */
-    void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+    void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                                      int rows, int classes, Storage gradLogits);
 
     /**

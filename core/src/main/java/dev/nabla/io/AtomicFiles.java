@@ -8,9 +8,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -23,9 +26,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * the directory so the rename itself survives a power loss. If anything fails before the rename
  * the temporary file is deleted and the previous target is untouched.
  *
- * <p>The temporary file is created with the process's default permissions (not the owner-only
- * permissions of {@link Files#createTempFile}), so a checkpoint ends up as readable as any other
- * file the user writes.
+ * <p>A new file gets the process's default permissions (not the owner-only permissions of
+ * {@link Files#createTempFile}), so a checkpoint ends up as readable as any other file the user
+ * writes. A replaced file keeps its POSIX permissions (a 0600 file stays 0600): they are copied
+ * onto the temporary file before any content is written, so the new content is never more readable
+ * than the old. Owner and group are not copied (that needs privileges).
  */
 public final class AtomicFiles {
 
@@ -60,6 +65,7 @@ public final class AtomicFiles {
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                keepPermissions(absolute, tmp);
                 OutputStream raw = Channels.newOutputStream(ch);
                 // Buffered, but flushed by hand: closing this wrapper would close the channel
                 // before force(true).
@@ -80,6 +86,17 @@ public final class AtomicFiles {
             }
         }
         fsyncDirectory(dir);
+    }
+
+    /** Gives {@code tmp} the POSIX permissions of {@code target}, if it exists on a POSIX file system. */
+    private static void keepPermissions(Path target, Path tmp) throws IOException {
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = Files.getPosixFilePermissions(target);
+        } catch (NoSuchFileException | UnsupportedOperationException nothingToKeep) {
+            return;
+        }
+        Files.setPosixFilePermissions(tmp, permissions);
     }
 
     private static Path newTempPath(Path dir, String name) {

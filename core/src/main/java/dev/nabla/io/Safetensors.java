@@ -72,6 +72,40 @@ public final class Safetensors {
             .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
     private static final int CHUNK = 1 << 16;
 
+    /**
+     * The most elements one tensor may have: it is read into, and written from, one Java array
+     * (the JDK's safe array length). For F32 that is 8 GiB; more is refused with the tensor's name.
+     */
+    public static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /**
+     * Throws {@link IllegalArgumentException} naming the tensor, dtype, shape and the limit when
+     * {@code shape} holds more than {@link #MAX_ELEMENTS} elements, before anything is allocated.
+     */
+    public static void checkSize(String name, DType dtype, int[] shape) {
+        String problem = sizeProblem(name, dtype, shape);
+        if (problem != null) {
+            throw new IllegalArgumentException("safetensors: " + problem);
+        }
+    }
+
+    private static String sizeProblem(String name, DType dtype, int[] shape) {
+        long numel = 1;
+        for (int d : shape) {
+            try {
+                numel = Math.multiplyExact(numel, d);
+            } catch (ArithmeticException overflow) {
+                numel = Long.MAX_VALUE;
+            }
+        }
+        if (numel <= MAX_ELEMENTS) {
+            return null;
+        }
+        String count = numel == Long.MAX_VALUE ? "more than 2^63" : n(numel);
+        return String.format(Locale.ROOT, "tensor '%s' %s %s has %s elements, more than the %s a tensor may have "
+                + "(one Java array)", name, dtype, Arrays.toString(shape), count, n(MAX_ELEMENTS));
+    }
+
     /** How strictly {@link #read(Path, Verify)} treats a missing checksum. */
     public enum Verify {
         /** A file without {@value #CHECKSUM_KEY} is refused: use for Nabla's own checkpoints. */
@@ -255,23 +289,29 @@ public final class Safetensors {
 
         Map<String, NamedArray> tensors = new LinkedHashMap<>();
         long dataStart = 8 + headerLen;
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         for (Entry e : entries) { // entries are sorted by offset by checkTiling
-            ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(file, ch, buf, dataStart + e.begin);
-            buf.flip();
-            crc.update(buf.duplicate());
-            tensors.put(e.name, switch (e.dtype) {
-                case F32 -> {
-                    float[] data = new float[buf.remaining() / 4];
-                    buf.asFloatBuffer().get(data);
-                    yield new NamedArray.F32(e.shape, data);
+            // Chunk by chunk straight into the array: a tensor over 2 GiB fits no ByteBuffer, and
+            // a whole-tensor buffer would double the memory a load needs.
+            int count = (int) ((e.end - e.begin) / 4); // ≤ MAX_ELEMENTS: checked by parseEntry
+            float[] floats = e.dtype == DType.F32 ? new float[count] : null;
+            int[] ints = e.dtype == DType.I32 ? new int[count] : null;
+            long position = dataStart + e.begin;
+            for (int i = 0; i < count; ) {
+                int n = Math.min(CHUNK / 4, count - i);
+                chunk.clear().limit(n * 4);
+                readFully(file, ch, chunk, position);
+                chunk.flip();
+                crc.update(chunk.duplicate());
+                if (floats != null) {
+                    chunk.asFloatBuffer().get(floats, i, n);
+                } else {
+                    chunk.asIntBuffer().get(ints, i, n);
                 }
-                case I32 -> {
-                    int[] data = new int[buf.remaining() / 4];
-                    buf.asIntBuffer().get(data);
-                    yield new NamedArray.I32(e.shape, data);
-                }
-            });
+                position += n * 4L;
+                i += n;
+            }
+            tensors.put(e.name, floats != null ? new NamedArray.F32(e.shape, floats) : new NamedArray.I32(e.shape, ints));
         }
         // Restore the header's order, which for Nabla's files is the sorted order.
         Map<String, NamedArray> ordered = new LinkedHashMap<>();
@@ -356,15 +396,13 @@ public final class Safetensors {
                 throw corrupt(file, "tensor '%s': shape %s has an invalid dimension %s", name, shapeNode, d);
             }
             shape[i] = d.intValue();
-            try {
-                numel = Math.multiplyExact(numel, shape[i]);
-            } catch (ArithmeticException overflow) {
-                numel = Long.MAX_VALUE;
-            }
         }
-        if (numel > Integer.MAX_VALUE) {
-            throw corrupt(file, "tensor '%s': shape %s has %s elements, more than a Java array holds", name, shapeNode,
-                    n(numel));
+        String tooBig = sizeProblem(name, dtype, shape);
+        if (tooBig != null) {
+            throw corrupt(file, "%s", tooBig);
+        }
+        for (int d : shape) {
+            numel *= d; // fits: checked above
         }
         if (offsetsNode == null || !offsetsNode.isArray() || offsetsNode.size() != 2) {
             throw corrupt(file, "tensor '%s': \"data_offsets\" must be an array [begin, end]", name);
@@ -456,8 +494,8 @@ public final class Safetensors {
         int perChunk = chunk.capacity() / 4;
         switch (array) {
             case NamedArray.F32(var s, var data) -> {
-                for (int i = 0; i < data.length; i += perChunk) {
-                    int n = Math.min(perChunk, data.length - i);
+                for (int i = 0, n; i < data.length; i += n) { // i + n ≤ length: no int overflow
+                    n = Math.min(perChunk, data.length - i);
                     chunk.clear();
                     chunk.asFloatBuffer().put(data, i, n);
                     chunk.limit(n * 4);
@@ -465,8 +503,8 @@ public final class Safetensors {
                 }
             }
             case NamedArray.I32(var s, var data) -> {
-                for (int i = 0; i < data.length; i += perChunk) {
-                    int n = Math.min(perChunk, data.length - i);
+                for (int i = 0, n; i < data.length; i += n) { // i + n ≤ length: no int overflow
+                    n = Math.min(perChunk, data.length - i);
                     chunk.clear();
                     chunk.asIntBuffer().put(data, i, n);
                     chunk.limit(n * 4);

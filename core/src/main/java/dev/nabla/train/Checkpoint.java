@@ -53,6 +53,10 @@ public final class Checkpoint {
     public static void save(Path runDir, int epoch, Map<String, Tensor> modelState, Map<String, Tensor> optimizerState,
                             Map<String, Object> state) throws IOException {
         Map<String, String> metadata = Map.of("format", FORMAT, "epoch", Integer.toString(epoch));
+        // 0. A tensor too large for the format fails here, before any file is touched.
+        for (Map<String, Tensor> tensors : List.of(modelState, optimizerState)) {
+            tensors.forEach((name, t) -> Safetensors.checkSize(name, t.dtype(), t.shape()));
+        }
         // 1. Keep the current generation as *.prev, unless a crashed save already left a .prev
         //    that the current files may not be consistent with.
         boolean keepPrevious = Files.exists(runDir.resolve(STATE_FILE)) && !anyPreviousExists(runDir);

@@ -405,6 +405,44 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    @Test
+    void crossEntropyGradientIsPreciseForLogitsNear1e4() {
+        // The gradient softmax − onehot must be as precise as for small logits: a saved
+        // log-sum-exp of ≈ 1e4 in one float is off by up to half an ulp (≈ 4.9e-4), which exp
+        // turns into a relative gradient error of that size. The oracle is double arithmetic.
+        int rows = 4; // a power of two: the mean's 1/rows is exact in float
+        int classes = 6;
+        float[] offsets = values(41, rows * classes, -4f, 4f);
+        float[] logits = new float[rows * classes];
+        float[] row0 = {1e4f, 1e4f - 1, -1e4f, 1e4f - 0.5f, -1e4f + 3, 1e4f - 2};
+        System.arraycopy(row0, 0, logits, 0, classes);
+        for (int j = 0; j < classes; j++) {
+            logits[classes + j] = 1e4f + offsets[classes + j];
+            logits[2 * classes + j] = -1e4f + offsets[2 * classes + j];
+            logits[3 * classes + j] = (j % 2 == 0 ? 1e4f : -1e4f) + offsets[3 * classes + j];
+        }
+        int[] labels = {1, 3, 5, 2};
+        float[] expected = new float[rows * classes];
+        for (int i = 0; i < rows; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                max = Math.max(max, logits[i * classes + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < classes; j++) {
+                sum += Math.exp(logits[i * classes + j] - max);
+            }
+            for (int j = 0; j < classes; j++) {
+                double p = Math.exp(logits[i * classes + j] - max) / sum;
+                expected[i * classes + j] = (float) ((p - (j == labels[i] ? 1 : 0)) / rows);
+            }
+        }
+        Tensor x = Tensor.of(dev, logits, rows, classes).requiresGrad();
+        Losses.crossEntropy(x, Tensor.of(dev, labels)).backward();
+        assertClose("cross-entropy gradient at logits ±1e4", expected, x.grad().orElseThrow().toFloatArray(),
+                1e-12f, 1e-6f);
+    }
+
     // ---- indexing, random, memory -------------------------------------------------------------
 
     @Test

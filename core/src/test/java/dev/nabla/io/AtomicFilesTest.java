@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +35,21 @@ class AtomicFilesTest {
         assertEquals("first", Files.readString(target));
         AtomicFiles.write(target, new byte[] {1, 2, 3});
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(target));
+        assertEquals(1, entries(), "only the target remains");
+    }
+
+    @Test
+    void replacingKeepsTheFilesPosixPermissions() throws IOException {
+        Path target = dir.resolve("secret.safetensors");
+        AtomicFiles.writeString(target, "first");
+        Assumptions.assumeTrue(Files.getFileStore(target).supportsFileAttributeView(PosixFileAttributeView.class),
+                "no POSIX permissions on this file system");
+        for (String mode : new String[] {"rw-------", "rw-r-----", "r--------"}) {
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode));
+            AtomicFiles.writeString(target, "new " + mode);
+            assertEquals("new " + mode, Files.readString(target));
+            assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        }
         assertEquals(1, entries(), "only the target remains");
     }
 

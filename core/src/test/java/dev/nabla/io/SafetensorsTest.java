@@ -191,6 +191,45 @@ class SafetensorsTest {
         assertRefused("[1, 2, 3]", new byte[0], "does not start with '{'");
     }
 
+    @Test
+    void tensorsTooLargeForOneArrayAreRefusedNamingTensorShapeAndLimit() throws IOException {
+        // 65536 x 65536 F32 is 16 GiB (2^32 elements); 2^31 elements in three dimensions is 8 GiB;
+        // the element count of the last overflows a long. Nothing is allocated: refused from the header.
+        String limit = String.format(java.util.Locale.ROOT, "%,d", Safetensors.MAX_ELEMENTS);
+        assertRefused("{\"big\":{\"dtype\":\"F32\",\"shape\":[65536,65536],\"data_offsets\":[0,17179869184]}}",
+                new byte[0], "tensor 'big' F32 [65536, 65536] has 4,294,967,296 elements, more than the " + limit);
+        assertRefused("{\"w\":{\"dtype\":\"I32\",\"shape\":[2048,1024,1024],\"data_offsets\":[0,8589934592]}}",
+                new byte[0], "tensor 'w' I32 [2048, 1024, 1024] has 2,147,483,648 elements, more than the " + limit);
+        assertRefused("{\"x\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],"
+                + "\"data_offsets\":[0,4]}}", new byte[4], "tensor 'x' F32 [2147483647, 2147483647, 2147483647] has more than 2^63");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Safetensors.checkSize("layers.0.weight", DType.F32, new int[] {1 << 16, 1 << 16}));
+        assertTrue(e.getMessage().contains("'layers.0.weight' F32 [65536, 65536]") && e.getMessage().contains(limit),
+                e.getMessage());
+        Safetensors.checkSize("fits", DType.F32, new int[] {Safetensors.MAX_ELEMENTS});
+    }
+
+    @Test
+    void tensorsSpanningManyReadChunksRoundTrip() throws IOException {
+        // Reading goes chunk by chunk (64 KiB) into the array; sizes around chunk boundaries.
+        Map<String, NamedArray> tensors = new LinkedHashMap<>();
+        for (int n : new int[] {16383, 16384, 16385, 100_003}) {
+            float[] f = new float[n];
+            int[] i = new int[n];
+            for (int k = 0; k < n; k++) {
+                f[k] = k * 0.5f - 7;
+                i[k] = k * 31 - n;
+            }
+            tensors.put("f" + n, NamedArray.f32(f, n));
+            tensors.put("i" + n, NamedArray.i32(i, n));
+        }
+        Path file = dir.resolve("chunks.safetensors");
+        Safetensors.write(file, tensors, Map.of());
+        var loaded = Safetensors.read(file);
+        assertTrue(loaded.checksumVerified());
+        assertEquals(tensors, loaded.tensors());
+    }
+
     private void assertRefused(String header, byte[] data, String expected) throws IOException {
         Path file = dir.resolve("hand.safetensors");
         Files.write(file, raw(header, data));

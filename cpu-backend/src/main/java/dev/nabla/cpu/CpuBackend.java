@@ -127,14 +127,14 @@ public final class CpuBackend extends ReferenceBackend {
 
     @Override
     public void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
-                                           Storage logSumExp) {
-        SoftmaxCrossEntropy.forward(floats(logits), ints(labels), rows, classes, floats(loss), floats(logSumExp));
+                                           Storage rowStats) {
+        SoftmaxCrossEntropy.forward(floats(logits), ints(labels), rows, classes, floats(loss), floats(rowStats));
     }
 
     @Override
-    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                                             int rows, int classes, Storage gradLogits) {
-        SoftmaxCrossEntropy.backward(floats(logits), ints(labels), floats(logSumExp), floats(gradLoss), rows, classes,
+        SoftmaxCrossEntropy.backward(floats(logits), ints(labels), floats(rowStats), floats(gradLoss), rows, classes,
                 floats(gradLogits));
     }
 

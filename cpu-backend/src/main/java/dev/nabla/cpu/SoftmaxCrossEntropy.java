@@ -34,27 +34,32 @@ final class SoftmaxCrossEntropy {
     private SoftmaxCrossEntropy() {
     }
 
-    static void forward(float[] logits, int[] labels, int rows, int classes, float[] loss, float[] logSumExp) {
+    /** {@code rowStats} is {@code [rows, 2]}: per row the max and {@code log Σ exp(x − max)} (see Backend). */
+    static void forward(float[] logits, int[] labels, int rows, int classes, float[] loss, float[] rowStats) {
         CpuThreads.parallelRanges(rows, CpuThreads.chunksFor((long) rows * classes * 8), 1, (start, end) -> {
             for (int row = start; row < end; row++) {
                 int base = row * classes;
-                double lse = logSumExp(logits, base, classes);
-                logSumExp[row] = (float) lse;
-                loss[row] = (float) (lse - logits[base + labels[row]]);
+                float max = Reductions.reduceRow(ReduceOp.MAX, logits, base, classes);
+                double logSum = Math.log(sumExp(logits, base, classes, max));
+                rowStats[2 * row] = max;
+                rowStats[2 * row + 1] = (float) logSum;
+                loss[row] = (float) (((double) max - logits[base + labels[row]]) + logSum);
             }
         });
     }
 
-    static void backward(float[] logits, int[] labels, float[] logSumExp, float[] gradLoss, int rows, int classes,
+    static void backward(float[] logits, int[] labels, float[] rowStats, float[] gradLoss, int rows, int classes,
                          float[] gradLogits) {
         CpuThreads.parallelRanges(rows, CpuThreads.chunksFor((long) rows * classes * 8), 1, (start, end) -> {
             for (int row = start; row < end; row++) {
                 int base = row * classes;
-                float lse = logSumExp[row];
+                float max = rowStats[2 * row];
+                float logSum = rowStats[2 * row + 1];
                 float scale = gradLoss[row];
-                expScaled(logits, base, classes, lse, scale, gradLogits);
+                // NOTE: (x − max) − logSum, never x − (max + logSum): see Backend.softmaxCrossEntropyForward.
+                expScaled(logits, base, classes, max, logSum, scale, gradLogits);
                 int label = base + labels[row];
-                gradLogits[label] = (float) ((Math.exp((double) logits[label] - lse) - 1.0) * scale);
+                gradLogits[label] = (float) ((Math.exp(((double) logits[label] - max) - logSum) - 1.0) * scale);
             }
         });
     }
@@ -78,12 +83,6 @@ final class SoftmaxCrossEntropy {
                 }
             }
         });
-    }
-
-    /** {@code max + log Σ exp(x − max)} of one row. */
-    private static double logSumExp(float[] x, int base, int length) {
-        float max = Reductions.reduceRow(ReduceOp.MAX, x, base, length);
-        return max + Math.log(sumExp(x, base, length, max));
     }
 
     /** {@code Σ exp(x[base + j] − shift)} over {@code j < length}. */
@@ -123,16 +122,21 @@ final class SoftmaxCrossEntropy {
         return total;
     }
 
-    /** {@code out[base + j] = exp(x[base + j] − shift) · scale}. */
-    private static void expScaled(float[] x, int base, int length, float shift, float scale, float[] out) {
+    /**
+     * {@code out[base + j] = exp((x[base + j] − shift) − logSum) · scale}; the argument stays
+     * {@code ≤ 0} for {@code shift} the row's max and {@code logSum ≥ 0}.
+     */
+    private static void expScaled(float[] x, int base, int length, float shift, float logSum, float scale,
+                                  float[] out) {
         int j = 0;
         int bound = SPECIES.loopBound(length);
         for (; j < bound; j += LANES) {
-            exp(FloatVector.fromArray(SPECIES, x, base + j).sub(shift)).mul(scale).intoArray(out, base + j);
+            exp(FloatVector.fromArray(SPECIES, x, base + j).sub(shift).sub(logSum)).mul(scale).intoArray(out, base + j);
         }
         if (j < length) {
             VectorMask<Float> tail = SPECIES.indexInRange(j, length);
-            exp(FloatVector.fromArray(SPECIES, x, base + j, tail).sub(shift)).mul(scale).intoArray(out, base + j, tail);
+            exp(FloatVector.fromArray(SPECIES, x, base + j, tail).sub(shift).sub(logSum)).mul(scale)
+                    .intoArray(out, base + j, tail);
         }
     }
 

@@ -48,7 +48,7 @@ final class Warmup {
             HeapStorage logits = filled(64 * 10);
             HeapStorage labels = new HeapStorage(DType.I32, 64);
             float[] loss = new float[64];
-            float[] lse = new float[64];
+            float[] rowStats = new float[2 * 64];
             float[] gradLoss = new float[64];
             java.util.Arrays.fill(gradLoss, 1f / 64);
             float[] gradLogits = new float[64 * 10];
@@ -66,8 +66,8 @@ final class Warmup {
                         Activation.NONE), Gemm.Path.PACKED);
                 Gemm.gemm(new GemmSpec(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 1f, c, 0, n, Optional.empty(),
                         Activation.NONE), Gemm.Path.PACKED);
-                SoftmaxCrossEntropy.forward(logits.floats(), labels.ints(), 64, 10, loss, lse);
-                SoftmaxCrossEntropy.backward(logits.floats(), labels.ints(), lse, gradLoss, 64, 10, gradLogits);
+                SoftmaxCrossEntropy.forward(logits.floats(), labels.ints(), 64, 10, loss, rowStats);
+                SoftmaxCrossEntropy.backward(logits.floats(), labels.ints(), rowStats, gradLoss, 64, 10, gradLogits);
                 Optimizers.step(adam, param, grad, m1, m2, 4096);
             }
         } catch (RuntimeException | LinkageError e) {

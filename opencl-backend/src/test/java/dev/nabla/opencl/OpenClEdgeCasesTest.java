@@ -283,6 +283,59 @@ class OpenClEdgeCasesTest {
     }
 
     @Test
+    void sumsOverAMillionElementsMatchADoubleSum() {
+        // Plain float accumulation of 2^20 terms of 0.1 drifts by ~1% (each addition to a sum
+        // near 1e5 rounds off up to 2^-8); the result must be as close as a double sum rounded.
+        int rows = 1 << 20;
+        int columns = 3;
+        float[] data = new float[rows * columns];
+        for (int i = 0; i < rows; i++) {
+            data[i * columns] = 0.1f;
+            data[i * columns + 1] = 0.1f + (i % 7) * 1e-3f;
+            data[i * columns + 2] = (i % 2 == 0 ? 1f : -1f) * (1f + (i % 5) * 0.3f); // cancelling terms
+        }
+        double[] exact = new double[columns];
+        for (int i = 0; i < data.length; i++) {
+            exact[i % columns] += data[i];
+        }
+        Storage src = upload(device, data);
+        Storage out = device.allocate(DType.F32, columns * rows);
+        device.reduce(ReduceOp.SUM, src, 1, rows, columns, out); // over the long axis, a column per work-item
+        float[] columnSums = download(device, out, columns);
+        device.reduce(ReduceOp.SUM, src, 1, data.length, 1, out); // one contiguous row of 3·2^20
+        float total = download(device, out, 1)[0];
+        device.reduce(ReduceOp.SUM, src, rows, columns, 1, out); // many short rows stay plain sums
+        float[] rowSums = download(device, out, rows);
+        device.free(src);
+        device.free(out);
+        // 1e-3 absolute for the cancelling column: its terms add up to 1.7e6 in magnitude
+        for (int j = 0; j < columns; j++) {
+            assertEquals(exact[j], columnSums[j], 1e-5 * Math.abs(exact[j]) + 1e-3, "column " + j + " of " + rows + " rows");
+        }
+        double exactTotal = exact[0] + exact[1] + exact[2];
+        assertEquals(exactTotal, total, 1e-5 * Math.abs(exactTotal), "sum of " + data.length + " contiguous floats");
+        assertEquals(data[3] + data[4] + data[5], rowSums[1], 1e-6, "row 1");
+    }
+
+    @Test
+    void compensatedSumsStillOverflowAndPropagateNaN() {
+        // columns: [3e38, 3e38, -1] overflows to +inf; [1, inf, 1] is inf; [1, NaN, 1] is NaN
+        float[] data = {3e38f, 1, 1, 3e38f, Float.POSITIVE_INFINITY, Float.NaN, -1, 1, 1};
+        Storage src = upload(device, data);
+        Storage out = device.allocate(DType.F32, 3);
+        device.reduce(ReduceOp.SUM, src, 1, 3, 3, out);
+        float[] columns = download(device, out, 3);
+        device.reduce(ReduceOp.SUM, src, 1, 9, 1, out);
+        float total = download(device, out, 1)[0];
+        device.free(src);
+        device.free(out);
+        assertEquals(Float.POSITIVE_INFINITY, columns[0]);
+        assertEquals(Float.POSITIVE_INFINITY, columns[1]);
+        assertTrue(Float.isNaN(columns[2]));
+        assertTrue(Float.isNaN(total));
+    }
+
+    @Test
     void emptyTensorsLaunchNothing() {
         Storage empty = device.allocate(DType.F32, 0);
         Storage other = device.allocate(DType.F32, 0);
@@ -336,7 +389,7 @@ class OpenClEdgeCasesTest {
             Storage x = upload(backend, logits);
             Storage y = upload(backend, labels);
             Storage loss = backend.allocate(DType.F32, rows);
-            Storage lse = backend.allocate(DType.F32, rows);
+            Storage lse = backend.allocate(DType.F32, 2 * rows); // per row: max, log-sum
             Storage g = upload(backend, new float[] {1, 0.5f, -2, 0, 3});
             Storage grad = backend.allocate(DType.F32, rows * classes);
             backend.softmaxCrossEntropyForward(x, y, rows, classes, loss, lse);

@@ -295,11 +295,11 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
-                                           Storage logSumExp) {
+                                           Storage rowStats) {
         float[] x = floats(logits);
         int[] y = ints(labels);
         float[] lossOut = floats(loss);
-        float[] lseOut = floats(logSumExp);
+        float[] stats = floats(rowStats);
         for (int i = 0; i < rows; i++) {
             int base = i * classes;
             double max = Double.NEGATIVE_INFINITY;
@@ -310,24 +310,25 @@ public class ReferenceBackend implements Backend {
             for (int j = 0; j < classes; j++) {
                 sum += Math.exp(x[base + j] - max);
             }
-            double lse = max + Math.log(sum);
-            lseOut[i] = (float) lse;
-            lossOut[i] = (float) (lse - x[base + y[i]]);
+            double logSum = Math.log(sum);
+            stats[2 * i] = (float) max;
+            stats[2 * i + 1] = (float) logSum;
+            lossOut[i] = (float) ((max - x[base + y[i]]) + logSum);
         }
     }
 
     @Override
-    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                                             int rows, int classes, Storage gradLogits) {
         float[] x = floats(logits);
         int[] y = ints(labels);
-        float[] lse = floats(logSumExp);
+        float[] stats = floats(rowStats);
         float[] g = floats(gradLoss);
         float[] out = floats(gradLogits);
         for (int i = 0; i < rows; i++) {
             int base = i * classes;
             for (int j = 0; j < classes; j++) {
-                double p = Math.exp((double) x[base + j] - lse[i]);
+                double p = Math.exp(((double) x[base + j] - stats[2 * i]) - stats[2 * i + 1]);
                 out[base + j] = (float) ((p - (j == y[i] ? 1.0 : 0.0)) * g[i]);
             }
         }

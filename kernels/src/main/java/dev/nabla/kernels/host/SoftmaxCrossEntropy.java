@@ -21,14 +21,15 @@ public final class SoftmaxCrossEntropy {
         }
     }
 
+    /** {@code rowStats} is F32 {@code [rows, 2]}: max and log Σ exp(x − max) per row (see Backend). */
     public static void forward(KernelLauncher kernels, Storage logits, Storage labels, int rows, int classes, Storage loss,
-                        Storage logSumExp) {
-        kernels.launchGroups(KernelNames.CROSS_ENTROPY_FORWARD, rows, logits, labels, loss, logSumExp, classes);
+                        Storage rowStats) {
+        kernels.launchGroups(KernelNames.CROSS_ENTROPY_FORWARD, rows, logits, labels, loss, rowStats, classes);
     }
 
-    public static void backward(KernelLauncher kernels, Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+    public static void backward(KernelLauncher kernels, Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                          int rows, int classes, Storage gradLogits) {
         kernels.launchItems(KernelNames.CROSS_ENTROPY_BACKWARD, (long) rows * classes,
-                logits, labels, logSumExp, gradLoss, gradLogits, rows, classes);
+                logits, labels, rowStats, gradLoss, gradLogits, rows, classes);
     }
 }
