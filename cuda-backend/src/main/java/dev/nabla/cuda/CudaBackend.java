@@ -12,7 +12,6 @@ import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import dev.nabla.DType;
 import dev.nabla.backend.Backend;
@@ -64,7 +63,7 @@ public final class CudaBackend implements Backend {
         GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context);
         this.cublas = gemm.cublas();
         this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName);
-        this.staging = new PinnedStaging(context.stream(), kernels::lastKernel);
+        this.staging = new PinnedStaging(context, kernels::lastKernel);
         this.peakFlops = fp32Peak(major, minor);
         // The probe guessed the paths; this is what the device actually uses.
         this.info = new DeviceInfo(probed.backend(), probed.index(), probed.name(), probed.kind(),
@@ -182,13 +181,13 @@ public final class CudaBackend implements Backend {
     @Override
     public void copyOut(Storage src, float[] dst) {
         context.bind();
-        staging.copyOut(CudaStorage.of(src).pointer(), dst, kernels);
+        staging.copyOut(CudaStorage.of(src).pointer(), dst);
     }
 
     @Override
     public void copyOut(Storage src, int[] dst) {
         context.bind();
-        staging.copyOut(CudaStorage.of(src).pointer(), dst, kernels);
+        staging.copyOut(CudaStorage.of(src).pointer(), dst);
     }
 
     @Override
@@ -247,7 +246,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void synchronize() {
         context.bind();
-        CudaErrors.checkQueued("cuStreamSynchronize", cuStreamSynchronize(context.stream()), kernels.lastKernel());
+        context.waitForStream(kernels.lastKernel());
     }
 
     // ---- element-wise -------------------------------------------------------------------
