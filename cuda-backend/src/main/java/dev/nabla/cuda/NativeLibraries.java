@@ -262,6 +262,24 @@ final class NativeLibraries {
         return SymbolLookup.libraryLookup(library, Arena.global());
     }
 
+    /**
+     * The file a library whose name starts with {@code namePrefix} ({@code libnvrtc.so}) was
+     * loaded from, from the text of {@code /proc/self/maps}; empty if it is not mapped.
+     */
+    static Optional<Path> mappedLibrary(String procMaps, String namePrefix) {
+        for (String line : procMaps.split("\n")) {
+            int slash = line.indexOf('/');
+            if (slash < 0) {
+                continue;
+            }
+            Path path = Path.of(line.substring(slash).strip());
+            if (path.getFileName() != null && path.getFileName().toString().startsWith(namePrefix)) {
+                return Optional.of(path);
+            }
+        }
+        return Optional.empty();
+    }
+
     private static final Pattern MISSING_LIBRARY =
             Pattern.compile("([\\w.+-]+\\.so[\\w.]*): cannot open shared object file");
     private static final Pattern UNDEFINED_SYMBOL = Pattern.compile("undefined symbol: (\\w+)");
