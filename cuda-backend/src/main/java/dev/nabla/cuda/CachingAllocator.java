@@ -49,7 +49,12 @@ final class CachingAllocator<B> {
     private long bytesInUse;
     private long bytesCached;
     private long peakBytesInUse;
-    private long allocations;
+    /** Requests served (cache hits included): {@code MemoryStats.allocations}, as the SPI defines it. */
+    private long requests;
+    private long cacheHits;
+    /** Successful {@code DeviceMemory.allocate} calls (cuMemAlloc), and blocks given back. */
+    private long deviceAllocations;
+    private long deviceFrees;
 
     CachingAllocator(DeviceMemory<B> device, String deviceName) {
         this.device = device;
@@ -65,7 +70,9 @@ final class CachingAllocator<B> {
     synchronized B acquire(long requestedBytes) {
         long size = sizeClass(requestedBytes);
         B block = takeCached(size);
-        if (block == null) {
+        if (block != null) {
+            cacheHits++;
+        } else {
             block = device.allocate(size);
             if (block == null) {
                 long cachedBefore = bytesCached;
@@ -75,10 +82,11 @@ final class CachingAllocator<B> {
                     throw outOfMemory(requestedBytes, size, cachedBefore);
                 }
             }
+            deviceAllocations++;
         }
         bytesInUse += size;
         peakBytesInUse = Math.max(peakBytesInUse, bytesInUse);
-        allocations++;
+        requests++;
         return block;
     }
 
@@ -89,8 +97,14 @@ final class CachingAllocator<B> {
         bins.computeIfAbsent(size, s -> new ArrayDeque<>()).push(block);
     }
 
+    /** {@code allocations} counts requests served, cache hits included (the SPI's definition); see {@link #counts}. */
     synchronized MemoryStats stats() {
-        return new MemoryStats(bytesInUse, bytesCached, peakBytesInUse, allocations);
+        return new MemoryStats(bytesInUse, bytesCached, peakBytesInUse, requests);
+    }
+
+    /** Requests, cache hits and driver calls, which {@link MemoryStats} has no fields for. */
+    synchronized AllocatorCounts counts() {
+        return new AllocatorCounts(requests, cacheHits, deviceAllocations, deviceFrees);
     }
 
     /** Returns every cached block to the driver (after the queued work that might use them). */
@@ -99,13 +113,18 @@ final class CachingAllocator<B> {
             return;
         }
         device.synchronize();
-        for (ArrayDeque<B> bin : bins.values()) {
-            for (B block : bin) {
-                device.release(block);
+        for (Map.Entry<Long, ArrayDeque<B>> bin : bins.entrySet()) {
+            ArrayDeque<B> blocks = bin.getValue();
+            while (!blocks.isEmpty()) {
+                // NOTE: one at a time, so that if the driver refuses one (a sticky error after a
+                // kernel fault), the blocks not yet released stay cached and counted.
+                device.release(blocks.peek());
+                blocks.pop();
+                bytesCached -= bin.getKey();
+                deviceFrees++;
             }
         }
         bins.clear();
-        bytesCached = 0;
     }
 
     private B takeCached(long size) {

@@ -12,7 +12,6 @@ import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import dev.nabla.DType;
 import dev.nabla.backend.Backend;
@@ -64,7 +63,7 @@ public final class CudaBackend implements Backend {
         GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context);
         this.cublas = gemm.cublas();
         this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName);
-        this.staging = new PinnedStaging(context.stream(), kernels::lastKernel);
+        this.staging = new PinnedStaging(context, kernels::lastKernel);
         this.peakFlops = fp32Peak(major, minor);
         // The probe guessed the paths; this is what the device actually uses.
         this.info = new DeviceInfo(probed.backend(), probed.index(), probed.name(), probed.kind(),
@@ -101,26 +100,33 @@ public final class CudaBackend implements Backend {
         return value[0];
     }
 
-    /** cuMemAlloc / cuMemFree / cuMemGetInfo for the caching allocator. */
+    /**
+     * cuMemAlloc / cuMemFree / cuMemGetInfo for the caching allocator. Each binds the context
+     * itself (cheap when already current), so the allocator may be driven from any thread. A
+     * failure after a kernel fault names the kernel launched last.
+     */
     private final class DriverMemory implements CachingAllocator.DeviceMemory<DeviceBlock> {
         @Override
         public DeviceBlock allocate(long bytes) {
+            context.bind();
             CUdeviceptr pointer = new CUdeviceptr();
             int result = cuMemAlloc(pointer, bytes);
             if (result == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
                 return null;
             }
-            check("cuMemAlloc(" + bytes + " bytes)", result);
+            CudaErrors.checkQueued("cuMemAlloc(" + bytes + " bytes)", result, kernels.lastKernel());
             return new DeviceBlock(pointer, CudaContext.nativeHandle(pointer));
         }
 
         @Override
         public void release(DeviceBlock block) {
-            check("cuMemFree", cuMemFree(block.pointer()));
+            context.bind();
+            CudaErrors.checkQueued("cuMemFree", cuMemFree(block.pointer()), kernels.lastKernel());
         }
 
         @Override
         public long freeBytes() {
+            context.bind();
             long[] free = new long[1];
             long[] total = new long[1];
             return cuMemGetInfo(free, total) == CUresult.CUDA_SUCCESS ? free[0] : -1;
@@ -162,9 +168,15 @@ public final class CudaBackend implements Backend {
         allocator.release(cuda.block(), cuda.capacityBytes());
     }
 
+    /** {@code allocations} is allocate calls served, cache hits included; {@link #allocatorCounts} splits them. */
     @Override
     public MemoryStats memoryStats() {
         return allocator.stats();
+    }
+
+    /** Requests, cache hits, and the cuMemAlloc / cuMemFree calls behind them (not in {@link MemoryStats}). */
+    public AllocatorCounts allocatorCounts() {
+        return allocator.counts();
     }
 
     @Override
@@ -182,13 +194,13 @@ public final class CudaBackend implements Backend {
     @Override
     public void copyOut(Storage src, float[] dst) {
         context.bind();
-        staging.copyOut(CudaStorage.of(src).pointer(), dst, kernels);
+        staging.copyOut(CudaStorage.of(src).pointer(), dst);
     }
 
     @Override
     public void copyOut(Storage src, int[] dst) {
         context.bind();
-        staging.copyOut(CudaStorage.of(src).pointer(), dst, kernels);
+        staging.copyOut(CudaStorage.of(src).pointer(), dst);
     }
 
     @Override
@@ -221,8 +233,10 @@ public final class CudaBackend implements Backend {
 
     /** Device-to-device copy of {@code count} 4-byte elements, queued on the stream. */
     private void copyDevice(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
-        check("cuMemcpyDtoDAsync", cuMemcpyDtoDAsync(CudaStorage.of(dst).pointer().withByteOffset(4L * dstOffset),
-                CudaStorage.of(src).pointer().withByteOffset(4L * srcOffset), 4L * count, context.stream()));
+        CudaErrors.checkQueued("cuMemcpyDtoDAsync",
+                cuMemcpyDtoDAsync(CudaStorage.of(dst).pointer().withByteOffset(4L * dstOffset),
+                        CudaStorage.of(src).pointer().withByteOffset(4L * srcOffset), 4L * count, context.stream()),
+                kernels.lastKernel());
     }
 
     @Override
@@ -247,7 +261,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void synchronize() {
         context.bind();
-        CudaErrors.checkQueued("cuStreamSynchronize", cuStreamSynchronize(context.stream()), kernels.lastKernel());
+        context.waitForStream(kernels.lastKernel());
     }
 
     // ---- element-wise -------------------------------------------------------------------

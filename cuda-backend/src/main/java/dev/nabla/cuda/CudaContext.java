@@ -3,13 +3,22 @@ package dev.nabla.cuda;
 import static dev.nabla.cuda.CudaErrors.check;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxGetState;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxSetFlags;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 
 import java.lang.reflect.Method;
 import jcuda.NativePointerObject;
 import jcuda.driver.CUcontext;
+import jcuda.driver.CUctx_flags;
 import jcuda.driver.CUdevice;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 
 /**
@@ -18,8 +27,21 @@ import jcuda.driver.CUstream;
  * <p>The primary context is the one the CUDA runtime uses too, so cuBLAS (a runtime-API library)
  * works in it. A context is current per thread: every backend entry point calls {@link #bind()}
  * first, because the trainer's thread and the DataLoader's prefetch thread both use the device.
+ *
+ * <p>Waiting: the primary context is asked for {@code CU_CTX_SCHED_BLOCKING_SYNC} before it is
+ * retained, and {@link #waitForStream} waits on an event created with
+ * {@code CU_EVENT_BLOCKING_SYNC}, so a thread waiting for the GPU sleeps in the driver instead of
+ * spinning a CPU core (the default, {@code CU_CTX_SCHED_AUTO}, spins when there are fewer CUDA
+ * contexts than cores, which would take a core from the DataLoader for the whole of each wait).
  */
 final class CudaContext {
+
+    private static final System.Logger LOG = System.getLogger("dev.nabla.cuda");
+
+    /** The primary context's flags: waits block the thread (see the class comment). */
+    static final int CONTEXT_FLAGS = CUctx_flags.CU_CTX_SCHED_BLOCKING_SYNC;
+    /** The wait event's flags: no timing (cheaper), and blocking waits even if the context spins. */
+    static final int WAIT_EVENT_FLAGS = CUevent_flags.CU_EVENT_DISABLE_TIMING | CUevent_flags.CU_EVENT_BLOCKING_SYNC;
 
     /** The context last made current on each thread, to skip redundant cuCtxSetCurrent calls. */
     private static final ThreadLocal<CUcontext> CURRENT = new ThreadLocal<>();
@@ -27,21 +49,57 @@ final class CudaContext {
     private final CUdevice device;
     private final CUcontext context;
     private final CUstream stream;
+    /** Recorded on the stream and waited for by {@link #waitForStream}; shared by all threads (see there). */
+    private final CUevent idle;
 
     CudaContext(int ordinal) {
         device = new CUdevice();
         check("cuDeviceGet", cuDeviceGet(device, ordinal));
+        // Before the retain, so the context is created with them. cuDevicePrimaryCtxSetFlags_v2
+        // (what JCuda 12 calls) also applies them to an already active primary context; a failure
+        // only costs CPU time while waiting, so it is logged, not thrown.
+        int flagsResult = cuDevicePrimaryCtxSetFlags(device, CONTEXT_FLAGS);
+        if (flagsResult != CUresult.CUDA_SUCCESS) {
+            LOG.log(System.Logger.Level.WARNING, "cuda:" + ordinal + ": cuDevicePrimaryCtxSetFlags(BLOCKING_SYNC) failed: "
+                    + CudaErrors.name(flagsResult) + "; waits may spin a CPU core");
+        }
         context = new CUcontext();
         check("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain(context, device));
+        int[] flags = new int[1];
+        int[] active = new int[1];
+        if (cuDevicePrimaryCtxGetState(device, flags, active) == CUresult.CUDA_SUCCESS
+                && (flags[0] & CUctx_flags.CU_CTX_SCHED_MASK) != CONTEXT_FLAGS) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "cuda:" + ordinal + ": primary context scheduling flags are "
+                    + (flags[0] & CUctx_flags.CU_CTX_SCHED_MASK) + ", not BLOCKING_SYNC; waits use a blocking-sync event");
+        }
         bind();
         stream = new CUstream();
         // Flags 0: a blocking stream, ordered with the legacy default stream as well.
         check("cuStreamCreate", cuStreamCreate(stream, 0));
+        idle = new CUevent();
+        check("cuEventCreate", cuEventCreate(idle, WAIT_EVENT_FLAGS));
     }
 
-    /** Makes this context current on the calling thread (cheap when it already is). */
+    /**
+     * Waits until everything queued on the stream so far has run, sleeping rather than spinning.
+     * Errors of earlier asynchronous work (a kernel fault) surface here and name {@code lastKernel}.
+     *
+     * <p>Threads share the one event: if another thread records it again before this one waits,
+     * this one waits for that later point of the same stream, which includes its own work.
+     */
+    void waitForStream(String lastKernel) {
+        CudaErrors.checkQueued("cuEventRecord", cuEventRecord(idle, stream), lastKernel);
+        CudaErrors.checkQueued("cuEventSynchronize", cuEventSynchronize(idle), lastKernel);
+    }
+
+    /**
+     * Makes this context current on the calling thread (cheap when it already is). A virtual
+     * thread may move between carrier threads, and the CUDA context is current per OS thread, so
+     * for those it is set every time (virtual threads are still best kept away from the device:
+     * one may move between this call and the next CUDA call).
+     */
     void bind() {
-        if (CURRENT.get() != context) {
+        if (CURRENT.get() != context || Thread.currentThread().isVirtual()) {
             check("cuCtxSetCurrent", cuCtxSetCurrent(context));
             CURRENT.set(context);
         }

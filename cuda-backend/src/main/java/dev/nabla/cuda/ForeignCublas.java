@@ -74,8 +74,11 @@ final class ForeignCublas implements Cublas {
     private final MemorySegment scalars;
     private final String description;
 
-    /** Creates a handle in the current context, bound to {@code context}'s stream. */
-    ForeignCublas(Library library, CudaContext context) {
+    /**
+     * Creates a handle in the current context, bound to the stream whose native handle is
+     * {@code streamHandle} ({@link CudaContext#streamHandle}).
+     */
+    ForeignCublas(Library library, long streamHandle) {
         this.library = library;
         Arena arena = Arena.ofAuto();
         scalars = arena.allocate(JAVA_FLOAT, 2);
@@ -85,7 +88,7 @@ final class ForeignCublas implements Cublas {
             handle = handleOut.get(ADDRESS, 0);
             // SAFETY: the stream handle is the CUstream JCuda created; it lives as long as the backend.
             Cublas.check("cublasSetStream_v2",
-                    (int) library.setStream.invokeExact(handle, MemorySegment.ofAddress(context.streamHandle())));
+                    (int) library.setStream.invokeExact(handle, MemorySegment.ofAddress(streamHandle)));
             boolean tf32 = Cublas.tf32Requested();
             Cublas.check("cublasSetMathMode",
                     (int) library.setMathMode.invokeExact(handle, tf32 ? TF32_TENSOR_OP_MATH : DEFAULT_MATH));

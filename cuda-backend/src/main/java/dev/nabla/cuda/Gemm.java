@@ -41,10 +41,17 @@ final class Gemm {
                     g.beta(), g.c(), g.offsetC(), g.ldc(), g.bias(), g.activation());
             return;
         }
-        cublas.get().sgemm(g.transB(), g.transA(), g.n(), g.m(), g.k(), g.alpha(),
-                CudaStorage.of(g.b()), g.offsetB(), g.ldb(),
-                CudaStorage.of(g.a()), g.offsetA(), g.lda(),
-                g.beta(), CudaStorage.of(g.c()), g.offsetC(), g.ldc());
+        try {
+            cublas.get().sgemm(g.transB(), g.transA(), g.n(), g.m(), g.k(), g.alpha(),
+                    CudaStorage.of(g.b()), g.offsetB(), g.ldb(),
+                    CudaStorage.of(g.a()), g.offsetA(), g.lda(),
+                    g.beta(), CudaStorage.of(g.c()), g.offsetC(), g.ldc());
+        } catch (CudaException e) {
+            // cuBLAS reports an earlier kernel's fault as its own failure (EXECUTION_FAILED): name that kernel.
+            throw kernels == null ? e : new CudaException(e.call(), e.code(), e.getMessage() + "; " + g.m() + "x" + g.n()
+                    + "x" + g.k() + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : "")
+                    + "; the last kernel launched before it was " + kernels.lastKernel());
+        }
         if (kernels != null) { // null only in GemmMappingTest, which drives a fake cuBLAS without a device
             kernels.noteExternal("cublasSgemm " + g.m() + "x" + g.n() + "x" + g.k()
                     + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : ""));

@@ -110,7 +110,7 @@ final class GemmPaths {
                     yield new Opened(Optional.of(gemm), gemm.description());
                 }
                 case FOREIGN_CUBLAS13 -> {
-                    ForeignCublas gemm = new ForeignCublas(plan.cublas13().orElseThrow(), context);
+                    ForeignCublas gemm = new ForeignCublas(plan.cublas13().orElseThrow(), context.streamHandle());
                     yield new Opened(Optional.of(gemm), gemm.description());
                 }
                 case KERNEL -> new Opened(Optional.empty(), plan.describe());

@@ -31,6 +31,8 @@ import jcuda.nvrtc.nvrtcResult;
  */
 final class KernelModules {
 
+    private static final System.Logger LOG = System.getLogger("dev.nabla.cuda");
+
     /** The PTX the build packs into the jar (see {@link PtxBuild}). */
     static final String PTX_RESOURCE = "/dev/nabla/cuda/nabla_kernels.ptx";
 
@@ -86,6 +88,10 @@ final class KernelModules {
             if (status != nvrtcResult.NVRTC_SUCCESS) {
                 return new Plan(Optional.empty(), ptxIsa, "nvrtcVersion failed: " + nvrtcResult.stringFor(status));
             }
+            Optional<String> noBuiltins = NvrtcLibrary.loadBuiltins(major[0], minor[0]);
+            if (noBuiltins.isPresent()) {
+                return new Plan(Optional.empty(), ptxIsa, noBuiltins.get());
+            }
             return new Plan(Optional.of(major[0] + "." + minor[0]), ptxIsa, "");
         } catch (LinkageError e) {
             return new Plan(Optional.empty(), ptxIsa, NativeLibraries.describeLoadFailure(e));
@@ -123,15 +129,16 @@ final class KernelModules {
         StringBuilder failures = new StringBuilder();
         if (plan.nvrtcVersion().isPresent()) {
             try {
-                int arch = nvrtcArchitecture(major * 10 + minor);
-                String ptx = compileWithNvrtc(arch);
+                NvrtcTarget target = nvrtcTarget(major * 10 + minor, nvrtcSupportedArchitectures());
+                byte[] image = compileWithNvrtc(target);
                 CUmodule module = new CUmodule();
-                int result = cuModuleLoadData(module, nullTerminated(ptx));
+                int result = cuModuleLoadData(module, image);
+                String made = "NVRTC " + plan.nvrtcVersion().get() + ", " + target.describe();
                 if (result == CUresult.CUDA_SUCCESS) {
-                    return new Loaded(module, "kernels: NVRTC " + plan.nvrtcVersion().get() + " for compute_" + arch);
+                    return new Loaded(module, "kernels: " + made);
                 }
-                failures.append("NVRTC ").append(plan.nvrtcVersion().get()).append("'s PTX (ISA ")
-                        .append(ptxIsaVersion(ptx)).append(") did not load: cuModuleLoadData: ")
+                failures.append(made).append(target.cubin() ? "" : " (PTX ISA " + ptxIsaVersion(new String(image,
+                                StandardCharsets.US_ASCII)) + ")").append(", did not load: cuModuleLoadData: ")
                         .append(CudaErrors.name(result));
             } catch (RuntimeException | LinkageError e) {
                 failures.append("NVRTC failed: ").append(e.getMessage());
@@ -144,8 +151,14 @@ final class KernelModules {
             CUmodule module = new CUmodule();
             int result = cuModuleLoadData(module, nullTerminated(packed.get()));
             if (result == CUresult.CUDA_SUCCESS) {
+                String nvrtcNote = "";
+                if (plan.nvrtcVersion().isPresent()) {
+                    // NVRTC was expected to work: say why it did not (the full message, with any log, goes to the log).
+                    LOG.log(System.Logger.Level.WARNING, "cuda: NVRTC was not used: " + failures);
+                    nvrtcNote = "; NVRTC not used: " + failures.toString().lines().findFirst().orElse("");
+                }
                 return new Loaded(module, "kernels: packed PTX ISA " + ptxIsaVersion(packed.get())
-                        + " (compute_75), JIT-compiled by the driver");
+                        + " (compute_75), JIT-compiled by the driver" + nvrtcNote);
             }
             failures.append("; the packed PTX (ISA ").append(ptxIsaVersion(packed.get()))
                     .append(") did not load: cuModuleLoadData: ").append(CudaErrors.name(result));
@@ -159,37 +172,71 @@ final class KernelModules {
     }
 
     /**
-     * The newest virtual architecture NVRTC knows that the GPU can run: the GPU's own when NVRTC
-     * knows it, else the highest below it (PTX for an older architecture runs on newer GPUs).
+     * What NVRTC compiles to: machine code ({@code sm_90}, a CUBIN) when NVRTC knows the GPU's
+     * architecture, else PTX for the newest architecture it knows below it ({@code compute_90} on
+     * a 10.0 GPU with NVRTC 12.6), which the driver JIT-compiles.
+     *
+     * <p>Why a CUBIN where possible: the driver JIT-compiles only PTX of an ISA it knows, so PTX
+     * from an NVRTC newer than the driver (NVRTC 12.6 on a 12.4 driver) does not load, while
+     * machine code from any CUDA 12 or 13 NVRTC runs on drivers of its major version and newer.
      */
-    private static int nvrtcArchitecture(int deviceArch) {
+    record NvrtcTarget(int arch, boolean cubin) {
+
+        String option() {
+            return "--gpu-architecture=" + (cubin ? "sm_" : "compute_") + arch;
+        }
+
+        String describe() {
+            return cubin ? "machine code for sm_" + arch : "PTX for compute_" + arch + ", JIT-compiled by the driver";
+        }
+    }
+
+    /** {@code deviceArch} is major·10 + minor (90 for 9.0); {@code supported} what nvrtcGetSupportedArchs lists. */
+    static NvrtcTarget nvrtcTarget(int deviceArch, int[] supported) {
+        if (Arrays.stream(supported).anyMatch(a -> a == deviceArch)) {
+            return new NvrtcTarget(deviceArch, true);
+        }
+        return new NvrtcTarget(Arrays.stream(supported).filter(a -> a < deviceArch).max()
+                .orElseThrow(() -> new IllegalStateException("NVRTC supports no architecture at or below sm_"
+                        + deviceArch + " (it knows " + Arrays.toString(supported) + ")")), false);
+    }
+
+    private static int[] nvrtcSupportedArchitectures() {
         int[] count = new int[1];
         checkNvrtc("nvrtcGetNumSupportedArchs", JNvrtc.nvrtcGetNumSupportedArchs(count), null);
         int[] archs = new int[count[0]];
         checkNvrtc("nvrtcGetSupportedArchs", JNvrtc.nvrtcGetSupportedArchs(archs), null);
-        return Arrays.stream(archs).filter(a -> a <= deviceArch).max()
-                .orElseThrow(() -> new IllegalStateException("NVRTC supports no architecture at or below compute_"
-                        + deviceArch + " (it knows " + Arrays.toString(archs) + ")"));
+        return archs;
     }
 
-    /** Compiles the CUDA dialect with NVRTC; the build log is in the exception on failure. */
-    private static String compileWithNvrtc(int arch) {
+    /**
+     * Compiles the CUDA dialect with NVRTC: the CUBIN, or the PTX as a NUL-terminated C string;
+     * the build log is in the exception on failure.
+     */
+    private static byte[] compileWithNvrtc(NvrtcTarget target) {
         nvrtcProgram program = new nvrtcProgram();
         checkNvrtc("nvrtcCreateProgram", JNvrtc.nvrtcCreateProgram(program, KernelSource.assemble(Dialect.CUDA),
                 "nabla_kernels.cu", 0, null, null), null);
         try {
             // NOTE: NVRTC's defaults are nvcc's (-prec-div=true, -prec-sqrt=true, -ftz=false, -fmad=true),
             // so both routes give the same numerics.
-            String[] options = {"--gpu-architecture=compute_" + arch};
+            String[] options = {target.option()};
             int compiled = JNvrtc.nvrtcCompileProgram(program, options.length, options);
             if (compiled != nvrtcResult.NVRTC_SUCCESS) {
                 String[] log = new String[1];
                 JNvrtc.nvrtcGetProgramLog(program, log);
-                checkNvrtc("nvrtcCompileProgram", compiled, log[0]);
+                checkNvrtc("nvrtcCompileProgram(" + options[0] + ")", compiled, log[0]);
+            }
+            if (target.cubin()) {
+                long[] size = new long[1];
+                checkNvrtc("nvrtcGetCUBINSize", JNvrtc.nvrtcGetCUBINSize(program, size), null);
+                byte[] cubin = new byte[Math.toIntExact(size[0])];
+                checkNvrtc("nvrtcGetCUBIN", JNvrtc.nvrtcGetCUBIN(program, cubin), null);
+                return cubin;
             }
             String[] ptx = new String[1];
             checkNvrtc("nvrtcGetPTX", JNvrtc.nvrtcGetPTX(program, ptx), null);
-            return ptx[0];
+            return nullTerminated(ptx[0]);
         } finally {
             JNvrtc.nvrtcDestroyProgram(program);
         }
@@ -197,9 +244,22 @@ final class KernelModules {
 
     private static void checkNvrtc(String call, int status, String log) {
         if (status != nvrtcResult.NVRTC_SUCCESS) {
-            throw new CudaException(call, status, call + " failed: " + nvrtcResult.stringFor(status)
-                    + (log == null || log.isBlank() ? "" : "; log:\n" + log.strip()));
+            throw new CudaException(call, status, nvrtcFailure(call, status, log));
         }
+    }
+
+    /**
+     * The message for a failed NVRTC call: with the build log, except for a missing builtins
+     * library, which is one line naming it (the log's first line says which file NVRTC wanted).
+     */
+    static String nvrtcFailure(String call, int status, String log) {
+        String text = call + " failed: " + nvrtcResult.stringFor(status) + " (" + status + ")";
+        String first = log == null ? "" : log.strip().lines().findFirst().orElse("");
+        if (status == nvrtcResult.NVRTC_ERROR_BUILTIN_OPERATION_FAILURE) {
+            return text + ": NVRTC could not load its builtins library libnvrtc-builtins.so.MAJOR.MINOR, which must be"
+                    + " beside libnvrtc.so.12" + (first.isEmpty() ? "" : " (" + first + ")");
+        }
+        return text + (log == null || log.isBlank() ? "" : "; log:\n" + log.strip());
     }
 
     /** SAFETY: the driver reads PTX as a C string; JCuda passes the bytes as they are, so the NUL must be ours. */

@@ -1,13 +1,16 @@
 package dev.nabla.cuda;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -170,22 +173,16 @@ final class NativeLibraries {
         return folders;
     }
 
-    /** Runs a short command and returns its output, or "" when it is missing or fails (never throws). */
+    /** Runs a short command and returns its output, or "" when it is missing, fails or hangs (never throws). */
     private static String run(List<String> command, String fallbackExecutable) {
         for (String executable : fallbackExecutable == null ? List.of(command.getFirst())
                 : List.of(command.getFirst(), fallbackExecutable)) {
             List<String> line = new ArrayList<>(command);
             line.set(0, executable);
             try {
-                Process process = new ProcessBuilder(line).redirectErrorStream(false)
-                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    continue;
-                }
-                if (process.exitValue() == 0) {
-                    return output;
+                Child child = runChild(line, CHILD_TIMEOUT, false);
+                if (child.exitCode() == 0) {
+                    return child.output();
                 }
             } catch (IOException e) {
                 // not installed: try the next spelling
@@ -195,6 +192,54 @@ final class NativeLibraries {
             }
         }
         return "";
+    }
+
+    /** How long {@code ldconfig -p} and {@code python3 -c ...} may take before they are killed. */
+    static final Duration CHILD_TIMEOUT = Duration.ofSeconds(10);
+
+    /** A finished child process: its exit code ({@link #TIMED_OUT} if it was killed) and what it printed. */
+    record Child(int exitCode, String output) {
+        static final int TIMED_OUT = -1;
+
+        boolean timedOut() {
+            return exitCode == TIMED_OUT;
+        }
+    }
+
+    /**
+     * Runs {@code command} with no input and collects its standard output (and standard error when
+     * {@code mergeErrors}, else it is discarded). The output is read on a daemon thread, so a child
+     * that hangs, or leaves a descendant holding the pipe open, cannot block the caller beyond
+     * {@code timeout}: past it the child and its descendants are killed and the result says so.
+     *
+     * @throws IOException if the command cannot be started (not installed)
+     */
+    static Child runChild(List<String> command, Duration timeout, boolean mergeErrors)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (mergeErrors) {
+            builder.redirectErrorStream(true);
+        } else {
+            builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        Process process = builder.start();
+        process.getOutputStream().close(); // a child that reads its input sees end-of-file at once
+        ByteArrayOutputStream output = new ByteArrayOutputStream(); // synchronized: safe to read while written
+        Thread reader = Thread.ofPlatform().daemon().name("nabla-child-output").start(() -> {
+            try (InputStream in = process.getInputStream()) {
+                in.transferTo(output);
+            } catch (IOException e) {
+                // the pipe closed (the child was killed): keep what arrived
+            }
+        });
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            return new Child(Child.TIMED_OUT, output.toString(StandardCharsets.UTF_8));
+        }
+        // A descendant that outlives the child may hold the pipe open: wait for the rest only briefly.
+        reader.join(Duration.ofSeconds(2));
+        return new Child(process.exitValue(), output.toString(StandardCharsets.UTF_8));
     }
 
     /**
@@ -215,6 +260,24 @@ final class NativeLibraries {
             }
         }
         return SymbolLookup.libraryLookup(library, Arena.global());
+    }
+
+    /**
+     * The file a library whose name starts with {@code namePrefix} ({@code libnvrtc.so}) was
+     * loaded from, from the text of {@code /proc/self/maps}; empty if it is not mapped.
+     */
+    static Optional<Path> mappedLibrary(String procMaps, String namePrefix) {
+        for (String line : procMaps.split("\n")) {
+            int slash = line.indexOf('/');
+            if (slash < 0) {
+                continue;
+            }
+            Path path = Path.of(line.substring(slash).strip());
+            if (path.getFileName() != null && path.getFileName().toString().startsWith(namePrefix)) {
+                return Optional.of(path);
+            }
+        }
+        return Optional.empty();
     }
 
     private static final Pattern MISSING_LIBRARY =

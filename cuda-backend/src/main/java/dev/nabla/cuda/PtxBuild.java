@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Build step, not used at run time: compiles the CUDA dialect of the kernels to PTX with
@@ -57,16 +56,15 @@ public final class PtxBuild {
         Path temporary = work.resolve("nabla_kernels.ptx");
         List<String> command = List.of(nvcc.get().toString(), "-ptx", "-arch=compute_75", "-o",
                 temporary.toString(), sourceFile.toString());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(10, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IOException("timed out: " + String.join(" ", command));
-        }
-        if (process.exitValue() != 0) {
+        NativeLibraries.Child child = NativeLibraries.runChild(command, java.time.Duration.ofMinutes(10), true);
+        if (child.timedOut()) {
             Files.deleteIfExists(sourceFile); // so that the next build tries again
-            throw new IOException(String.join(" ", command) + " failed with exit code " + process.exitValue() + ":\n"
-                    + output);
+            throw new IOException("timed out after 10 minutes: " + String.join(" ", command) + "\n" + child.output());
+        }
+        if (child.exitCode() != 0) {
+            Files.deleteIfExists(sourceFile); // so that the next build tries again
+            throw new IOException(String.join(" ", command) + " failed with exit code " + child.exitCode() + ":\n"
+                    + child.output());
         }
         String isa = KernelModules.ptxIsaVersion(Files.readString(temporary));
         if (!isa.matches("\\d+\\.\\d+") || Double.parseDouble(isa) > MAX_PTX_ISA) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class CachingAllocatorTest {
 
     /** A device of {@code capacity} bytes; blocks are numbered. Records what the allocator asked. */
-    static final class FakeDevice implements CachingAllocator.DeviceMemory<long[]> {
+    static class FakeDevice implements CachingAllocator.DeviceMemory<long[]> {
         final long capacity;
         long used;
         int synchronizations;
@@ -86,6 +86,48 @@ class CachingAllocatorTest {
         assertEquals(0, allocator.stats().bytesCached());
         assertEquals(0, device.used);
         assertEquals(1, device.synchronizations, "blocks go back to the driver only after queued work");
+        // MemoryStats.allocations counts requests served (the SPI's definition); the driver calls are apart.
+        assertEquals(new AllocatorCounts(3, 1, 2, 2), allocator.counts());
+    }
+
+    @Test
+    void countsSeparateRequestsFromDriverAllocations() {
+        FakeDevice device = new FakeDevice(1 << 20);
+        CachingAllocator<long[]> allocator = new CachingAllocator<>(device, "cuda:0 (fake)");
+        for (int step = 0; step < 100; step++) {
+            long[] activations = allocator.acquire(10_000);
+            long[] gradients = allocator.acquire(10_000);
+            allocator.release(activations, CachingAllocator.sizeClass(10_000));
+            allocator.release(gradients, CachingAllocator.sizeClass(10_000));
+        }
+        assertEquals(200, allocator.stats().allocations(), "requests served");
+        assertEquals(new AllocatorCounts(200, 198, 2, 0), allocator.counts());
+        assertEquals(2, device.calls.stream().filter(c -> c.startsWith("allocate")).count());
+    }
+
+    @Test
+    void aReleaseTheDriverRefusesLeavesTheRestCachedAndCounted() {
+        FakeDevice device = new FakeDevice(1 << 20) {
+            int releases;
+
+            @Override
+            public void release(long[] block) {
+                if (++releases == 2) {
+                    throw new CudaException("cuMemFree", 700, "cuMemFree failed: CUDA_ERROR_ILLEGAL_ADDRESS (700)");
+                }
+                super.release(block);
+            }
+        };
+        CachingAllocator<long[]> allocator = new CachingAllocator<>(device, "cuda:0 (fake)");
+        long[] a = allocator.acquire(512);
+        long[] b = allocator.acquire(512);
+        long[] c = allocator.acquire(512);
+        allocator.release(a, 512);
+        allocator.release(b, 512);
+        allocator.release(c, 512);
+        assertThrows(CudaException.class, allocator::emptyCache);
+        assertEquals(2 * 512, allocator.stats().bytesCached(), "the refused block and the one after it");
+        assertEquals(1, allocator.counts().deviceFrees());
     }
 
     @Test
@@ -113,6 +155,7 @@ class CachingAllocatorTest {
         assertTrue(e.getMessage().contains("after releasing 24576 cached bytes"), e.getMessage());
         assertTrue(e.getMessage().contains("32768 bytes are in use"), e.getMessage());
         assertEquals(new MemoryStats(32 * 1024, 0, 56 * 1024, 4), allocator.stats());
+        assertEquals(new AllocatorCounts(4, 0, 4, 3), allocator.counts(), "the failed request is not counted");
         allocator.release(held, 32 * 1024);
     }
 }

@@ -101,4 +101,31 @@ class GemmMappingTest {
         }
         return values;
     }
+
+    @Test
+    void aCublasFailureNamesTheShapeAndTheLastKernel() {
+        HostCublas host = new HostCublas();
+        Cublas failing = new Cublas() {
+            @Override
+            public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CudaStorage a,
+                              long offsetA, int lda, CudaStorage b, long offsetB, int ldb, float beta, CudaStorage c,
+                              long offsetC, int ldc) {
+                Cublas.check("cublasSgemm_v2", 13);
+            }
+
+            @Override
+            public String description() {
+                return "failing";
+            }
+        };
+        // No driver call: the launcher is only asked for the last kernel's name.
+        CudaKernels kernels = new CudaKernels(new jcuda.driver.CUmodule(), new jcuda.driver.CUstream(), "cuda:0 (test)");
+        GemmSpec spec = new GemmSpec(true, false, 2, 3, 4, 1f, host.storage(new float[8]), 0, 2,
+                host.storage(new float[12]), 0, 3, 0f, host.storage(new float[6]), 0, 3, Optional.empty(), Activation.NONE);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class,
+                () -> Gemm.gemm(kernels, Optional.of(failing), spec));
+        assertEquals("cublasSgemm_v2 failed: CUBLAS_STATUS_EXECUTION_FAILED (13); 2x3x4 Aᵀ; the last kernel launched "
+                + "before it was (none yet)", e.getMessage());
+        assertEquals(13, e.code());
+    }
 }

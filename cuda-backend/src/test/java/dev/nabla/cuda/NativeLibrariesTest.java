@@ -123,4 +123,37 @@ class NativeLibrariesTest {
         assertEquals("UnsatisfiedLinkError: something else", NativeLibraries.describeLoadFailure(
                 new UnsatisfiedLinkError("something else\nsecond line")));
     }
+
+    @Test
+    void childOutputIsCollected() throws Exception {
+        var child = NativeLibraries.runChild(List.of("sh", "-c", "echo hello; echo oops >&2; exit 3"),
+                java.time.Duration.ofSeconds(20), false);
+        assertEquals(new NativeLibraries.Child(3, "hello\n"), child, "stderr discarded");
+        var merged = NativeLibraries.runChild(List.of("sh", "-c", "echo hello; echo oops >&2"),
+                java.time.Duration.ofSeconds(20), true);
+        assertEquals(0, merged.exitCode());
+        assertTrue(merged.output().contains("hello") && merged.output().contains("oops"), merged.output());
+    }
+
+    @Test
+    void aHungChildIsKilledAtTheTimeoutInsteadOfBlockingTheProbe() throws Exception {
+        long start = System.nanoTime();
+        var child = NativeLibraries.runChild(List.of("sh", "-c", "echo partial; exec sleep 60"),
+                java.time.Duration.ofMillis(500), false);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(child.timedOut(), child.toString());
+        assertTrue(seconds < 10, "returned after " + seconds + " s");
+    }
+
+    @Test
+    void aDescendantHoldingThePipeOpenDoesNotBlockEither() throws Exception {
+        long start = System.nanoTime();
+        // sh exits at once; the background sleep keeps stdout open for 5 s.
+        var child = NativeLibraries.runChild(List.of("sh", "-c", "sleep 5 & echo done"),
+                java.time.Duration.ofSeconds(20), false);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(0, child.exitCode());
+        assertEquals("done\n", child.output());
+        assertTrue(seconds < 4.5, "returned after " + seconds + " s");
+    }
 }

@@ -1,0 +1,163 @@
+package dev.nabla.cuda;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.DType;
+import dev.nabla.backend.Activation;
+import dev.nabla.backend.GemmSpec;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code java.lang.foreign} cuBLAS 13 binding against a stand-in library with cuBLAS's C
+ * signatures ({@code src/test/c/fake_cublas.c}, compiled here with gcc): symbol names, argument
+ * order and layouts, host-memory alpha and beta, the stream and math mode, cuBLAS's
+ * leading-dimension rules, and the row-major → column-major mapping of {@link Gemm}, all four
+ * transpositions, with offsets, padded and tight leading dimensions and vector shapes. The
+ * "device" pointers are host addresses, which the stand-in reads directly.
+ */
+@SuppressWarnings("restricted")
+class ForeignCublasTest {
+
+    private static final long STREAM = 0x5000;
+
+    @TempDir
+    static Path folder;
+
+    private static ForeignCublas cublas;
+    private static MethodHandle lastCall;
+
+    @BeforeAll
+    static void compileTheStandIn() throws Exception {
+        Path source = Path.of("src/test/c/fake_cublas.c");
+        Assumptions.assumeTrue(Files.isRegularFile(source), "no " + source.toAbsolutePath());
+        // NOTE: not named libcublas.so.13, so that a real cuBLAS loaded later in this JVM is not mistaken for it.
+        Path library = folder.resolve("libnabla_fake_cublas.so");
+        NativeLibraries.Child gcc;
+        try {
+            gcc = NativeLibraries.runChild(List.of("gcc", "-shared", "-fPIC", "-O1", "-o", library.toString(),
+                    source.toString()), Duration.ofMinutes(1), true);
+        } catch (java.io.IOException e) {
+            Assumptions.abort("gcc is not installed: " + e.getMessage());
+            return;
+        }
+        assertEquals(0, gcc.exitCode(), gcc.output());
+        ForeignCublas.Library bound = new ForeignCublas.Library(library);
+        cublas = new ForeignCublas(bound, STREAM);
+        lastCall = Linker.nativeLinker().downcallHandle(
+                SymbolLookup.libraryLookup(library, Arena.global()).find("nabla_fake_cublas_last").orElseThrow(),
+                FunctionDescriptor.ofVoid(ADDRESS));
+    }
+
+    @Test
+    void createsAHandleOnTheStreamWithDefaultMath() throws Throwable {
+        assertTrue(cublas.description().startsWith("GEMM: cuBLAS 13.0.2 via java.lang.foreign ("), cublas.description());
+        run(false, false, 2, 3, 4, 0, 0, 0, 0); // any call, to read back what the handle was given
+        long[] last = last();
+        assertEquals(STREAM, last[8], "cublasSetStream_v2 got the stream");
+        assertEquals(Cublas.DEFAULT_MATH, (int) last[9], "TF32 is off unless NABLA_TF32=1");
+    }
+
+    @Test
+    void rowMajorGemmThroughTheBindingMatchesTheDefinition() throws Throwable {
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                String what = "transA=" + transA + " transB=" + transB;
+                run(transA, transB, 3, 4, 5, 2, 1, 2, 3);   // padded leading dimensions, offsets
+                run(transA, transB, 3, 4, 5, 0, 0, 0, 0);   // tight: exactly what cuBLAS requires
+                run(transA, transB, 1, 1, 7, 0, 0, 0, 0);   // dot product
+                run(transA, transB, 1, 6, 2, 0, 1, 0, 0);   // row vector times matrix
+                run(transA, transB, 6, 1, 2, 0, 0, 1, 0);   // matrix times column vector
+                run(transA, transB, 33, 17, 1, 0, 0, 0, 5); // outer product
+                long[] last = last();
+                assertEquals(transB ? Cublas.OP_T : Cublas.OP_N, (int) last[0], what + ": cuBLAS's A is B");
+                assertEquals(transA ? Cublas.OP_T : Cublas.OP_N, (int) last[1], what + ": cuBLAS's B is A");
+                assertEquals(17, last[2], what + ": cuBLAS's m is n");
+                assertEquals(33, last[3], what + ": cuBLAS's n is m");
+            }
+        }
+    }
+
+    @Test
+    void aStatusIsAnExceptionNamingTheCall() {
+        var e = assertThrows(CudaException.class, () -> cublas.sgemm(false, false, 4, 4, 4, 1f,
+                storage(MemorySegment.NULL), 0, 1, storage(MemorySegment.NULL), 0, 4,
+                0f, storage(MemorySegment.NULL), 0, 4));
+        assertEquals("cublasSgemm_v2 failed: CUBLAS_STATUS_INVALID_VALUE (7)", e.getMessage());
+    }
+
+    private static long[] last() throws Throwable {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, 16);
+            lastCall.invokeExact(out);
+            return out.toArray(JAVA_LONG);
+        }
+    }
+
+    private static CudaStorage storage(MemorySegment memory) {
+        return new CudaStorage(DType.F32, memory.byteSize() / 4, new DeviceBlock(null, memory.address()),
+                memory.byteSize());
+    }
+
+    /** C = 1.5·op(A)·op(B) + 0.5·C, row-major, with {@code pad} extra columns in every leading dimension. */
+    private static void run(boolean transA, boolean transB, int m, int n, int k, int pad,
+                            int offsetA, int offsetB, int offsetC) {
+        int lda = (transA ? m : k) + pad;
+        int ldb = (transB ? k : n) + pad;
+        int ldc = n + pad;
+        float[] a = pattern(offsetA + (transA ? k : m) * lda, 0.5f);
+        float[] b = pattern(offsetB + (transB ? n : k) * ldb, -0.25f);
+        float[] c = pattern(offsetC + m * ldc, 1f);
+        float[] expected = c.clone();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0;
+                for (int p = 0; p < k; p++) {
+                    float x = transA ? a[offsetA + p * lda + i] : a[offsetA + i * lda + p];
+                    float y = transB ? b[offsetB + j * ldb + p] : b[offsetB + p * ldb + j];
+                    sum += x * y;
+                }
+                expected[offsetC + i * ldc + j] = 1.5f * sum + 0.5f * c[offsetC + i * ldc + j];
+            }
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment da = arena.allocateFrom(JAVA_FLOAT, a);
+            MemorySegment db = arena.allocateFrom(JAVA_FLOAT, b);
+            MemorySegment dc = arena.allocateFrom(JAVA_FLOAT, c);
+            GemmSpec spec = new GemmSpec(transA, transB, m, n, k, 1.5f, storage(da), offsetA, lda,
+                    storage(db), offsetB, ldb, 0.5f, storage(dc), offsetC, ldc, Optional.empty(), Activation.NONE);
+            Gemm.gemm(null, Optional.of(cublas), spec);
+            float[] result = dc.toArray(JAVA_FLOAT);
+            for (int i = 0; i < c.length; i++) {
+                assertEquals(expected[i], result[i], 1e-4f * (1 + Math.abs(expected[i])), "transA=" + transA
+                        + " transB=" + transB + " " + m + "x" + n + "x" + k + " pad " + pad + ": element " + i);
+            }
+        }
+    }
+
+    private static float[] pattern(int length, float scale) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = scale * ((i * 7 % 11) - 5);
+        }
+        return values;
+    }
+}
