@@ -67,6 +67,7 @@ public final class DevicesCommand implements Callable<Integer> {
         return "in use " + Format.bytes(stats.bytesInUse())
                 + ", cached " + Format.bytes(stats.bytesCached())
                 + ", peak " + Format.bytes(stats.peakBytesInUse())
-                + ", " + stats.allocations() + (stats.allocations() == 1 ? " allocation" : " allocations");
+                + ", " + stats.allocations() + (stats.allocations() == 1 ? " allocate call" : " allocate calls")
+                + " (cache hits included)";
     }
 }

@@ -339,16 +339,16 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
-                                           Storage logSumExp) {
+                                           Storage rowStats) {
         context.bind();
-        SoftmaxCrossEntropy.forward(kernels, logits, labels, rows, classes, loss, logSumExp);
+        SoftmaxCrossEntropy.forward(kernels, logits, labels, rows, classes, loss, rowStats);
     }
 
     @Override
-    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage logSumExp, Storage gradLoss,
+    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                                             int rows, int classes, Storage gradLogits) {
         context.bind();
-        SoftmaxCrossEntropy.backward(kernels, logits, labels, logSumExp, gradLoss, rows, classes, gradLogits);
+        SoftmaxCrossEntropy.backward(kernels, logits, labels, rowStats, gradLoss, rows, classes, gradLogits);
     }
 
     @Override
