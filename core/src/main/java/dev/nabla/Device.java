@@ -89,18 +89,38 @@ public final class Device {
         return result;
     }
 
+    /** GPUs that {@code auto} passed over because opening them failed, with the reason; by device id. */
+    private static final Map<String, String> AUTO_SKIPPED = new ConcurrentHashMap<>();
+
     private static Device chooseAuto() {
-        for (ProviderReport report : providers()) {
+        return chooseAuto(providers(), Device::of, AUTO_SKIPPED);
+    }
+
+    /**
+     * The first GPU of the highest-priority provider that opens, else {@code cpu:0}, else
+     * {@code reference:0}. GPUs that fail to open are recorded in {@code skipped} and passed over.
+     */
+    static Device chooseAuto(List<ProviderReport> reports, java.util.function.Function<String, Device> open,
+                             Map<String, String> skipped) {
+        for (ProviderReport report : reports) {
             for (DeviceInfo device : report.probe().devices()) {
-                if (device.kind() == DeviceInfo.Kind.GPU) {
-                    return of(device.id());
+                if (device.kind() == DeviceInfo.Kind.GPU && !skipped.containsKey(device.id())) {
+                    try {
+                        return open.apply(device.id());
+                    } catch (RuntimeException | LinkageError e) {
+                        // NOTE: a GPU that probes fine can still fail to open (kernels that do not
+                        // build or fit its limits, a context the driver refuses): auto falls back.
+                        String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+                        skipped.put(device.id(), reason);
+                        LOG.log(System.Logger.Level.WARNING, "auto device: skipping " + device.id() + ": " + reason);
+                    }
                 }
             }
         }
         for (String fallback : List.of("cpu", "reference")) {
-            for (ProviderReport report : providers()) {
+            for (ProviderReport report : reports) {
                 if (report.name().equals(fallback) && report.probe().isAvailable()) {
-                    return of(fallback + ":0");
+                    return open.apply(fallback + ":0");
                 }
             }
         }
@@ -116,8 +136,12 @@ public final class Device {
                 continue;
             }
             text.append("; ").append(report.name()).append(": ");
+            List<String> failed = report.probe().devices().stream().map(DeviceInfo::id)
+                    .filter(AUTO_SKIPPED::containsKey).map(id -> id + " failed to open, " + AUTO_SKIPPED.get(id)).toList();
             if (!report.probe().isAvailable()) {
                 text.append("unavailable, ").append(report.probe().reason());
+            } else if (!failed.isEmpty()) {
+                text.append(String.join("; ", failed));
             } else if (report.probe().devices().stream().noneMatch(d -> d.kind() == DeviceInfo.Kind.GPU)) {
                 text.append("no GPU device");
             } else {

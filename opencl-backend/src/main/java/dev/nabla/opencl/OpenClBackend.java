@@ -86,6 +86,7 @@ public final class OpenClBackend implements Backend {
             LOG.log(System.Logger.Level.DEBUG, () -> String.format("opencl: built the kernels for %s in %.0f ms",
                     deviceName, (System.nanoTime() - start) / 1e6));
             kernels = new OpenClKernels(program, queue, deviceName, profiling);
+            kernels.checkWorkGroupSizes(device);
         } catch (CLException e) {
             throw new IllegalStateException("opencl: cannot open " + deviceName + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.nabla.opencl;
 
+import static org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE;
 import static org.jocl.CL.CL_PROFILING_COMMAND_END;
 import static org.jocl.CL.CL_PROFILING_COMMAND_START;
 import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
@@ -9,6 +10,7 @@ import static org.jocl.CL.clCreateKernel;
 import static org.jocl.CL.clCreateProgramWithSource;
 import static org.jocl.CL.clEnqueueNDRangeKernel;
 import static org.jocl.CL.clGetEventProfilingInfo;
+import static org.jocl.CL.clGetKernelWorkGroupInfo;
 import static org.jocl.CL.clGetProgramBuildInfo;
 import static org.jocl.CL.clGetProgramInfo;
 import static org.jocl.CL.clReleaseEvent;
@@ -23,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -103,6 +106,45 @@ final class OpenClKernels implements dev.nabla.kernels.host.KernelLauncher {
         clGetProgramInfo(program, CL_PROGRAM_KERNEL_NAMES, bytes.length, Pointer.to(bytes), null);
         String names = new String(bytes, StandardCharsets.UTF_8).replace("\0", "");
         return new TreeSet<>(Arrays.asList(names.split(";")));
+    }
+
+    /**
+     * Creates every kernel of the program and checks that the device runs each with the
+     * work-group size Nabla launches it with ({@link KernelSource#BLOCK_SIZE} work-items, also
+     * {@code GEMM_THREADS²}). A driver may allow fewer for a kernel than the device maximum (its
+     * registers or local memory limit it); finding that now makes the device unavailable with a
+     * reason instead of failing at the kernel's first launch in the middle of training.
+     *
+     * @throws IllegalStateException naming the kernels, their limits and the device
+     */
+    synchronized void checkWorkGroupSizes(cl_device_id device) {
+        Map<String, Long> limits = new TreeMap<>();
+        for (String name : kernelNames()) {
+            cl_kernel kernel = kernels.computeIfAbsent(name, this::create);
+            long[] limit = new long[1];
+            clGetKernelWorkGroupInfo(kernel, device, CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(limit), null);
+            limits.put(name, limit[0]);
+        }
+        String problem = workGroupProblem(limits, KernelSource.BLOCK_SIZE, deviceName);
+        if (problem != null) {
+            throw new IllegalStateException(problem);
+        }
+    }
+
+    /** The message for kernels whose work-group limit is below {@code needed}, or null if there are none. */
+    static String workGroupProblem(Map<String, Long> limits, int needed, String deviceName) {
+        List<String> tooSmall = new ArrayList<>();
+        limits.forEach((name, limit) -> {
+            if (limit < needed) {
+                tooSmall.add(name + " (" + limit + ")");
+            }
+        });
+        if (tooSmall.isEmpty()) {
+            return null;
+        }
+        return "opencl: " + deviceName + " cannot run " + (tooSmall.size() == 1 ? "kernel " : "kernels ")
+                + String.join(", ", tooSmall) + " with " + needed + " work-items per group, as Nabla launches them"
+                + " (CL_KERNEL_WORK_GROUP_SIZE in parentheses)";
     }
 
     /** One work-item per element: {@code items} rounded up to whole work-groups of BLOCK_SIZE. */
