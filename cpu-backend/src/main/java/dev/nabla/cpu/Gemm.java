@@ -83,13 +83,6 @@ final class Gemm {
 
     static volatile Blocking blocking = Blocking.DEFAULT;
     static volatile boolean useDirectStores = !Boolean.getBoolean("nabla.gemm.viaTile");
-    /** Whether row-split calls pack each op(B) block once, together ({@link Shared}); probes A/B it. */
-    static volatile boolean useSharedPacking = !Boolean.getBoolean("nabla.gemm.staticSplit");
-    /** Probes only: 1 forces the static row split, 2 the column split, 0 lets {@link #splitRows} choose. */
-    static volatile int splitOverride;
-    static final int DEBUG_PARTICIPANTS = Integer.getInteger("debugParticipants", 0);
-    /** The second shared op(B) buffer of calls made from this thread (the first is its own B buffer). */
-    private static final ThreadLocal<float[]> SECOND_B = new ThreadLocal<>();
 
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
@@ -109,7 +102,7 @@ final class Gemm {
     }
 
     /** How a call is computed; tests force each one on every shape. */
-    enum Path { AUTO, PACKED, ROWS, DOTS, SHARED }
+    enum Path { AUTO, PACKED, ROWS, DOTS }
 
     static void gemm(GemmSpec spec) {
         gemm(spec, Path.AUTO);
@@ -137,16 +130,9 @@ final class Gemm {
         } else if (rows || path == Path.DOTS) {
             // Threads take column ranges, so a single row (a matrix-vector product) still splits.
             CpuThreads.parallelRanges(n, threads, LANES, (start, end) -> job.runRows(0, m, start, end));
-        } else if (path == Path.SHARED) {
-            // Tests: three participants whatever the core count, so every hand-over is exercised.
-            job.runShared(3);
-        } else if (DEBUG_PARTICIPANTS > 0 && useSharedPacking) {
-            job.runShared(DEBUG_PARTICIPANTS);
         } else if (threads == 1) {
             job.run(0, m, 0, n);
-        } else if (useSharedPacking && m >= (long) threads * MR * 2) {
-            job.runShared(threads);
-        } else if (splitOverride == 0 ? splitRows(spec, threads) : splitOverride == 1) {
+        } else if (splitRows(spec, threads)) {
             CpuThreads.parallelRanges(m, threads, MR, (start, end) -> job.run(start, end, 0, n));
         } else {
             CpuThreads.parallelRanges(n, threads, NR, (start, end) -> job.run(0, m, start, end));
@@ -205,15 +191,11 @@ final class Gemm {
         final int[] gatherA;
         final Blocking blocks = blocking;
         final boolean directStores = useDirectStores;
-        final int cRows;
-        final int cCols;
 
         Job(GemmSpec spec) {
             transA = spec.transA();
             transB = spec.transB();
             k = spec.k();
-            cRows = spec.m();
-            cCols = spec.n();
             alpha = spec.alpha();
             beta = spec.beta();
             a = HeapStorage.floats(spec.a());
@@ -376,7 +358,7 @@ final class Gemm {
                     int kc = Math.min(depthBlock, k - pc);
                     boolean last = pc + kc == k;
                     float betaNow = pc == 0 ? beta : 1f;
-                    packB(packedB, pc, kc, jc, nc, 0);
+                    packB(packedB, pc, kc, jc, nc);
                     for (int ic = m0; ic < m1; ic += rowBlock) {
                         int mc = Math.min(rowBlock, m1 - ic);
                         packA(packedA, ic, mc, pc, kc);
@@ -396,23 +378,6 @@ final class Gemm {
                     }
                 }
             }
-        }
-
-        /**
-         * The whole of C by {@code participants} pool chunks that share the packing of op(B): for
-         * each (jc, pc) block in turn, the NR-wide panels of the block are claimed from a counter and
-         * packed into one of two shared buffers, then blocks of rows of C are claimed (each chunk
-         * first tries its own share of the rows, so C stays in its cache across depth blocks) and
-         * computed with a privately packed op(A). A chunk only ever waits for work that another
-         * chunk has already claimed (claimed work never waits on unclaimed work), so one thread
-         * running every chunk in turn finds nothing to wait for. Every C element sees the same
-         * depth blocks in the same order as in {@link #run}: results are bit-identical.
-         */
-        void runShared(int participants) {
-            int m = cRows;
-            int n = cCols;
-            Shared shared = new Shared(this, m, n, participants);
-            CpuThreads.parallelFor(participants, slot -> shared.work(slot));
         }
 
         /** One MR×NR tile of C at block offsets (ir, jr): the micro-kernel, then the epilogue. */
@@ -443,14 +408,11 @@ final class Gemm {
             }
         }
 
-        /**
-         * Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-wide panels, each kc rows of NR floats, zero-padded,
-         * from {@code packed[base]} on.
-         */
-        private void packB(float[] packed, int pc, int kc, int jc, int nc, int base) {
+        /** Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-wide panels, each kc rows of NR floats, zero-padded. */
+        private void packB(float[] packed, int pc, int kc, int jc, int nc) {
             for (int jr = 0; jr < nc; jr += NR) {
                 int nr = Math.min(NR, nc - jr);
-                int dst = base + jr * kc;
+                int dst = jr * kc;
                 if (!transB) {
                     // B(p, j) = b[offsetB + p*ldb + j]: rows of the panel are contiguous in B.
                     int src = offsetB + pc * ldb + jc + jr;
@@ -553,157 +515,6 @@ final class Gemm {
                         value = activation.apply(value);
                     }
                     c[ci + j] = value;
-                }
-            }
-        }
-    }
-
-    /**
-     * One call's cooperative schedule ({@link Job#runShared}). Blocks {@code t} run jc-major,
-     * pc-minor; block t packs into buffer {@code t & 1}, which block t − 2 must have finished reading.
-     * Per block: a panel claim counter, a panel done counter, an item done counter (each on its own
-     * cache line), and per row block an item state (0 free, 1 claimed, 2 done).
-     */
-    private static final class Shared {
-        private static final int PAD = 16;
-        static final boolean DEBUG_PRIVATE = Boolean.getBoolean("debugPrivate");
-        private static final int PACK_CLAIM = 0;
-        private static final int PACK_DONE = 1;
-        private static final int ITEMS_DONE = 2;
-
-        final Job job;
-        final int m;
-        final int n;
-        final int participants;
-        final int blockN;
-        final int depthBlock;
-        final int kBlocks;
-        final int blockCount;
-        final int rowBlock;
-        final int rowItems;
-        final boolean rowMajorTiles;
-        final float[][] packedB;
-        final java.util.concurrent.atomic.AtomicIntegerArray counters;
-        final java.util.concurrent.atomic.AtomicIntegerArray items;
-
-        Shared(Job job, int m, int n, int participants) {
-            this.job = job;
-            this.m = m;
-            this.n = n;
-            this.participants = participants;
-            Blocking blocks = job.blocks;
-            blockN = blocks.nc();
-            depthBlock = balanced(job.k, blocks.kc(), 1);
-            kBlocks = (job.k + depthBlock - 1) / depthBlock;
-            blockCount = (n + blockN - 1) / blockN * kBlocks;
-            // Row blocks of at most MC rows, at least one per participant, a multiple of their number.
-            int wanted = Math.max(participants, (m + blocks.mc() - 1) / blocks.mc());
-            wanted = (wanted + participants - 1) / participants * participants;
-            int block = (m + wanted - 1) / wanted;
-            rowBlock = (block + MR - 1) / MR * MR;
-            rowItems = (m + rowBlock - 1) / rowBlock;
-            rowMajorTiles = (long) m / participants * n >= blocks.rowMajorTiles();
-            float[] first = buffers(blocks)[1];
-            float[] second = SECOND_B.get();
-            if (second == null || second.length < first.length) {
-                second = new float[first.length];
-                SECOND_B.set(second);
-            }
-            packedB = new float[][] {first, second};
-            counters = new java.util.concurrent.atomic.AtomicIntegerArray(blockCount * 3 * PAD);
-            items = new java.util.concurrent.atomic.AtomicIntegerArray(blockCount * rowItems);
-        }
-
-        private int counter(int t, int which) {
-            return (t * 3 + which) * PAD;
-        }
-
-        private static void spin() {
-            Thread.onSpinWait();
-        }
-
-        void work(int slot) {
-            float[][] own = buffers(job.blocks);
-            float[] packedA = own[0];
-            float[] tile = own[2];
-            int firstItem = (int) ((long) rowItems * slot / participants);
-            int endItem = (int) ((long) rowItems * (slot + 1) / participants);
-            for (int t = 0; t < blockCount; t++) {
-                int jc = t / kBlocks * blockN;
-                int pc = t % kBlocks * depthBlock;
-                int nc = Math.min(blockN, n - jc);
-                int kc = Math.min(depthBlock, job.k - pc);
-                int panels = (nc + NR - 1) / NR;
-                float[] b = DEBUG_PRIVATE ? own[1] : packedB[t & 1];
-                if (counters.get(counter(t, ITEMS_DONE)) == rowItems) {
-                    continue;
-                }
-                if (DEBUG_PRIVATE) {
-                    job.packB(b, pc, kc, jc, nc, 0);
-                }
-                int claim = counter(t, PACK_CLAIM);
-                if (counters.get(claim) < panels) {
-                    if (t >= 2) {
-                        // Buffer t & 1 was block t - 2's: every item of it is claimed; wait for them.
-                        int done = counter(t - 2, ITEMS_DONE);
-                        while (counters.get(done) < rowItems) {
-                            spin();
-                        }
-                    }
-                    int panel;
-                    while ((panel = counters.getAndIncrement(claim)) < panels) {
-                        int jr = panel * NR;
-                        if (!DEBUG_PRIVATE) {
-                            job.packB(b, pc, kc, jc + jr, Math.min(NR, nc - jr), jr * kc);
-                        }
-                        counters.incrementAndGet(counter(t, PACK_DONE));
-                    }
-                }
-                boolean packed = false;
-                for (int q = 0; q < rowItems; q++) {
-                    int item = firstItem + q < rowItems ? firstItem + q : firstItem + q - rowItems;
-                    int index = t * rowItems + item;
-                    if (items.get(index) != 0 || !items.compareAndSet(index, 0, 1)) {
-                        continue;
-                    }
-                    if (!packed) {
-                        int done = counter(t, PACK_DONE);
-                        while (counters.get(done) < panels) {
-                            spin();
-                        }
-                        packed = true;
-                    }
-                    if (pc > 0) {
-                        // The previous depth block of these rows: claimed, maybe still running.
-                        int before = index - rowItems;
-                        while (items.get(before) != 2) {
-                            spin();
-                        }
-                    }
-                    compute(item * rowBlock, jc, nc, pc, kc, packedA, b, tile);
-                    items.set(index, 2);
-                    counters.incrementAndGet(counter(t, ITEMS_DONE));
-                }
-            }
-        }
-
-        private void compute(int ic, int jc, int nc, int pc, int kc, float[] packedA, float[] packedB,
-                             float[] tile) {
-            int mc = Math.min(rowBlock, m - ic);
-            boolean last = pc + kc == job.k;
-            float betaNow = pc == 0 ? job.beta : 1f;
-            job.packA(packedA, ic, mc, pc, kc);
-            if (rowMajorTiles) {
-                for (int ir = 0; ir < mc; ir += MR) {
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        job.tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
-                    }
-                }
-            } else {
-                for (int jr = 0; jr < nc; jr += NR) {
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        job.tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
-                    }
                 }
             }
         }

@@ -12,9 +12,7 @@ import java.util.SplittableRandom;
  * setting alike. Not a test: run by hand.
  * {@code java --add-modules jdk.incubator.vector -cp ... dev.nabla.cpu.BlockingProbe MxNxK:XY[,...] kc/mc/nc/rowMajor[/tile] [...]}
  * e.g. {@code 2048x2048x2048:NN 256/192/1024/2097152 384/144/1024/2097152}; a trailing {@code /tile}
- * makes every tile go through the scratch tile and the general epilogue; {@code /static} makes
- * row-split calls pack op(B) per thread (the static split) instead of sharing it; {@code /rows} and
- * {@code /cols} force the static row or column split. Prints the median
+ * makes every tile go through the scratch tile and the general epilogue. Prints the median
  * GFLOP/s of each setting over the rounds ({@code -Drounds=N}, default 7; each sample ≈ 150 ms).
  */
 public final class BlockingProbe {
@@ -25,14 +23,9 @@ public final class BlockingProbe {
     public static void main(String[] args) {
         List<Gemm.Blocking> settings = new ArrayList<>();
         List<Boolean> direct = new ArrayList<>();
-        List<Boolean> sharedPacking = new ArrayList<>();
-        List<Integer> split = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String[] f = args[i].split("/");
-            List<String> flags = Arrays.asList(f).subList(4, f.length);
-            direct.add(!flags.contains("tile"));
-            split.add(flags.contains("rows") ? 1 : flags.contains("cols") ? 2 : 0);
-            sharedPacking.add(!flags.contains("static") && split.getLast() == 0);
+            direct.add(f.length < 5 || !f[4].equals("tile"));
             settings.add(new Gemm.Blocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                     Long.parseLong(f[3])));
         }
@@ -56,8 +49,6 @@ public final class BlockingProbe {
                 for (int s = 0; s < settings.size(); s++) {
                     Gemm.blocking = settings.get(s);
                     Gemm.useDirectStores = direct.get(s);
-                    Gemm.useSharedPacking = sharedPacking.get(s);
-                    Gemm.splitOverride = split.get(s);
                     long t0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
                         Gemm.gemm(spec);
@@ -79,7 +70,5 @@ public final class BlockingProbe {
         }
         Gemm.blocking = Gemm.Blocking.DEFAULT;
         Gemm.useDirectStores = true;
-        Gemm.useSharedPacking = true;
-        Gemm.splitOverride = 0;
     }
 }

@@ -125,21 +125,6 @@ class GemmTest {
         check(new Case(false, true, 500, 40, 33, 1f, 0f, 0, 0, 0, 0, 0, 0, true, Activation.SIGMOID, true));
     }
 
-    /** Shared packing over many depth and column blocks (buffers alternate), small blocks forced. */
-    @Test
-    void sharedPackingOverManyBlocks() {
-        Gemm.blocking = new Gemm.Blocking(40, 24, 64, Gemm.ROW_MAJOR_TILES);
-        try {
-            check(new Case(false, false, 150, 200, 170, 1f, 0f, 0, 0, 0, 0, 0, 0, false, Activation.NONE, true));
-            check(new Case(true, true, 97, 130, 203, 1f, 0.5f, 1, 2, 3, 1, 2, 3, true, Activation.RELU, false));
-            check(new Case(false, true, 333, 257, 90, 2f, 1f, 0, 0, 0, 0, 0, 0, true, Activation.TANH, false));
-        } finally {
-            Gemm.blocking = Gemm.Blocking.DEFAULT;
-        }
-        // Default blocks, two depth blocks and two column blocks, bit-identical across paths.
-        check(new Case(true, false, 260, 1100, 520, 1f, 0f, 0, 0, 0, 0, 0, 0, false, Activation.NONE, true));
-    }
-
     @Test
     void gemmInsideAPoolThreadRunsSerially() {
         // A kernel called from a pool thread must not wait on the pool it occupies.
@@ -192,12 +177,6 @@ class GemmTest {
             Gemm.gemm(spec(t, a, lda, b, ldb, forced, ldc, bias), path);
             assertClose(path + " " + t, expected, forced, absolute, 1e-5);
         }
-        // Shared packing (three participants): the same sums in the same order as the static split.
-        HeapStorage packed = Fixtures.floats(initial.clone());
-        Gemm.gemm(spec(t, a, lda, b, ldb, packed, ldc, bias), Gemm.Path.PACKED);
-        HeapStorage shared = Fixtures.floats(initial.clone());
-        Gemm.gemm(spec(t, a, lda, b, ldb, shared, ldc, bias), Gemm.Path.SHARED);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(packed.floats(), shared.floats(), "SHARED " + t);
     }
 
     private static GemmSpec spec(Case t, Storage a, int lda, Storage b, int ldb, Storage c, int ldc,
