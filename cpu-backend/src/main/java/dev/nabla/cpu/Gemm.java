@@ -83,6 +83,8 @@ final class Gemm {
 
     static volatile Blocking blocking = Blocking.DEFAULT;
     static volatile boolean useDirectStores = !Boolean.getBoolean("nabla.gemm.viaTile");
+    /** Whether a non-transposed op(A) is packed by 8×16 in-register transposes rather than 8-lane gathers. */
+    static volatile boolean useTransposePackA = !Boolean.getBoolean("nabla.gemm.gatherPackA");
 
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
@@ -191,6 +193,7 @@ final class Gemm {
         final int[] gatherA;
         final Blocking blocks = blocking;
         final boolean directStores = useDirectStores;
+        final boolean transposePackA = useTransposePackA && LANES == 16;
 
         Job(GemmSpec spec) {
             transA = spec.transA();
@@ -461,10 +464,17 @@ final class Gemm {
                 int mr = Math.min(MR, mc - ir);
                 int dst = ir * kc;
                 if (!transA && mr == MR) {
-                    // A(i, p) = a[offsetA + i*lda + p]: each column of the panel is a gather of MR
-                    // rows, lda apart.
+                    // A(i, p) = a[offsetA + i*lda + p]: each column of the panel comes from MR
+                    // rows, lda apart: 8×16 blocks transposed in registers, gathers for the rest.
                     int src = offsetA + (ic + ir) * lda + pc;
-                    for (int p = 0; p < kc; p++) {
+                    int p = 0;
+                    if (transposePackA) {
+                        // Sixteen columns at a time: 8 row loads, 24 lane permutations, 8 stores.
+                        for (; p + LANES <= kc; p += LANES) {
+                            transpose8x16(a, src + p, lda, packed, dst + p * MR);
+                        }
+                    }
+                    for (; p < kc; p++) {
                         FloatVector.fromArray(SPECIES_MR, a, src + p, gatherA, 0).intoArray(packed, dst + p * MR);
                     }
                 } else if (!transA) {
@@ -540,6 +550,86 @@ final class Gemm {
                 TRANSPOSE_HIGH[stage] = FloatVector.fromArray(SPECIES, high, 0);
             }
         }
+    }
+
+    /** Lane tables of the three stages of {@link #transpose8x16}: index {@code [stage][half]}. */
+    private static final FloatVector[][] PACK_A_TABLES = new FloatVector[3][2];
+
+    /** Where label (row i, column c) of an 8×16 block lies after {@code stage} stages: {vector, lane}. */
+    private static int[] packALayout(int stage, int i, int c) {
+        return switch (stage) {
+            case 0 -> new int[] {i, c};
+            case 1 -> new int[] {(i & 6) | ((c >> 1) & 1), (c & 12) | ((c & 1) << 1) | (i & 1)};
+            case 2 -> new int[] {(i & 4) | ((c >> 1) & 3), (c & 8) | ((c & 1) << 2) | (i & 3)};
+            default -> new int[] {c >> 1, ((c & 1) << 3) | i};
+        };
+    }
+
+    static {
+        if (LANES == 16) {
+            // Stage s pairs the vectors that differ in vector bit s - 1 (a row bit), which becomes
+            // column bit s; the lane order ends as (c0, i2, i1, i0), i.e. MR-float columns in pairs.
+            for (int stage = 1; stage <= 3; stage++) {
+                int bit = 1 << (stage - 1);
+                for (int half = 0; half < 2; half++) {
+                    float[] table = new float[16];
+                    for (int i = 0; i < MR; i++) {
+                        for (int c = 0; c < 16; c++) {
+                            int[] now = packALayout(stage, i, c);
+                            int[] before = packALayout(stage - 1, i, c);
+                            if (now[0] == half * bit) {
+                                table[now[1]] = before[1] + ((before[0] & bit) != 0 ? 16 : 0);
+                            }
+                        }
+                    }
+                    PACK_A_TABLES[stage - 1][half] = FloatVector.fromArray(SPECIES, table, 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs the 8×16 block {@code src[from + i·ld + c]} (8 rows of op(A), 16 depth steps) as
+     * {@code dst[to + c·MR + i]}: eight row loads, three stages of eight two-source lane
+     * permutations (each swaps a row bit with a column bit), eight contiguous stores.
+     */
+    private static void transpose8x16(float[] src, int from, int ld, float[] dst, int to) {
+        FloatVector r0 = FloatVector.fromArray(SPECIES, src, from);
+        FloatVector r1 = FloatVector.fromArray(SPECIES, src, from + ld);
+        FloatVector r2 = FloatVector.fromArray(SPECIES, src, from + 2 * ld);
+        FloatVector r3 = FloatVector.fromArray(SPECIES, src, from + 3 * ld);
+        FloatVector r4 = FloatVector.fromArray(SPECIES, src, from + 4 * ld);
+        FloatVector r5 = FloatVector.fromArray(SPECIES, src, from + 5 * ld);
+        FloatVector r6 = FloatVector.fromArray(SPECIES, src, from + 6 * ld);
+        FloatVector r7 = FloatVector.fromArray(SPECIES, src, from + 7 * ld);
+        FloatVector t0;
+        FloatVector t1;
+        FloatVector lo = PACK_A_TABLES[0][0];
+        FloatVector hi = PACK_A_TABLES[0][1];
+        t0 = lo.selectFrom(r0, r1); t1 = hi.selectFrom(r0, r1); r0 = t0; r1 = t1;
+        t0 = lo.selectFrom(r2, r3); t1 = hi.selectFrom(r2, r3); r2 = t0; r3 = t1;
+        t0 = lo.selectFrom(r4, r5); t1 = hi.selectFrom(r4, r5); r4 = t0; r5 = t1;
+        t0 = lo.selectFrom(r6, r7); t1 = hi.selectFrom(r6, r7); r6 = t0; r7 = t1;
+        lo = PACK_A_TABLES[1][0];
+        hi = PACK_A_TABLES[1][1];
+        t0 = lo.selectFrom(r0, r2); t1 = hi.selectFrom(r0, r2); r0 = t0; r2 = t1;
+        t0 = lo.selectFrom(r1, r3); t1 = hi.selectFrom(r1, r3); r1 = t0; r3 = t1;
+        t0 = lo.selectFrom(r4, r6); t1 = hi.selectFrom(r4, r6); r4 = t0; r6 = t1;
+        t0 = lo.selectFrom(r5, r7); t1 = hi.selectFrom(r5, r7); r5 = t0; r7 = t1;
+        lo = PACK_A_TABLES[2][0];
+        hi = PACK_A_TABLES[2][1];
+        t0 = lo.selectFrom(r0, r4); t1 = hi.selectFrom(r0, r4); r0 = t0; r4 = t1;
+        t0 = lo.selectFrom(r1, r5); t1 = hi.selectFrom(r1, r5); r1 = t0; r5 = t1;
+        t0 = lo.selectFrom(r2, r6); t1 = hi.selectFrom(r2, r6); r2 = t0; r6 = t1;
+        t0 = lo.selectFrom(r3, r7); t1 = hi.selectFrom(r3, r7); r3 = t0; r7 = t1;
+        r0.intoArray(dst, to);
+        r1.intoArray(dst, to + 16);
+        r2.intoArray(dst, to + 32);
+        r3.intoArray(dst, to + 48);
+        r4.intoArray(dst, to + 64);
+        r5.intoArray(dst, to + 80);
+        r6.intoArray(dst, to + 96);
+        r7.intoArray(dst, to + 112);
     }
 
     /**

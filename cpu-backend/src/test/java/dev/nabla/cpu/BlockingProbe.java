@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * setting alike. Not a test: run by hand.
  * {@code java --add-modules jdk.incubator.vector -cp ... dev.nabla.cpu.BlockingProbe MxNxK:XY[,...] kc/mc/nc/rowMajor[/tile] [...]}
  * e.g. {@code 2048x2048x2048:NN 256/192/1024/2097152 384/144/1024/2097152}; a trailing {@code /tile}
- * makes every tile go through the scratch tile and the general epilogue. Prints the median
+ * makes every tile go through the scratch tile and the general epilogue; {@code /gather} packs a
+ * non-transposed op(A) by 8-lane gathers instead of 8×16 in-register transposes (flags combine). Prints the median
  * GFLOP/s of each setting over the rounds ({@code -Drounds=N}, default 7; each sample ≈ 150 ms).
  */
 public final class BlockingProbe {
@@ -23,9 +24,12 @@ public final class BlockingProbe {
     public static void main(String[] args) {
         List<Gemm.Blocking> settings = new ArrayList<>();
         List<Boolean> direct = new ArrayList<>();
+        List<Boolean> transposeA = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String[] f = args[i].split("/");
-            direct.add(f.length < 5 || !f[4].equals("tile"));
+            List<String> flags = Arrays.asList(f).subList(4, f.length);
+            direct.add(!flags.contains("tile"));
+            transposeA.add(!flags.contains("gather"));
             settings.add(new Gemm.Blocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                     Long.parseLong(f[3])));
         }
@@ -49,6 +53,7 @@ public final class BlockingProbe {
                 for (int s = 0; s < settings.size(); s++) {
                     Gemm.blocking = settings.get(s);
                     Gemm.useDirectStores = direct.get(s);
+                    Gemm.useTransposePackA = transposeA.get(s);
                     long t0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
                         Gemm.gemm(spec);
@@ -65,10 +70,20 @@ public final class BlockingProbe {
                 Arrays.sort(sorted);
                 line.append(String.format("  %s: %6.1f (%5.1f-%5.1f)", args[s + 1], sorted[rounds / 2], sorted[0],
                         sorted[rounds - 1]));
+                if (s > 0) {
+                    // Same-round ratio against the first setting: load that moves between rounds cancels.
+                    double[] ratios = new double[rounds];
+                    for (int r = 0; r < rounds; r++) {
+                        ratios[r] = samples[s][r] / samples[0][r];
+                    }
+                    Arrays.sort(ratios);
+                    line.append(String.format(" ×%.3f", ratios[rounds / 2]));
+                }
             }
             System.out.println(line);
         }
         Gemm.blocking = Gemm.Blocking.DEFAULT;
         Gemm.useDirectStores = true;
+        Gemm.useTransposePackA = true;
     }
 }

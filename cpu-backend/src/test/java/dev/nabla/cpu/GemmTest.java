@@ -177,6 +177,17 @@ class GemmTest {
             Gemm.gemm(spec(t, a, lda, b, ldb, forced, ldc, bias), path);
             assertClose(path + " " + t, expected, forced, absolute, 1e-5);
         }
+        // op(A) packed by in-register transposes and by gathers: the same panels, bit for bit.
+        HeapStorage transposed = Fixtures.floats(initial.clone());
+        Gemm.gemm(spec(t, a, lda, b, ldb, transposed, ldc, bias), Gemm.Path.PACKED);
+        HeapStorage gathered = Fixtures.floats(initial.clone());
+        Gemm.useTransposePackA = false;
+        try {
+            Gemm.gemm(spec(t, a, lda, b, ldb, gathered, ldc, bias), Gemm.Path.PACKED);
+        } finally {
+            Gemm.useTransposePackA = true;
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(gathered.floats(), transposed.floats(), "packA " + t);
     }
 
     private static GemmSpec spec(Case t, Storage a, int lda, Storage b, int ldb, Storage c, int ldc,
