@@ -29,10 +29,22 @@ public final class Device {
 
     private final DeviceInfo info;
     private final Backend backend;
+    /** What {@link #toString()} says: the id, or the id and a decoration such as "(profiled)". */
+    private String label;
 
     private Device(DeviceInfo info, Backend backend) {
         this.info = info;
         this.backend = backend;
+    }
+
+    /**
+     * A device with {@code base}'s description and another backend (a decorator such as
+     * {@link Profiler}'s). Not registered: {@code Device.of(id)} keeps returning {@code base}.
+     */
+    static Device decorated(Device base, Backend backend, String label) {
+        Device device = new Device(base.info, backend);
+        device.label = base.id() + " (" + label + ")";
+        return device;
     }
 
     /** One provider's probe result: its devices, or why it has none. */
@@ -259,6 +271,6 @@ public final class Device {
 
     @Override
     public String toString() {
-        return id();
+        return label != null ? label : id();
     }
 }

@@ -13,6 +13,7 @@ import dev.nabla.bench.PythonEnv;
 import dev.nabla.bench.Report;
 import dev.nabla.bench.Result;
 import dev.nabla.bench.Runner;
+import dev.nabla.bench.StepProfile;
 import dev.nabla.bench.Workload;
 import dev.nabla.bench.Workloads;
 import java.io.IOException;
@@ -114,6 +115,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reprobe", description = "Measure the CPU's FMA peak again instead of using the cached value.")
     boolean reprobe;
 
+    @Option(names = "--profile", description = "Instead of timing side by side, profile the mlp-step workloads on each"
+            + " selected device: time per backend operation in one training step (like torch.profiler's table),"
+            + " measured for 4 x --repeats x --sample-ms (2 s) after as long a warm-up (at least 0.5 s, at most 3 s).")
+    boolean profile;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -142,6 +148,10 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalStateException("no backend to benchmark: " + (selection.skipped().isEmpty()
                     ? "none selected" : String.join("; ", selection.skipped().entrySet().stream()
                     .map(e -> e.getKey() + ": " + e.getValue()).toList())));
+        }
+
+        if (profile) {
+            return profile(workloads, selection, out, err);
         }
 
         List<Contender> contenders = new ArrayList<>();
@@ -263,6 +273,32 @@ public final class BenchCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     private static List<String> castList(Object o) {
         return o instanceof List<?> l ? (List<String>) l : List.of();
+    }
+
+    /** {@code --profile}: one table per mlp-step workload and device. */
+    private int profile(List<Workload> workloads, BackendSelection selection, PrintWriter out, PrintWriter err) {
+        List<Workload.MlpStep> steps = workloads.stream().filter(w -> w instanceof Workload.MlpStep)
+                .map(w -> (Workload.MlpStep) w).toList();
+        if (steps.isEmpty()) {
+            throw new ParameterException(spec.commandLine(),
+                    "--profile profiles training steps: use --workload mlp-step (or all), not " + workload);
+        }
+        if (compare) {
+            throw new ParameterException(spec.commandLine(), "--profile and --compare cannot be combined: PyTorch's"
+                    + " steps are not visible to Nabla's profiler (use torch.profiler for them)");
+        }
+        for (String id : selection.devices()) {
+            Device device = Device.of(id);
+            for (Workload.MlpStep step : steps) {
+                err.printf("profiling %s on %s%n", step.label(), id);
+                err.flush();
+                out.println();
+                double measure = 4.0 * repeats * sampleMs / 1000;
+                out.print(StepProfile.run(step, device, Math.min(3.0, Math.max(0.5, measure)), measure));
+                out.flush();
+            }
+        }
+        return 0;
     }
 
     Workloads.Options options() {

@@ -29,6 +29,21 @@ class BenchCommandTest {
         assertUsageError("--batch must be positive, got 0", "bench", "--batch", "0");
         assertUsageError("unknown optimizer 'lbfgs'", "bench", "--workload", "mlp-step", "--optimizer", "lbfgs");
         assertUsageError("--repeats must be at least 1, got 0", "bench", "--repeats", "0");
+        assertUsageError("--profile profiles training steps: use --workload mlp-step (or all), not matmul", "bench",
+                "--profile", "--workload", "matmul");
+    }
+
+    @Test
+    void profilePrintsTheOperationsOfOneTrainingStep() {
+        Run run = Run.of("bench", "--profile", "--backend", "cpu", "--workload", "mlp-step", "--hidden", "16",
+                "--batch", "8", "--repeats", "1", "--sample-ms", "10");
+        assertEquals(0, run.exitCode(), run.err());
+        String out = run.out();
+        assertTrue(out.contains("784-16-10 b8 adam on cpu:0: "), out);
+        // forward of the hidden layer with its bias in the GEMM epilogue, Adam on 4 parameter tensors
+        assertTrue(out.contains("gemm NT 8x16x784 +bias"), out);
+        assertTrue(out.matches("(?s).*optimizerStep Adam +4\\.0 .*"), out);
+        assertTrue(out.contains("outside the backend"), out);
     }
 
     @Test
