@@ -63,6 +63,12 @@ public final class PythonContender implements Contender {
         // of a few cores (a build, the JVM's GC), PyTorch's element-wise loops then run 10-30x
         // slower. Passive waiting is what a shared machine needs; an explicit setting wins.
         env.putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        // OpenBLAS's own (pthreads) workers spin 2^28 cycles (≈ 0.1 s) after every call before
+        // they sleep, i.e. they keep a core busy well into the NEXT contender's sample: measured
+        // here, Nabla's 512³ sample right after NumPy's ran at 152-262 GFLOP/s instead of 295-298.
+        // 2^17 cycles (≈ 40 µs) is the spin Nabla's own pool allows itself (50 µs); PyTorch's and
+        // NumPy's own figures did not move with it.
+        env.putIfAbsent("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT);
         Process process = pb.start();
         try {
             return new PythonContender(name, process, err);
@@ -71,6 +77,9 @@ public final class PythonContender implements Contender {
             throw e;
         }
     }
+
+    /** log2 of the cycles OpenBLAS worker threads spin before sleeping, unless the environment says otherwise. */
+    public static final String OPENBLAS_THREAD_TIMEOUT = "17";
 
     /** What the script reported about itself (library versions, threads, BLAS libraries loaded). */
     public JsonNode info() {

@@ -91,7 +91,10 @@ public record Report(String date, String command, Map<String, Object> machine, O
         }
         if (compare.get("python") instanceof String python) {
             text.append("python: ").append(python).append(", ").append(compare.get("threads"))
-                    .append(" threads, OMP_WAIT_POLICY=").append(compare.get("ompWaitPolicy")).append('\n');
+                    .append(" threads, OMP_WAIT_POLICY=").append(compare.get("ompWaitPolicy"))
+                    .append(compare.containsKey("openblasThreadTimeout")
+                            ? ", OPENBLAS_THREAD_TIMEOUT=" + compare.get("openblasThreadTimeout") : "")
+                    .append('\n');
         }
         for (String side : List.of("torch", "numpy")) {
             if (compare.get(side) instanceof String s) {

@@ -243,6 +243,8 @@ public final class BenchCommand implements Callable<Integer> {
         int threads = compareThreads != null ? compareThreads : Runtime.getRuntime().availableProcessors();
         info.put("threads", threads);
         info.put("ompWaitPolicy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "PASSIVE"));
+        info.put("openblasThreadTimeout", System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT",
+                PythonContender.OPENBLAS_THREAD_TIMEOUT));
         Path scripts = PythonEnv.unpackScripts();
         if (python.torch().isPresent()) {
             result.add(startOne("torch", python, scripts, "torch_bench.py", threads, info, err));
