@@ -298,17 +298,17 @@ final class Gemm {
                     base0 = 0;
                     base1 = 0;
                 }
-                int j = 0;
-                for (; j + 3 < n; j += 4) {
-                    dots2x4(a0, base0, a1, base1, b, offsetB + j * ldb, ldb, k, acc);
-                    for (int q = 0; q < 4; q++) {
+                for (int j = 0; j < n; j += 4) {
+                    // The last 1-3 columns go through the same 2×4 kernel with their last row of B
+                    // repeated (results dropped): a one-accumulator dot product waits on each FMA's
+                    // latency and cost twice the time of the 8 columns before it (n = 10).
+                    int cols = Math.min(4, n - j);
+                    int j0 = offsetB + j * ldb;
+                    dots2x4(a0, base0, a1, base1, b, j0, ldb, cols, k, acc);
+                    for (int q = 0; q < cols; q++) {
                         store(i, j + q, acc[q]);
                         store(i + 1, j + q, acc[4 + q]);
                     }
-                }
-                for (; j < n; j++) {
-                    store(i, j, dotAt(a0, base0, b, offsetB + j * ldb, k));
-                    store(i + 1, j, dotAt(a1, base1, b, offsetB + j * ldb, k));
                 }
             }
             if (i < m1) {
@@ -733,10 +733,11 @@ final class Gemm {
     /**
      * Dot products of two rows of A ({@code a0} from {@code i0}, {@code a1} from {@code i1}) with
      * four rows of B ({@code b} from {@code j0}, {@code ldb} apart), all of length {@code k}, into
-     * {@code out[0..3]} (row 0) and {@code out[4..7]} (row 1). One method, no vector crosses a call.
+     * {@code out[0..3]} (row 0) and {@code out[4..7]} (row 1). Only the first {@code cols} rows of B
+     * are read; the others repeat the last of them. One method, no vector crosses a call.
      */
-    private static void dots2x4(float[] a0, int i0, float[] a1, int i1, float[] b, int j0, int ldb, int k,
-                                float[] out) {
+    private static void dots2x4(float[] a0, int i0, float[] a1, int i1, float[] b, int j0, int ldb, int cols,
+                                int k, float[] out) {
         FloatVector s00 = FloatVector.zero(SPECIES);
         FloatVector s01 = FloatVector.zero(SPECIES);
         FloatVector s02 = FloatVector.zero(SPECIES);
@@ -745,9 +746,10 @@ final class Gemm {
         FloatVector s11 = FloatVector.zero(SPECIES);
         FloatVector s12 = FloatVector.zero(SPECIES);
         FloatVector s13 = FloatVector.zero(SPECIES);
-        int j1 = j0 + ldb;
-        int j2 = j1 + ldb;
-        int j3 = j2 + ldb;
+        // With fewer than 4 valid rows of B (cols), the missing ones repeat the last valid row.
+        int j1 = j0 + Math.min(1, cols - 1) * ldb;
+        int j2 = j0 + Math.min(2, cols - 1) * ldb;
+        int j3 = j0 + Math.min(3, cols - 1) * ldb;
         int bound = SPECIES.loopBound(k);
         int p = 0;
         for (; p < bound; p += LANES) {
