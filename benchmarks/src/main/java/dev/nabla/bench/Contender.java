@@ -25,6 +25,14 @@ public interface Contender extends AutoCloseable {
     /** Runs {@code calls} calls of the prepared workload back to back and returns the seconds they took, synchronized. */
     double time(int calls);
 
+    /**
+     * True while this contender's runtime is still compiling code (a JIT), which the warm-up waits
+     * out: timings can look settled while a compiler thread holds one of few cores.
+     */
+    default boolean compiling() {
+        return false;
+    }
+
     /** Releases what {@link #setUp} allocated. */
     void tearDown();
 

@@ -1,6 +1,8 @@
 package dev.nabla.bench;
 
 import dev.nabla.Device;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -10,6 +12,8 @@ public final class NablaContender implements Contender {
     private final Device device;
     private final Set<String> warmedProxies = new HashSet<>();
     private Workload.Instance instance;
+    private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    private long compileMillis = -1;
 
     public NablaContender(Device device) {
         this.device = device;
@@ -63,6 +67,23 @@ public final class NablaContender implements Contender {
         }
         device.backend().synchronize();
         return (System.nanoTime() - start) * 1e-9;
+    }
+
+    /**
+     * Whether the JIT's total compilation time grew since the last call. NOTE: measured here, a
+     * workload's first samples sometimes ran 2-4× slow for a whole workload although its timings
+     * had "settled": C2 was still compiling on one of the two cores, so the pool's second thread
+     * barely ran (memory-bound kernels at one core's bandwidth).
+     */
+    @Override
+    public boolean compiling() {
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return false;
+        }
+        long now = jit.getTotalCompilationTime();
+        boolean grew = now != compileMillis;
+        compileMillis = now;
+        return grew;
     }
 
     @Override

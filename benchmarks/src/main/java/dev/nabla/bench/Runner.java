@@ -108,23 +108,26 @@ public final class Runner {
 
     /**
      * Times single calls (batched when shorter than {@link #MIN_TIMED_SECONDS}) until
-     * {@link #SETTLE_WINDOW} in a row agree within {@link #SETTLE_TOLERANCE}, or the warm-up
-     * budget runs out; returns the last estimate of seconds per call.
+     * {@link #SETTLE_WINDOW} in a row agree within {@link #SETTLE_TOLERANCE} and the contender's JIT
+     * compiled nothing during them ({@link Contender#compiling()}), or the warm-up budget runs out;
+     * returns the last estimate of seconds per call.
      */
     double warmUp(Contender c) {
         long deadline = System.nanoTime() + (long) (settings.maxWarmupSeconds() * 1e9);
         int batch = 1;
         List<Double> recent = new ArrayList<>();
         double estimate = Double.NaN;
+        int quietRounds = 0;
         for (int round = 0; round < 10_000; round++) {
             double seconds = c.time(batch);
             estimate = seconds / batch;
+            quietRounds = c.compiling() ? 0 : quietRounds + 1;
             if (seconds < MIN_TIMED_SECONDS && batch < 1 << 20) {
                 batch *= 2;
                 recent.clear();
             } else {
                 recent.add(estimate);
-                if (recent.size() >= SETTLE_WINDOW
+                if (recent.size() >= SETTLE_WINDOW && quietRounds >= SETTLE_WINDOW
                         && settled(recent.subList(recent.size() - SETTLE_WINDOW, recent.size()))) {
                     break;
                 }

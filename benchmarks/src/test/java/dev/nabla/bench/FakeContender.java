@@ -12,6 +12,8 @@ final class FakeContender implements Contender {
     final List<Integer> timedCalls = new ArrayList<>();
     int setUps;
     int tearDowns;
+    /** How many more {@link #compiling()} calls answer true (a JIT still at work). */
+    int compilingRounds;
 
     FakeContender(String name, boolean nabla, double secondsPerCall, String failSetUp) {
         this.name = name;
@@ -47,6 +49,11 @@ final class FakeContender implements Contender {
     public double time(int calls) {
         timedCalls.add(calls);
         return calls * secondsPerCall;
+    }
+
+    @Override
+    public boolean compiling() {
+        return compilingRounds-- > 0;
     }
 
     @Override

@@ -49,6 +49,18 @@ class RunnerTest {
     }
 
     @Test
+    void warmUpWaitsUntilTheJitHasBeenQuietForAWholeWindow() {
+        // timings settle at once (every call takes 10 ms), but the JIT compiles for 5 more rounds
+        FakeContender nabla = new FakeContender("cpu:0", true, 0.010, null);
+        nabla.compilingRounds = 5;
+        new Runner(new Runner.Settings(1, 0.05, 10, 100), c -> 0, s -> { }).warmUp(nabla);
+        assertEquals(5 + Runner.SETTLE_WINDOW, nabla.timedCalls.size(), nabla.timedCalls.toString());
+        FakeContender quiet = new FakeContender("torch", false, 0.010, null);
+        new Runner(new Runner.Settings(1, 0.05, 10, 100), c -> 0, s -> { }).warmUp(quiet);
+        assertEquals(Runner.SETTLE_WINDOW, quiet.timedCalls.size(), quiet.timedCalls.toString());
+    }
+
+    @Test
     void shortCallsAreBatchedAndSlowOnesGetFewerRepeats() {
         assertEquals(50, Runner.callsPerSample(0.001, 0.05));
         assertEquals(1, Runner.callsPerSample(2.0, 0.05));
