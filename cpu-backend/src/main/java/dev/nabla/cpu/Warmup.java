@@ -2,8 +2,12 @@ package dev.nabla.cpu;
 
 import dev.nabla.DType;
 import dev.nabla.backend.Activation;
+import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.GemmSpec;
+import dev.nabla.backend.Layout;
 import dev.nabla.backend.OptimizerStep;
+import dev.nabla.backend.ReduceOp;
+import dev.nabla.backend.UnaryOp;
 import dev.nabla.backend.reference.HeapStorage;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,8 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and C2 compiles a method only after thousands of calls or loop iterations. This thread makes
  * those calls on small operands (single-threaded sizes, a few hundred milliseconds of work on one
  * core) while the caller is still loading data: the packed GEMM in the three transpositions a
- * training step uses, with and without beta, bias and ReLU; the fused softmax cross-entropy; and
- * the Adam step. Once per process; {@code -Dnabla.cpu.warmup=false} turns it off.
+ * training step uses, with and without beta, bias and ReLU; the classifier's dot-product path; the
+ * fused softmax cross-entropy; ReLU and its gradient; the bias-gradient column sum; and the Adam
+ * step. Once per process; {@code -Dnabla.cpu.warmup=false} turns it off.
  */
 final class Warmup {
 
@@ -56,6 +61,12 @@ final class Warmup {
             float[] grad = filled(4096).floats();
             float[] m1 = new float[4096];
             float[] m2 = new float[4096];
+            HeapStorage classes = filled(m * 10);
+            Layout matrix = Layout.contiguous(m, n);
+            float[] activations = c.floats();
+            float[] relu = new float[m * n];
+            float[] reluGrad = new float[m * n];
+            float[] columnSums = new float[n];
             OptimizerStep adam = new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 0.1f, 0.001f);
             long deadline = System.nanoTime() + 2_000_000_000L;
             for (int round = 0; round < 1500 && System.nanoTime() < deadline; round++) {
@@ -66,6 +77,12 @@ final class Warmup {
                         Activation.NONE), Gemm.Path.PACKED);
                 Gemm.gemm(new GemmSpec(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 1f, c, 0, n, Optional.empty(),
                         Activation.NONE), Gemm.Path.PACKED);
+                // The classifier layer (n = 10 with transposed B), then ReLU, its gradient and a bias gradient.
+                Gemm.gemm(new GemmSpec(false, true, m, 10, k, 1f, a, 0, k, b, 0, k, 0f, classes, 0, 10,
+                        Optional.of(bias), Activation.NONE), Gemm.Path.DOTS);
+                Elementwise.unary(UnaryOp.RELU, 0f, activations, matrix, relu);
+                Elementwise.binary(BinaryOp.RELU_GRAD, activations, matrix, relu, matrix, reluGrad);
+                Reductions.reduce(ReduceOp.SUM, reluGrad, 1, m, n, columnSums);
                 SoftmaxCrossEntropy.forward(logits.floats(), labels.ints(), 64, 10, loss, rowStats);
                 SoftmaxCrossEntropy.backward(logits.floats(), labels.ints(), rowStats, gradLoss, 64, 10, gradLogits);
                 Optimizers.step(adam, param, grad, m1, m2, 4096);
