@@ -1,6 +1,7 @@
 package dev.nabla.examples;
 
 import dev.nabla.Device;
+import dev.nabla.Generator;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.data.DataLoader;
@@ -41,10 +42,11 @@ public final class Quickstart {
     }
 
     static double train(Split data, Device device, int epochs) {
+        Generator.manualSeed(42);                       // as torch.manual_seed: same run, same numbers
         int features = data.features();
         Sequential model = new Sequential(
-                new Linear(features, 512, device, 1), new ReLU(), new Dropout(0.2f, 2),
-                new Linear(512, data.classes(), device, 3));
+                new Linear(features, 512, device), new ReLU(), new Dropout(0.2f),
+                new Linear(512, data.classes(), device));
         Adam optimizer = new Adam(model, 1e-3f);
         try (DataLoader loader = new DataLoader(data.trainFeatures(), data.trainLabels(), features,
                 128, true, false, 42, device)) {

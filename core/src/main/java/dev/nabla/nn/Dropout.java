@@ -17,7 +17,19 @@ public final class Dropout extends Module {
     private final long seed;
     private long calls;
 
-    /** Dropout with probability {@code p} in [0, 1], masks drawn from Philox key {@code seed}. */
+    /**
+     * Dropout with probability {@code p} in [0, 1], masks drawn from the next seed of
+     * {@link dev.nabla.Generator} (as {@code torch.nn.Dropout(p)}): two layers made this way draw
+     * different masks.
+     */
+    public Dropout(float p) {
+        this(p, dev.nabla.Generator.nextSeed());
+    }
+
+    /**
+     * Dropout with probability {@code p} in [0, 1], masks drawn from Philox key {@code seed}. Two
+     * layers given the same seed draw the same masks.
+     */
     public Dropout(float p, long seed) {
         if (!(p >= 0f && p <= 1f)) {
             throw new IllegalArgumentException("Dropout: probability has to be between 0 and 1, but got " + p);

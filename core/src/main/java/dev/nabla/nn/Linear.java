@@ -19,6 +19,19 @@ public final class Linear extends Module {
     private final int outFeatures;
     private final boolean hasBias;
 
+    /**
+     * A layer with bias on the default device, initialized from the next seed of
+     * {@link dev.nabla.Generator} (as {@code torch.nn.Linear(in, out)}).
+     */
+    public Linear(int inFeatures, int outFeatures) {
+        this(inFeatures, outFeatures, true, Device.getDefault(), dev.nabla.Generator.nextSeed());
+    }
+
+    /** A layer with bias on {@code device}, initialized from the next seed of {@link dev.nabla.Generator}. */
+    public Linear(int inFeatures, int outFeatures, Device device) {
+        this(inFeatures, outFeatures, true, device, dev.nabla.Generator.nextSeed());
+    }
+
     /** A layer with bias on the default device. */
     public Linear(int inFeatures, int outFeatures, long seed) {
         this(inFeatures, outFeatures, true, Device.getDefault(), seed);
