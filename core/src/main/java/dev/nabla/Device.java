@@ -131,8 +131,18 @@ public final class Device {
         }
         for (String fallback : List.of("cpu", "reference")) {
             for (ProviderReport report : reports) {
-                if (report.name().equals(fallback) && report.probe().isAvailable()) {
-                    return open.apply(fallback + ":0");
+                String id = fallback + ":0";
+                if (report.name().equals(fallback) && report.probe().isAvailable() && !skipped.containsKey(id)) {
+                    try {
+                        return open.apply(id);
+                    } catch (RuntimeException | LinkageError e) {
+                        if (fallback.equals("reference")) {
+                            throw e;
+                        }
+                        String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+                        skipped.put(id, reason);
+                        LOG.log(System.Logger.Level.WARNING, "auto device: skipping " + id + ": " + reason);
+                    }
                 }
             }
         }
@@ -144,12 +154,16 @@ public final class Device {
         Device chosen = auto != null ? auto : chooseAuto();
         StringBuilder text = new StringBuilder("auto device: " + chosen.id() + " (" + chosen.info.name() + ")");
         for (ProviderReport report : providers()) {
+            List<String> failed = report.probe().devices().stream().map(DeviceInfo::id)
+                    .filter(AUTO_SKIPPED::containsKey).map(id -> id + " failed to open, " + AUTO_SKIPPED.get(id)).toList();
             if (report.name().equals(chosen.info.backend())) {
+                // Another device of the chosen backend may have failed before this one opened.
+                if (!failed.isEmpty()) {
+                    text.append("; ").append(report.name()).append(": ").append(String.join("; ", failed));
+                }
                 continue;
             }
             text.append("; ").append(report.name()).append(": ");
-            List<String> failed = report.probe().devices().stream().map(DeviceInfo::id)
-                    .filter(AUTO_SKIPPED::containsKey).map(id -> id + " failed to open, " + AUTO_SKIPPED.get(id)).toList();
             if (!report.probe().isAvailable()) {
                 text.append("unavailable, ").append(report.probe().reason());
             } else if (!failed.isEmpty()) {

@@ -36,13 +36,19 @@ import java.util.Set;
  * (launch included) rather than the time to queue it; this serializes the GPU, so profiled
  * steps run slower than unprofiled ones. Each call also costs the profiler ≈ 0.1–1 µs, which
  * shows up in the table's "outside the backend" line together with autograd and bookkeeping.
+ * Calls from every thread are recorded (a data loader's copies, the Cleaner's frees), so with
+ * such threads busy the backend total can exceed the profiled thread's share of the wall time.
  * GEMM rows are keyed by shape, transposition and epilogue, the other rows by operation.
  */
 public final class Profiler {
 
     /** Backend methods that are queries, not work: passed through unrecorded. */
-    private static final Set<String> UNRECORDED = Set.of("info", "peakFlops", "memoryStats", "toString", "hashCode",
-            "equals");
+    private static final Set<String> UNRECORDED = Set.of("info", "peakFlops", "memoryStats");
+    /**
+     * Recorded but not followed by a synchronize: bookkeeping that queues no kernel, and which the
+     * JVM's Cleaner thread also calls (freeing storage must not wait for the GPU there).
+     */
+    private static final Set<String> NO_SYNCHRONIZE = Set.of("allocate", "free", "synchronize");
 
     /** One operation's totals since the last {@link #reset()}. */
     public record Row(String op, long calls, long nanos, double flops) {
@@ -55,7 +61,13 @@ public final class Profiler {
 
     private Profiler(Device base) {
         Backend target = base.backend();
-        InvocationHandler handler = (proxy, method, args) -> invoke(target, method, args);
+        InvocationHandler handler = (proxy, method, args) -> switch (method.getName()) {
+            // Object's methods answer for the proxy itself, not the backend behind it.
+            case "equals" -> args != null && args.length == 1 && proxy == args[0];
+            case "hashCode" -> System.identityHashCode(proxy);
+            case "toString" -> target + " (profiled)";
+            default -> invoke(target, method, args);
+        };
         Backend recording = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
                 new Class<?>[] {Backend.class}, handler);
         this.device = Device.decorated(base, recording, "profiled");
@@ -129,7 +141,7 @@ public final class Profiler {
         }
         long start = System.nanoTime();
         Object result = call(target, method, args);
-        if (!method.getName().equals("synchronize")) {
+        if (!NO_SYNCHRONIZE.contains(method.getName())) {
             target.synchronize();
         }
         long nanos = System.nanoTime() - start;

@@ -53,6 +53,22 @@ class AutoDeviceTest {
     }
 
     @Test
+    void aBrokenCpuBackendFallsBackToTheReference() {
+        Map<String, String> skipped = new HashMap<>();
+        Device.ProviderReport cpu = new Device.ProviderReport(new FakeProvider("cpu", 50,
+                Probe.available(List.of(new DeviceInfo("cpu", 0, "Fake CPU", DeviceInfo.Kind.CPU, "fake")))),
+                Probe.available(List.of(new DeviceInfo("cpu", 0, "Fake CPU", DeviceInfo.Kind.CPU, "fake"))));
+        Device chosen = Device.chooseAuto(List.of(cpu, reference()), id -> {
+            if (id.equals("cpu:0")) {
+                throw new IllegalStateException("cpu: no Vector API");
+            }
+            return Device.of(id);
+        }, skipped);
+        assertEquals("reference:0", chosen.id());
+        assertEquals("cpu: no Vector API", skipped.get("cpu:0"));
+    }
+
+    @Test
     void withEveryGpuBrokenAutoFallsBackToTheCpuBackends() {
         Map<String, String> skipped = new HashMap<>();
         List<String> tried = new ArrayList<>();

@@ -65,5 +65,9 @@ class ProfilerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.add(b));
         assertTrue(e.getMessage().contains("reference:0 (profiled)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> profiler.table(0));
+        dev.nabla.backend.Backend backend = profiler.device().backend();
+        assertEquals(backend, backend);
+        assertEquals(System.identityHashCode(backend), backend.hashCode());
+        assertTrue(backend.toString().endsWith("(profiled)"), backend.toString());
     }
 }

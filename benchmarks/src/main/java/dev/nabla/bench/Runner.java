@@ -133,7 +133,10 @@ public final class Runner {
                 }
             }
             if (System.nanoTime() > deadline) {
-                log.accept("  " + c.name() + ": timings did not settle within " + settings.maxWarmupSeconds()
+                boolean timingsSettled = recent.size() >= SETTLE_WINDOW
+                        && settled(recent.subList(recent.size() - SETTLE_WINDOW, recent.size()));
+                log.accept("  " + c.name() + (timingsSettled ? ": the JIT was still compiling after "
+                        : ": timings did not settle within ") + settings.maxWarmupSeconds()
                         + " s of warm-up; measuring anyway");
                 break;
             }

@@ -314,10 +314,14 @@ public sealed interface Workload {
             return Metric.BYTES;
         }
 
-        /** Forward reads the logits; backward reads them again and writes the gradient. */
+        /**
+         * Forward reads the logits; backward reads them again and writes the gradient. Per row:
+         * the label (read twice), the loss (written), its gradient (read) and the two row stats
+         * (written, then read).
+         */
         @Override
         public double bytes() {
-            return 12.0 * rows * classes + 4.0 * 5 * rows;
+            return 12.0 * rows * classes + 4.0 * 7 * rows;
         }
 
         @Override

@@ -43,7 +43,8 @@ class WorkloadTest {
         assertEquals(8 * n, new Elementwise(Elementwise.Op.RELU, 1024, 4096).bytes());
         assertEquals(4 * n + 4 * 4096, new Reduce(0, 1024, 4096).bytes());
         assertEquals(4 * n + 4 * 1024, new Reduce(1, 1024, 4096).bytes());
-        assertEquals(12.0 * 4096 * 1000 + 20.0 * 4096, new SoftmaxXent(4096, 1000).bytes());
+        // per row: label read twice, loss written, its gradient read, two row stats written and read
+        assertEquals(12.0 * 4096 * 1000 + 28.0 * 4096, new SoftmaxXent(4096, 1000).bytes());
         assertEquals(7.0 * 4 * 1000, new OptimizerUpdate("adam", 1000).bytes());
         assertEquals(5.0 * 4 * 1000, new OptimizerUpdate("sgd", 1000).bytes());
     }

@@ -53,22 +53,29 @@ public final class CudaBackend implements Backend {
     CudaBackend(int ordinal, DeviceInfo probed, String hardware, KernelModules.Plan kernelPlan, GemmPaths.Plan gemmPlan) {
         this.deviceName = probed.id() + " (" + probed.name() + ")";
         this.context = new CudaContext(ordinal);
-        int major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
-        int minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
-        long start = System.nanoTime();
-        KernelModules.Loaded loaded = KernelModules.load(kernelPlan, major, minor);
-        LOG.log(System.Logger.Level.DEBUG, () -> String.format("cuda: %s in %.0f ms", loaded.description(),
-                (System.nanoTime() - start) / 1e6));
-        this.kernels = new CudaKernels(loaded.module(), context.stream(), deviceName);
-        GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context);
-        this.cublas = gemm.cublas();
-        this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName);
-        this.staging = new PinnedStaging(context, kernels::lastKernel);
-        this.peakFlops = fp32Peak(major, minor);
-        // The probe guessed the paths; this is what the device actually uses.
-        this.info = new DeviceInfo(probed.backend(), probed.index(), probed.name(), probed.kind(),
-                hardware + "; " + loaded.description() + "; "
-                        + gemm.description());
+        try {
+            int major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+            int minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+            long start = System.nanoTime();
+            KernelModules.Loaded loaded = KernelModules.load(kernelPlan, major, minor);
+            LOG.log(System.Logger.Level.DEBUG, () -> String.format("cuda: %s in %.0f ms", loaded.description(),
+                    (System.nanoTime() - start) / 1e6));
+            this.kernels = new CudaKernels(loaded.module(), context.stream(), deviceName);
+            GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context);
+            this.cublas = gemm.cublas();
+            this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName);
+            this.staging = new PinnedStaging(context, kernels::lastKernel);
+            this.peakFlops = fp32Peak(major, minor);
+            // The probe guessed the paths; this is what the device actually uses.
+            this.info = new DeviceInfo(probed.backend(), probed.index(), probed.name(), probed.kind(),
+                    hardware + "; " + loaded.description() + "; "
+                            + gemm.description());
+        } catch (RuntimeException | LinkageError e) {
+            // NOTE: auto falls back to another device when this one fails to open; give the
+            // primary context (and all that was created in it) back before passing the error on.
+            context.release();
+            throw e;
+        }
     }
 
     /**

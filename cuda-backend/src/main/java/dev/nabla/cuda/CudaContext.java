@@ -4,6 +4,7 @@ import static dev.nabla.cuda.CudaErrors.check;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxGetState;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxSetFlags;
 import static jcuda.driver.JCudaDriver.cuEventCreate;
@@ -72,12 +73,31 @@ final class CudaContext {
             LOG.log(System.Logger.Level.DEBUG, () -> "cuda:" + ordinal + ": primary context scheduling flags are "
                     + (flags[0] & CUctx_flags.CU_CTX_SCHED_MASK) + ", not BLOCKING_SYNC; waits use a blocking-sync event");
         }
-        bind();
         stream = new CUstream();
-        // Flags 0: a blocking stream, ordered with the legacy default stream as well.
-        check("cuStreamCreate", cuStreamCreate(stream, 0));
         idle = new CUevent();
-        check("cuEventCreate", cuEventCreate(idle, WAIT_EVENT_FLAGS));
+        try {
+            bind();
+            // Flags 0: a blocking stream, ordered with the legacy default stream as well.
+            check("cuStreamCreate", cuStreamCreate(stream, 0));
+            check("cuEventCreate", cuEventCreate(idle, WAIT_EVENT_FLAGS));
+        } catch (RuntimeException e) {
+            release();
+            throw e;
+        }
+    }
+
+    /**
+     * Gives the primary context back (a device that failed to open: {@code auto} then goes on
+     * with another device, and the process keeps running). When no one else retains it, the
+     * driver destroys it with everything created in it: stream, event, modules, memory, cuBLAS
+     * workspace. Never throws.
+     */
+    void release() {
+        CURRENT.remove();
+        int result = cuDevicePrimaryCtxRelease(device);
+        if (result != CUresult.CUDA_SUCCESS) {
+            LOG.log(System.Logger.Level.DEBUG, "cuDevicePrimaryCtxRelease failed: " + CudaErrors.name(result));
+        }
     }
 
     /**

@@ -21,6 +21,9 @@ import static org.jocl.CL.clEnqueueCopyBuffer;
 import static org.jocl.CL.clEnqueueReadBuffer;
 import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clFinish;
+import static org.jocl.CL.clReleaseCommandQueue;
+import static org.jocl.CL.clReleaseContext;
+import static org.jocl.CL.clReleaseProgram;
 
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
@@ -70,25 +73,60 @@ public final class OpenClBackend implements Backend {
             throw new IllegalStateException("opencl: " + deviceName + " allows work-groups of " + maxWorkGroup
                     + " items; Nabla's kernels need " + KernelSource.BLOCK_SIZE);
         }
+        cl_context createdContext = null;
+        cl_command_queue createdQueue = null;
+        cl_program program = null;
+        OpenClKernels createdKernels = null;
         try {
-            context = clCreateContext(null, 1, new cl_device_id[] {device}, null, null, null);
+            createdContext = clCreateContext(null, 1, new cl_device_id[] {device}, null, null, null);
             boolean profiling = "1".equals(System.getenv("NABLA_OPENCL_PROFILE"));
             // clCreateCommandQueue is deprecated in OpenCL 2.0 but is the call every 1.2+ driver has.
             @SuppressWarnings("deprecation")
-            cl_command_queue created = clCreateCommandQueue(context, device, profiling ? CL_QUEUE_PROFILING_ENABLE : 0, null);
-            queue = created;
-            allocator = new OpenClAllocator(context, deviceName, OpenClDevices.deviceLong(device, CL_DEVICE_GLOBAL_MEM_SIZE),
+            cl_command_queue created = clCreateCommandQueue(createdContext, device,
+                    profiling ? CL_QUEUE_PROFILING_ENABLE : 0, null);
+            createdQueue = created;
+            cl_command_queue drainQueue = created;
+            allocator = new OpenClAllocator(createdContext, deviceName,
+                    OpenClDevices.deviceLong(device, CL_DEVICE_GLOBAL_MEM_SIZE),
                     OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE));
-            allocator.setDrain(() -> clFinish(queue));
+            allocator.setDrain(() -> clFinish(drainQueue));
             long start = System.nanoTime();
-            cl_program program = OpenClKernels.build(context, device, deviceName, KernelSource.assemble(Dialect.OPENCL),
+            program = OpenClKernels.build(createdContext, device, deviceName, KernelSource.assemble(Dialect.OPENCL),
                     buildOptions(device));
             LOG.log(System.Logger.Level.DEBUG, () -> String.format("opencl: built the kernels for %s in %.0f ms",
                     deviceName, (System.nanoTime() - start) / 1e6));
-            kernels = new OpenClKernels(program, queue, deviceName, profiling);
-            kernels.checkWorkGroupSizes(device);
+            createdKernels = new OpenClKernels(program, createdQueue, deviceName, profiling);
+            createdKernels.checkWorkGroupSizes(device);
+        } catch (RuntimeException e) {
+            // NOTE: auto falls back to another device when this one fails to open, and the
+            // process goes on: give the driver back what was created so far.
+            releaseQuietly(createdKernels, program, createdQueue, createdContext);
+            if (e instanceof CLException) {
+                throw new IllegalStateException("opencl: cannot open " + deviceName + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+        context = createdContext;
+        queue = createdQueue;
+        kernels = createdKernels;
+    }
+
+    private static void releaseQuietly(OpenClKernels kernels, cl_program program, cl_command_queue queue,
+                                       cl_context context) {
+        try {
+            if (kernels != null) {
+                kernels.release();
+            } else if (program != null) {
+                clReleaseProgram(program);
+            }
+            if (queue != null) {
+                clReleaseCommandQueue(queue);
+            }
+            if (context != null) {
+                clReleaseContext(context);
+            }
         } catch (CLException e) {
-            throw new IllegalStateException("opencl: cannot open " + deviceName + ": " + e.getMessage(), e);
+            LOG.log(System.Logger.Level.DEBUG, "opencl: releasing a device that failed to open: " + e.getMessage());
         }
     }
 

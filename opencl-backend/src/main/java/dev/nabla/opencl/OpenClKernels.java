@@ -14,6 +14,7 @@ import static org.jocl.CL.clGetKernelWorkGroupInfo;
 import static org.jocl.CL.clGetProgramBuildInfo;
 import static org.jocl.CL.clGetProgramInfo;
 import static org.jocl.CL.clReleaseEvent;
+import static org.jocl.CL.clReleaseKernel;
 import static org.jocl.CL.clReleaseProgram;
 import static org.jocl.CL.clSetKernelArg;
 
@@ -129,6 +130,15 @@ final class OpenClKernels implements dev.nabla.kernels.host.KernelLauncher {
         if (problem != null) {
             throw new IllegalStateException(problem);
         }
+    }
+
+    /** Releases every kernel created so far and the program (a device that failed to open). */
+    synchronized void release() {
+        for (cl_kernel kernel : kernels.values()) {
+            clReleaseKernel(kernel);
+        }
+        kernels.clear();
+        clReleaseProgram(program);
     }
 
     /** The message for kernels whose work-group limit is below {@code needed}, or null if there are none. */
