@@ -92,9 +92,12 @@ final class Gemm {
     /** This thread's packing buffers, grown if a probe asks for larger blocks than the defaults. */
     private static float[][] buffers(Blocking blocks) {
         float[][] buffers = BUFFERS.get();
-        if (buffers[0].length < blocks.mc() * blocks.kc() || buffers[1].length < blocks.kc() * blocks.nc()) {
-            buffers = new float[][] {new float[Math.max(MC * KC, blocks.mc() * blocks.kc())],
-                    new float[Math.max(KC * NC, blocks.kc() * blocks.nc())], new float[MR * NR]};
+        // Panels are padded to whole MR rows and NR columns, so round the block sizes up to those.
+        int packedA = (blocks.mc() + MR - 1) / MR * MR * blocks.kc();
+        int packedB = blocks.kc() * ((blocks.nc() + NR - 1) / NR * NR);
+        if (buffers[0].length < packedA || buffers[1].length < packedB) {
+            buffers = new float[][] {new float[Math.max(MC * KC, packedA)], new float[Math.max(KC * NC, packedB)],
+                    new float[MR * NR]};
             BUFFERS.set(buffers);
         }
         return buffers;
