@@ -223,23 +223,30 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Uniform numbers in [0, 1) from the Philox generator: the same seed gives the same numbers
-     * on every backend.
+     * Uniform numbers in [0, 1) of {@code shape} on the default device, as {@code torch.rand(2, 3)}:
+     * Philox keyed by the next seed of {@link Generator} ({@code Generator.manualSeed} repeats a
+     * sequence). For an explicit seed: {@link #rand(Device, long, long, int...)}.
      */
-    public static Tensor rand(long seed, int... shape) {
-        return rand(Device.getDefault(), seed, 0, shape);
+    public static Tensor rand(int... shape) {
+        return rand(Device.getDefault(), Generator.nextSeed(), 0, shape);
     }
 
-    /** Uniform numbers in [0, 1) from Philox stream {@code (seed, offset)} on {@code device}. */
+    /**
+     * Uniform numbers in [0, 1) from Philox stream {@code (seed, offset)} on {@code device}: the
+     * same seed and offset give the same numbers on every backend.
+     */
     public static Tensor rand(Device device, long seed, long offset, int... shape) {
         Tensor t = empty(device, DType.F32, shape);
         device.backend().randomUniform(seed, offset, t.handle.storage, t.numel());
         return t;
     }
 
-    /** Standard normal numbers from the Philox generator (Box–Muller). */
-    public static Tensor randn(long seed, int... shape) {
-        return randn(Device.getDefault(), seed, 0, shape);
+    /**
+     * Standard normal numbers of {@code shape} on the default device, as {@code torch.randn(2, 3)}
+     * (Philox and Box–Muller, keyed by the next seed of {@link Generator}).
+     */
+    public static Tensor randn(int... shape) {
+        return randn(Device.getDefault(), Generator.nextSeed(), 0, shape);
     }
 
     /** Standard normal numbers from Philox stream {@code (seed, offset)} on {@code device}. */

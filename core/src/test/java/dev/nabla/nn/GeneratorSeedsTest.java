@@ -37,6 +37,20 @@ class GeneratorSeedsTest {
     }
 
     @Test
+    void randTakesAShapeLikeTorchRand() {
+        // Tensor.rand(2, 3) is a 2×3 tensor (not seed 2, shape [3]); manualSeed repeats it
+        Generator.manualSeed(5);
+        Tensor a = Tensor.rand(2, 3);
+        Tensor n = Tensor.randn(4);
+        assertArrayEquals(new int[] {2, 3}, a.shape());
+        assertArrayEquals(new int[] {4}, n.shape());
+        Generator.manualSeed(5);
+        assertArrayEquals(a.toFloatArray(), Tensor.rand(2, 3).toFloatArray());
+        assertArrayEquals(n.toFloatArray(), Tensor.randn(4).toFloatArray());
+        assertFalse(Arrays.equals(a.toFloatArray(), Tensor.rand(2, 3).toFloatArray()));
+    }
+
+    @Test
     void dropoutLayersWithoutASeedDrawDifferentMasks() {
         Generator.manualSeed(7);
         Dropout a = new Dropout(0.5f);
