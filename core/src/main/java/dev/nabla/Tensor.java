@@ -1165,7 +1165,21 @@ public final class Tensor implements AutoCloseable {
      * {@code [out, in]}, bias {@code [out]}. One GEMM with the bias added in its epilogue.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        String op = "linear";
+        return linear(x, weight, bias, Activation.NONE);
+    }
+
+    /**
+     * {@code activation(x · weightᵀ + bias)} in one GEMM, the activation applied in its epilogue:
+     * {@code relu(linear(x, w, b))} without a second pass over the output (what {@code Sequential}
+     * does for a {@code Linear} followed by a {@code ReLU}). {@code NONE} or {@code RELU}; the
+     * result and its gradients are the same, to the bit, as the two ops apart.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
+        String op = activation == Activation.RELU ? "linear+relu" : "linear";
+        if (activation != Activation.NONE && activation != Activation.RELU) {
+            throw new IllegalArgumentException("linear: only ReLU can be fused into the GEMM, not " + activation
+                    + "; apply it after linear");
+        }
         x.checkOpen(op);
         weight.checkOpen(op);
         bias.checkOpen(op);
@@ -1188,10 +1202,11 @@ public final class Tensor implements AutoCloseable {
         Tensor out = empty(x.device, DType.F32, x.size(0), weight.size(0));
         Tensor denseBias = bias.dense();
         Tensor weightT = weight.transposedView(0, 1);
-        gemmInto(x, weightT, Optional.of(denseBias.handle.storage), Activation.NONE, out);
+        gemmInto(x, weightT, Optional.of(denseBias.handle.storage), activation, out);
         weightT.close();
         bias.closeIfTemporaryOf(denseBias);
-        return record(out, new Node.Linear(x, weight, bias), x, weight, bias);
+        return record(out, new Node.Linear(x, weight, bias, activation == Activation.RELU ? out : null), x, weight,
+                bias);
     }
 
     /** Runs {@code out = a @ b (+ bias)} choosing transposition flags from the operands' strides. */

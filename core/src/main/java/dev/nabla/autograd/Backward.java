@@ -31,11 +31,8 @@ public final class Backward {
             case Node.Matmul m -> new Tensor[] {
                 g.matmul(m.b().t()),
                 m.a().t().matmul(g)};
-            // Y = X Wᵀ + b: dX = G W, dW = Gᵀ X, db = Σ_rows G
-            case Node.Linear l -> new Tensor[] {
-                l.x().isRequiresGrad() ? g.matmul(l.weight()) : null,
-                l.weight().isRequiresGrad() ? g.t().matmul(l.x()) : null,
-                l.bias().isRequiresGrad() ? g.sum(0) : null};
+            // Y = X Wᵀ + b: dX = G W, dW = Gᵀ X, db = Σ_rows G (G first through the fused ReLU, if any)
+            case Node.Linear l -> linear(l, l.reluOut() == null ? g : l.reluOut().binaryOp(BinaryOp.RELU_GRAD, g));
             // every summed element receives the output's gradient
             case Node.Sum s -> new Tensor[] {
                 g.reshape(Tensor.reducedShape(s.a().shape(), s.axes(), true)).expand(s.a().shape())};
@@ -51,6 +48,13 @@ public final class Backward {
                 Tensor.oneHot(ga.index().reshape(-1), ga.a().size(1)).mul(g.reshape(-1, 1))};
             case Node.CrossEntropy ce -> new Tensor[] {crossEntropy(ce, g)};
         };
+    }
+
+    private static Tensor[] linear(Node.Linear l, Tensor g) {
+        return new Tensor[] {
+            l.x().isRequiresGrad() ? g.matmul(l.weight()) : null,
+            l.weight().isRequiresGrad() ? g.t().matmul(l.x()) : null,
+            l.bias().isRequiresGrad() ? g.sum(0) : null};
     }
 
     private static Tensor unary(Node.Unary u, Tensor g) {

@@ -56,10 +56,19 @@ public sealed interface Node {
         }
     }
 
-    /** {@code x · wᵀ + bias} as {@code torch.nn.functional.linear}: x [n, in], w [out, in], bias [out]. */
-    record Linear(Tensor x, Tensor weight, Tensor bias) implements Node {
+    /**
+     * {@code x · wᵀ + bias} as {@code torch.nn.functional.linear}: x [n, in], w [out, in], bias
+     * [out]; with {@code reluOut} (the op's own output, else null) followed by a ReLU fused into the
+     * same GEMM, whose gradient is taken from that output (it is positive exactly where the
+     * pre-activation is).
+     */
+    record Linear(Tensor x, Tensor weight, Tensor bias, Tensor reluOut) implements Node {
         public List<Tensor> inputs() {
             return List.of(x, weight, bias);
+        }
+
+        public String opName() {
+            return reluOut == null ? "linear" : "linear+relu";
         }
     }
 

@@ -75,6 +75,17 @@ public final class Linear extends Module {
         return x.matmul(weight().t());
     }
 
+    /**
+     * {@code relu(forward(x))} with the ReLU in the GEMM's epilogue (one pass over the output
+     * fewer); what {@link Sequential} runs for this layer followed by a {@link ReLU}.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        if (hasBias) {
+            return Tensor.linear(x, weight(), bias(), dev.nabla.backend.Activation.RELU);
+        }
+        return forward(x).relu();
+    }
+
     /** The weight {@code [out, in]}. */
     public Tensor weight() {
         return parameter("weight");

@@ -10,6 +10,7 @@ import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.autograd.GradCheck;
 import dev.nabla.autograd.NoGrad;
+import dev.nabla.backend.Activation;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.Composites;
@@ -403,6 +404,40 @@ public abstract class BackendConformanceTest {
         for (float v : lsm.toFloatArray()) {
             assertTrue(Float.isFinite(v), "log-softmax must be finite");
         }
+    }
+
+    @Test
+    void linearWithFusedReluMatchesTheTwoOpsBitForBit() {
+        // relu(x·Wᵀ + b) with the ReLU in the GEMM epilogue, and its gradients (the ReLU's mask taken
+        // from the output), against linear then relu; odd sizes, some pre-activations exactly 0
+        Device d = device();
+        int n = 7;
+        int in = 19;
+        int out = 33;
+        float[] xv = values(51, n * in, -1f, 1f);
+        float[] wv = values(52, out * in, -1f, 1f);
+        float[] bv = values(53, out, -1f, 1f);
+        java.util.Arrays.fill(xv, 0, in, 0f);   // row 0 of x·Wᵀ is 0: relu(b) decides it alone
+        bv[0] = 0f;                              // and its first element is exactly 0
+        float[][] fused = linearReluGradients(d, xv, wv, bv, n, in, out, true);
+        float[][] separate = linearReluGradients(d, xv, wv, bv, n, in, out, false);
+        String[] what = {"output", "dX", "dW", "db"};
+        for (int i = 0; i < what.length; i++) {
+            assertArrayEquals(separate[i], fused[i], "linear+relu " + what[i] + " on " + d);
+        }
+    }
+
+    private static float[][] linearReluGradients(Device d, float[] xv, float[] wv, float[] bv, int n, int in, int out,
+                                                 boolean fused) {
+        Tensor x = Tensor.of(d, xv, n, in).requiresGrad();
+        Tensor w = Tensor.of(d, wv, out, in).requiresGrad();
+        Tensor b = Tensor.of(d, bv, out).requiresGrad();
+        Tensor y = fused ? Tensor.linear(x, w, b, Activation.RELU) : Tensor.linear(x, w, b).relu();
+        float[] yv = y.toFloatArray();
+        // weights on the output so every gradient element differs
+        y.mul(Tensor.of(d, values(54, n * out, 0.5f, 1.5f), n, out)).sum().backward();
+        return new float[][] {yv, x.grad().orElseThrow().toFloatArray(), w.grad().orElseThrow().toFloatArray(),
+            b.grad().orElseThrow().toFloatArray()};
     }
 
     @Test
