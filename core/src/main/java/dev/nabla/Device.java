@@ -93,7 +93,9 @@ public final class Device {
                 result = auto;
                 if (result == null) {
                     result = chooseAuto();
-                    LOG.log(System.Logger.Level.INFO, autoExplanation());
+                    // DEBUG, not INFO: PyTorch prints nothing here, and the CLI names the device it
+                    // uses anyway; `nabla devices` (or this logger at DEBUG) explains the choice.
+                    LOG.log(System.Logger.Level.DEBUG, autoExplanation());
                     auto = result;
                 }
             }

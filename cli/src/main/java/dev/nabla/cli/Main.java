@@ -44,7 +44,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
         },
         footer = {
                 "",
-                "The launcher also runs the test suite: ./nabla test [mvn args] (mvn -B verify).",
+                "The ./nabla launcher also has: test (the test suites: mvn -B verify in a checkout;",
+                "in a bundle made with --with-tests, JUnit's console launcher: test --select-class C)",
+                "and bundle DIR [--with-tests] (a copy with its own Java runtime, for machines without one).",
                 "Environment: NABLA_DEBUG=1 shows stack traces; NABLA_JAVA_OPTS adds JVM options",
                 "(e.g. -Xmx8g)."
         })
@@ -109,7 +111,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * One-line log records ({@code INFO: auto device: ...}) instead of java.util.logging's
+     * One-line log records ({@code WARNING: ...}) instead of java.util.logging's
      * two-line default with a timestamp, unless the user configured logging.
      */
     private static void configureLogging() {

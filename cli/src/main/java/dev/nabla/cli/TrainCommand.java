@@ -10,9 +10,11 @@ import dev.nabla.train.TrainConfig;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -104,46 +106,136 @@ public final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Run folder (default: runs/<timestamp>).")
+            description = "Run folder, new or empty (default: runs/<timestamp>); one that already holds a run"
+                    + " is refused: continue it with --resume.")
     Path outDir;
 
     @Option(names = "--resume", paramLabel = "RUN_DIR",
-            description = "Continue the run saved in RUN_DIR (its own settings; --epochs sets the new total).")
+            description = "Continue the run saved in RUN_DIR with its own settings (--epochs sets the new total;"
+                    + " --backend, --data and --no-progress apply too, other options are refused).")
     Path resume;
 
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
+    /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
+    private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
+            "--data", "--no-progress");
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        Device device = Device.of(backend);
         TrainConfig config;
         Path runDir;
         if (resume != null) {
+            List<String> ignored = spec.commandLine().getParseResult().matchedOptions().stream()
+                    .map(o -> o.longestName()).filter(name -> !RESUME_OPTIONS.contains(name)).distinct().toList();
+            if (!ignored.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--resume continues " + resume + " with its own"
+                        + " settings; " + String.join(", ", ignored) + (ignored.size() == 1 ? " does" : " do")
+                        + " not apply (only --epochs, --backend, --data and --no-progress do). Start a new run to"
+                        + " change them.");
+            }
             Map<String, Object> state = Checkpoint.load(resume).state();
             @SuppressWarnings("unchecked")
             TrainConfig saved = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
             boolean epochsGiven = spec.commandLine().getParseResult().hasMatchedOption("--epochs");
             config = epochsGiven ? saved.withEpochs(epochs) : saved;
+            if (data != null) {
+                config = config.withDataDir(data.toString());
+            }
             runDir = resume;
         } else {
             try {
                 config = new TrainConfig(dataset, data == null ? "" : data.toString(), limit, hidden, activation,
                         dropout, optimizer, lr, momentum, weightDecay, schedule, epochs, batchSize, seed, clipNorm);
+                if (!dataset.startsWith("csv:")) {
+                    ImageDataset.fromName(dataset);
+                }
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
+                String message = e.getMessage();
+                if (message != null && message.startsWith("unknown dataset")) {
+                    message = "--dataset: " + message + ", or csv:PATH";
+                }
+                throw new ParameterException(spec.commandLine(), message);
             }
-            runDir = outDir != null ? outDir : Path.of("runs",
-                    LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+            runDir = outDir != null ? claimOut(outDir) : newRunFolder(Path.of("runs"));
         }
+        Device device = Device.of(backend);
         Split split = loadDataset(config.dataset(), config.dataDir());
         boolean progress = !noProgress && System.console() != null && System.console().isTerminal();
         Trainer trainer = new Trainer(config, split, device, runDir, progress, out);
-        Trainer.Result result = resume != null ? trainer.resume() : trainer.fit();
+        // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
+        Path folder = runDir;
+        Thread interrupted = new Thread(() -> {
+            boolean saved = Files.exists(folder.resolve(Checkpoint.STATE_FILE));
+            if (!saved) {
+                try {
+                    Files.deleteIfExists(folder);   // only if empty: a folder with files stays
+                } catch (IOException notEmpty) {
+                    // keep it
+                }
+            }
+            spec.commandLine().getErr().println(saved
+                    ? "\ninterrupted: " + folder + " keeps the checkpoint of the last completed epoch; continue with"
+                            + " ./nabla train --resume " + folder
+                    : "\ninterrupted before the first epoch ended: nothing was saved");
+            spec.commandLine().getErr().flush();
+        }, "nabla-train-interrupted");
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        Trainer.Result result;
+        try {
+            result = resume != null ? trainer.resume() : trainer.fit();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running: the JVM is exiting
+            }
+        }
         out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
         out.flush();
         return 0;
+    }
+
+    /**
+     * {@code --out DIR} for a new run: created if missing; refused if it is a file or already holds
+     * a run, which training would overwrite (continue that one with {@code --resume DIR}).
+     */
+    private Path claimOut(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new ParameterException(spec.commandLine(), "--out " + dir + " is a file, not a folder");
+        }
+        for (String file : List.of(Checkpoint.STATE_FILE, Checkpoint.MODEL_FILE, "metrics.json")) {
+            if (Files.exists(dir.resolve(file))) {
+                throw new ParameterException(spec.commandLine(), "--out " + dir + " already holds a run (" + file
+                        + "); choose another folder, delete this one, or continue it with --resume " + dir);
+            }
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--out " + dir + ": cannot create the folder ("
+                    + Main.describe(e) + ")");
+        }
+        return dir;
+    }
+
+    /**
+     * {@code runs/<yyyyMMdd-HHmmss>}, with {@code -2}, {@code -3}... when runs start in the same
+     * second: the folder is created here, atomically, so two runs never share one.
+     */
+    static Path newRunFolder(Path parent) throws IOException {
+        Files.createDirectories(parent);
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
+        for (int n = 1; ; n++) {
+            Path candidate = parent.resolve(n == 1 ? stamp : stamp + "-" + n);
+            try {
+                return Files.createDirectory(candidate);
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // another run started this second: try the next suffix
+            }
+        }
     }
 
     /** Loads the dataset a config names: an IDX image set, or {@code csv:PATH} split 80/20 by seed. */

@@ -95,6 +95,59 @@ class TrainCommandTest {
     }
 
     @Test
+    void aRunIsNeverSilentlyOverwrittenAndResumeKeepsItsOwnSettings(@TempDir Path dir) throws IOException {
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 64; i++) {
+            csv.append(i % 7).append(',').append(i % 5).append(',').append(i % 2).append('\n');
+        }
+        Path file = dir.resolve("tiny.csv");
+        Files.writeString(file, csv);
+        Path run = dir.resolve("run");
+        Run first = Run.of("train", "--backend", "cpu", "--dataset", "csv:" + file, "--hidden", "4", "--epochs", "1",
+                "--no-progress", "--out", run.toString());
+        assertEquals(0, first.exitCode(), first.err());
+
+        Run again = Run.of("train", "--backend", "cpu", "--dataset", "csv:" + file, "--hidden", "8", "--epochs", "1",
+                "--no-progress", "--out", run.toString());
+        assertEquals(Main.EXIT_USAGE, again.exitCode(), again.err());
+        assertTrue(again.err().contains("--out " + run + " already holds a run (state.json); choose another folder,"
+                + " delete this one, or continue it with --resume " + run), again.err());
+
+        Run resumeWithOtherSettings = Run.of("train", "--resume", run.toString(), "--epochs", "2", "--lr", "0.1",
+                "--hidden", "64");
+        assertEquals(Main.EXIT_USAGE, resumeWithOtherSettings.exitCode(), resumeWithOtherSettings.err());
+        assertTrue(resumeWithOtherSettings.err().contains("--lr, --hidden do not apply"),
+                resumeWithOtherSettings.err());
+
+        Run resumed = Run.of("train", "--backend", "cpu", "--resume", run.toString(), "--epochs", "2", "--no-progress");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertEquals(2, MetricsWriter.readJson(run.resolve("metrics.json")).epochs().size());
+
+        Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+        Run onAFile = Run.of("train", "--dataset", "csv:" + file, "--out", aFile.toString());
+        assertEquals(Main.EXIT_USAGE, onAFile.exitCode(), onAFile.err());
+        assertTrue(onAFile.err().contains("--out " + aFile + " is a file, not a folder"), onAFile.err());
+    }
+
+    @Test
+    void runsStartedInTheSameSecondGetTheirOwnFolders(@TempDir Path dir) throws IOException {
+        java.util.Set<Path> folders = new java.util.HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            Path folder = TrainCommand.newRunFolder(dir.resolve("runs"));
+            assertTrue(Files.isDirectory(folder));
+            assertTrue(folders.add(folder), "reused " + folder);
+        }
+    }
+
+    @Test
+    void anUnknownDatasetIsAUsageError() {
+        Run run = Run.of("train", "--dataset", "cifar10");
+        assertEquals(Main.EXIT_USAGE, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--dataset: unknown dataset 'cifar10'"), run.err());
+        assertTrue(run.err().contains("or csv:PATH"), run.err());
+    }
+
+    @Test
     void badFlagsAreUsageErrorsNotStackTraces() {
         Run unknown = Run.of("train", "--epoch", "3");
         assertEquals(Main.EXIT_USAGE, unknown.exitCode());

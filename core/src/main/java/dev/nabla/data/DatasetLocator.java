@@ -82,6 +82,16 @@ public final class DatasetLocator {
     /** Finds the folder holding {@code dataset}; throws listing every place looked if none does. */
     public DatasetFiles locate(ImageDataset dataset, Optional<Path> explicit) throws DatasetNotFoundException {
         List<String> report = new ArrayList<>();
+        String fromEnv = env.get(ENV);
+        if (explicit.isEmpty() && fromEnv != null && !fromEnv.isBlank() && !Files.isDirectory(Path.of(fromEnv))) {
+            // NOTE: like a wrong --data, a wrong $NABLA_DATA is an error rather than a silent
+            // fallback to the other folders: the user meant that one.
+            report.add(fromEnv + " ($" + ENV + "): " + (Files.exists(Path.of(fromEnv)) ? "not a directory"
+                    : "does not exist"));
+            throw new DatasetNotFoundException("$" + ENV + " is " + fromEnv + ", which "
+                    + (Files.exists(Path.of(fromEnv)) ? "is not a directory" : "does not exist")
+                    + "; fix it, or unset it to search the default folders", report);
+        }
         for (Candidate c : candidates(dataset, explicit)) {
             Path dir = c.dir();
             if (!Files.isDirectory(dir)) {

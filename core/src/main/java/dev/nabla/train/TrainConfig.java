@@ -75,6 +75,12 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                 weightDecay, schedule, newEpochs, batchSize, seed, clipNorm);
     }
 
+    /** A copy that finds the dataset in another folder (for {@code --resume --data DIR}). */
+    public TrainConfig withDataDir(String newDataDir) {
+        return new TrainConfig(dataset, newDataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
+                weightDecay, schedule, epochs, batchSize, seed, clipNorm);
+    }
+
     /** The config as JSON-ready values, snake_case keys. */
     public Map<String, Object> toMap() {
         Map<String, Object> map = new LinkedHashMap<>();

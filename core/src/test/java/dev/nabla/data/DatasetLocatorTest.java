@@ -68,16 +68,28 @@ class DatasetLocatorTest {
     }
 
     @Test
+    void aNablaDataFolderThatDoesNotExistIsAnErrorNotAFallback() throws IOException {
+        // the dataset is in the system folder, but $NABLA_DATA names a folder that is not there
+        Path system = tmp.resolve("usr/share/datasets/fashion-mnist");
+        Files.createDirectories(system);
+        var e = assertThrows(DatasetNotFoundException.class,
+                () -> locator(Map.of("NABLA_DATA", "/nowhere")).locate(ImageDataset.FASHION_MNIST, Optional.empty()));
+        assertEquals("$NABLA_DATA is /nowhere, which does not exist; fix it, or unset it to search the default"
+                + " folders", e.getMessage());
+    }
+
+    @Test
     void notFoundListsEveryPlaceAndHowToGetIt() throws IOException {
         Path cache = tmp.resolve("home/.cache/nabla/fashion-mnist");
         Files.createDirectories(cache);
         Files.write(cache.resolve("train-images-idx3-ubyte.gz"), new byte[1]);
+        Path envDir = Files.createDirectories(tmp.resolve("empty"));
         var e = assertThrows(DatasetNotFoundException.class,
-                () -> locator(Map.of("NABLA_DATA", "/nowhere")).locate(ImageDataset.FASHION_MNIST, Optional.empty()));
+                () -> locator(Map.of("NABLA_DATA", envDir.toString())).locate(ImageDataset.FASHION_MNIST, Optional.empty()));
         String msg = e.getMessage();
         assertTrue(msg.startsWith("Fashion-MNIST not found. Looked in:\n"), msg);
-        assertTrue(msg.contains("/nowhere ($NABLA_DATA): does not exist"), msg);
-        assertTrue(msg.contains("/nowhere/fashion-mnist ($NABLA_DATA): does not exist"), msg);
+        assertTrue(msg.contains(envDir + " ($NABLA_DATA): missing train-images-idx3-ubyte[.gz]"), msg);
+        assertTrue(msg.contains(envDir.resolve("fashion-mnist") + " ($NABLA_DATA): does not exist"), msg);
         assertTrue(msg.contains(cache + " (user cache): missing train-labels-idx1-ubyte[.gz], "
                 + "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]"), msg);
         assertTrue(msg.contains(tmp.resolve("usr/share/datasets/fashion-mnist") + " (system datasets): does not exist"),
