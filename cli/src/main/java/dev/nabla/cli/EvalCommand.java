@@ -40,7 +40,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Checkpoint.Contents checkpoint = Checkpoint.load(runDir);
+        Checkpoint.Contents checkpoint = Checkpoint.load(runDir, false);   // weights and state only
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) checkpoint.state().get("config"));
         Device device = Device.of(backend);

@@ -181,6 +181,16 @@ public final class Main implements Callable<Integer> {
         if (t instanceof AccessDeniedException ade) {
             return "permission denied: " + ade.getFile();
         }
+        if (t instanceof java.nio.file.FileSystemException fse && fse.getFile() != null) {
+            // The JDK's messages for these are the bare path; say what is wrong with it.
+            String what = switch (fse) {
+                case java.nio.file.FileAlreadyExistsException x -> "already exists";
+                case java.nio.file.NotDirectoryException x -> "not a folder";
+                case java.nio.file.DirectoryNotEmptyException x -> "folder not empty";
+                default -> fse.getReason() != null ? fse.getReason() : fse.getClass().getSimpleName();
+            };
+            return fse.getFile() + (fse.getOtherFile() != null ? " -> " + fse.getOtherFile() : "") + ": " + what;
+        }
         if (t instanceof OutOfMemoryError) {
             return "out of memory (" + message + "); give the JVM more with NABLA_JAVA_OPTS=-Xmx8g";
         }

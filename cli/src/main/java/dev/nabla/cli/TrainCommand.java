@@ -156,6 +156,8 @@ public final class TrainCommand implements Callable<Integer> {
                 String message = e.getMessage();
                 if (message != null && message.startsWith("unknown dataset")) {
                     message = "--dataset: " + message + ", or csv:PATH";
+                } else if (message != null) {
+                    message = optionFor(message).map(o -> o + ": ").orElse("") + message;
                 }
                 throw new ParameterException(spec.commandLine(), message);
             }
@@ -196,6 +198,19 @@ public final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
         out.flush();
         return 0;
+    }
+
+    /** TrainConfig's messages start with what they check; the option that sets it, for the CLI's error. */
+    private static final Map<String, String> OPTION_OF_MESSAGE = Map.ofEntries(
+            Map.entry("epochs", "--epochs"), Map.entry("batch size", "--batch-size"), Map.entry("learning rate", "--lr"),
+            Map.entry("dropout", "--dropout"), Map.entry("weight decay", "--weight-decay"),
+            Map.entry("momentum", "--momentum"), Map.entry("limit", "--limit"), Map.entry("clip norm", "--clip-norm"),
+            Map.entry("unknown optimizer", "--optimizer"), Map.entry("unknown activation", "--activation"),
+            Map.entry("unknown schedule", "--schedule"), Map.entry("hidden layer widths", "--hidden"));
+
+    static Optional<String> optionFor(String message) {
+        return OPTION_OF_MESSAGE.entrySet().stream().filter(e -> message.startsWith(e.getKey() + " "))
+                .map(Map.Entry::getValue).findFirst();
     }
 
     /**

@@ -123,6 +123,12 @@ class TrainCommandTest {
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertEquals(2, MetricsWriter.readJson(run.resolve("metrics.json")).epochs().size());
 
+        // eval needs the weights and state.json, not the optimizer state
+        Files.delete(run.resolve("optimizer.safetensors"));
+        Run eval = Run.of("eval", "--backend", "cpu", run.toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(eval.out().contains("epoch 2"), eval.out());
+
         Path aFile = Files.writeString(dir.resolve("a-file"), "x");
         Run onAFile = Run.of("train", "--dataset", "csv:" + file, "--out", aFile.toString());
         assertEquals(Main.EXIT_USAGE, onAFile.exitCode(), onAFile.err());
@@ -161,6 +167,19 @@ class TrainCommandTest {
         assertEquals(Main.EXIT_USAGE, activation.exitCode());
         assertTrue(activation.err().contains("relu"), activation.err());
         assertTrue(!activation.err().contains("\tat "), "no stack trace");
+        // range errors name the option that set the value
+        Run zeroEpochs = Run.of("train", "--epochs", "0");
+        assertEquals(Main.EXIT_USAGE, zeroEpochs.exitCode());
+        assertTrue(zeroEpochs.err().contains("--epochs: epochs must be at least 1, got 0"), zeroEpochs.err());
+        Run negativeLr = Run.of("train", "--lr", "-1");
+        assertTrue(negativeLr.err().contains("--lr: learning rate must be positive, got -1.0"), negativeLr.err());
+    }
+
+    @Test
+    void aFolderGivenAsCsvIsNamed(@TempDir Path dir) {
+        Run run = Run.of("train", "--dataset", "csv:" + dir, "--no-progress", "--out", dir.resolve("r").toString());
+        assertEquals(Main.EXIT_FAILURE, run.exitCode(), run.err());
+        assertTrue(run.err().contains(dir + ": is a folder, not a CSV file"), run.err());
     }
 
     @Test

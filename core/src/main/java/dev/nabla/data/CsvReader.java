@@ -70,6 +70,9 @@ public final class CsvReader {
     }
 
     public static CsvData read(Path file, Options options) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a folder, not a CSV file");
+        }
         List<String[]> rows = new ArrayList<>();
         List<Integer> lineNumbers = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -88,6 +88,15 @@ public final class Checkpoint {
      * generation.
      */
     public static Contents load(Path runDir) throws IOException {
+        return load(runDir, true);
+    }
+
+    /**
+     * As {@link #load(Path)}; without {@code withOptimizer} the optimizer file is neither read nor
+     * required (evaluation needs the weights and {@code state.json} only), and
+     * {@link Contents#optimizer()} is empty.
+     */
+    public static Contents load(Path runDir, boolean withOptimizer) throws IOException {
         Path stateFile = runDir.resolve(STATE_FILE);
         if (!Files.exists(stateFile) && !Files.exists(previous(stateFile))) {
             throw new NoSuchFileException(stateFile.toString(), null,
@@ -102,8 +111,9 @@ public final class Checkpoint {
                 Map<String, Object> state = readState(candidate);
                 int epoch = ((Number) state.get("epoch")).intValue();
                 Safetensors.Loaded model = readMatching(runDir.resolve(MODEL_FILE), epoch);
-                Safetensors.Loaded optimizer = readMatching(runDir.resolve(OPTIMIZER_FILE), epoch);
-                return new Contents(epoch, model.tensors(), optimizer.tensors(), state);
+                Map<String, NamedArray> optimizer = withOptimizer
+                        ? readMatching(runDir.resolve(OPTIMIZER_FILE), epoch).tensors() : Map.of();
+                return new Contents(epoch, model.tensors(), optimizer, state);
             } catch (IOException e) {
                 if (firstProblem == null) {
                     firstProblem = e;
@@ -125,13 +135,25 @@ public final class Checkpoint {
         return FILES.stream().anyMatch(name -> Files.exists(previous(runDir.resolve(name))));
     }
 
+    /** A Jackson error as its message and line, without the parser's source dump. */
+    private record JsonLocationless(com.fasterxml.jackson.core.JacksonException e) {
+        @Override
+        public String toString() {
+            var location = e.getLocation();
+            return e.getOriginalMessage() + (location != null && location.getLineNr() > 0
+                    ? " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")" : "");
+        }
+    }
+
     private static Map<String, Object> readState(Path stateFile) throws IOException {
         Map<String, Object> file;
         try {
             file = JSON.readValue(Files.readString(stateFile, StandardCharsets.UTF_8), new TypeReference<>() {
             });
-        } catch (IOException e) {
-            throw new CorruptCheckpointException(stateFile, "not valid JSON (truncated or edited?): " + e.getMessage());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            // getOriginalMessage: without Jackson's "at [Source: ...; line, column]" suffix
+            JsonLocationless where = new JsonLocationless(e);
+            throw new CorruptCheckpointException(stateFile, "not valid JSON (truncated or edited?): " + where);
         }
         Object stateObject = file.get("state");
         if (!(stateObject instanceof Map<?, ?>) || !(file.get("crc32c") instanceof String stored)) {

@@ -221,5 +221,8 @@ class TrainerTest {
         Files.writeString(state, text.substring(0, text.length() / 2), StandardOpenOption.TRUNCATE_EXISTING);
         var cut = assertThrows(CorruptCheckpointException.class, () -> Checkpoint.load(dir));
         assertTrue(cut.getMessage().contains("state.json"), cut.getMessage());
+        assertTrue(cut.getMessage().contains("not valid JSON (truncated or edited?)"), cut.getMessage());
+        assertTrue(cut.getMessage().contains("(line "), cut.getMessage());
+        assertTrue(!cut.getMessage().contains("Source:"), "no parser source dump: " + cut.getMessage());
     }
 }
