@@ -1596,9 +1596,38 @@ public final class Tensor implements AutoCloseable {
         if (closed) {
             return text.append(" (closed)").toString();
         }
-        if (numel() <= 20) {
-            text.append(' ').append(dtype == DType.F32 ? Arrays.toString(toFloatArray()) : Arrays.toString(toIntArray()));
+        if (numel() <= PRINT_ELEMENTS) {
+            text.append(' ');
+            float[] f = dtype == DType.F32 ? toFloatArray() : null;
+            int[] i = f == null ? toIntArray() : null;
+            nested(text, layout.shape(), 0, 0, f, i);
         }
         return text.toString();
+    }
+
+    /** Tensors up to this many elements print their values ({@code torch} summarizes from 1000). */
+    private static final int PRINT_ELEMENTS = 100;
+
+    /** Appends values nested by axis, as {@code torch} prints them: {@code [[1.0, 2.0], [3.0, 4.0]]}. */
+    private static int nested(StringBuilder text, int[] shape, int axis, int start, float[] f, int[] i) {
+        if (shape.length == 0) {
+            text.append(f != null ? Float.toString(f[0]) : Integer.toString(i[0]));
+            return start + 1;
+        }
+        text.append('[');
+        int next = start;
+        for (int k = 0; k < shape[axis]; k++) {
+            if (k > 0) {
+                text.append(", ");
+            }
+            if (axis == shape.length - 1) {
+                text.append(f != null ? Float.toString(f[next]) : Integer.toString(i[next]));
+                next++;
+            } else {
+                next = nested(text, shape, axis + 1, next, f, i);
+            }
+        }
+        text.append(']');
+        return next;
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +68,17 @@ public record Report(String date, String command, Map<String, Object> machine, O
             row[9] = r.nabla() ? ratioText(r, "numpy") : "";
             rows.add(row);
         }
-        return render(rows);
+        if (!compared()) {
+            // Without --compare the ratio columns would be empty: leave them out.
+            rows.replaceAll(row -> Arrays.copyOf(row, HEADER.length - 2));
+            return render(Arrays.copyOf(HEADER, HEADER.length - 2), rows);
+        }
+        return render(HEADER, rows);
+    }
+
+    /** True if PyTorch or NumPy ran beside Nabla. */
+    private boolean compared() {
+        return results.stream().anyMatch(r -> !r.nabla());
     }
 
     /** Notes under the table: the machine, peak, what the columns mean, what did not run. */
@@ -78,8 +89,8 @@ public record Report(String date, String command, Map<String, Object> machine, O
         cpuPeak.ifPresent(p -> text.append(String.format(Locale.ROOT,
                 "CPU peak: %.0f GFLOP/s (FMA probe, %d threads, %d-bit vectors; %.0f GFLOP/s one thread)%n",
                 p.flops() / 1e9, p.threads(), p.vectorBits(), p.perThread() / 1e9)));
-        text.append("median of the samples; spread = interquartile range / median; vs torch, vs numpy = their "
-                + "time / Nabla's (above 1: Nabla faster)\n");
+        text.append("median of the samples; spread = interquartile range / median")
+                .append(compared() ? "; vs torch, vs numpy = their time / Nabla's (above 1: Nabla faster)\n" : "\n");
         for (Map.Entry<String, String> e : unavailable.entrySet()) {
             text.append("skipped ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
@@ -118,10 +129,10 @@ public record Report(String date, String command, Map<String, Object> machine, O
         return ratio(r, other).map(x -> String.format(Locale.ROOT, "%.2fx", x)).orElse("");
     }
 
-    static String render(List<String[]> rows) {
-        int[] width = new int[HEADER.length];
-        for (int c = 0; c < HEADER.length; c++) {
-            width[c] = HEADER[c].length();
+    static String render(String[] header, List<String[]> rows) {
+        int[] width = new int[header.length];
+        for (int c = 0; c < header.length; c++) {
+            width[c] = header[c].length();
         }
         for (String[] row : rows) {
             for (int c = 0; c < row.length; c++) {
@@ -132,7 +143,7 @@ public record Report(String date, String command, Map<String, Object> machine, O
             }
         }
         StringBuilder text = new StringBuilder();
-        appendRow(text, HEADER, width);
+        appendRow(text, header, width);
         int total = 0;
         for (int w : width) {
             total += w + 2;

@@ -63,6 +63,16 @@ class ReportTest {
     }
 
     @Test
+    void withoutCompareTheRatioColumnsAreLeftOut() {
+        Report alone = new Report("2026-11-21T10:00:00Z", "nabla bench", Map.of("cpu", "Test CPU", "cores", 2),
+                Optional.empty(), List.of(result(GEMM, "cpu:0", true, 0.010), result(ADD, "cpu:0", true, 0.001)),
+                Map.of(), Map.of("enabled", false));
+        String table = alone.table();
+        assertTrue(table.lines().findFirst().orElseThrow().endsWith("samples/s"), table);
+        assertTrue(!table.contains("vs torch") && !alone.notes().contains("vs torch"), table + alone.notes());
+    }
+
+    @Test
     void notesNameMachinePeakAndSkippedBackends() {
         String notes = sample().notes();
         assertTrue(notes.contains("machine: Test CPU, 2 cores"), notes);

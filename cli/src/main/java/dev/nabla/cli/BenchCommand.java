@@ -41,8 +41,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Benchmark backends side by side (GFLOP/s, GB/s, fraction of peak, samples/s).",
-            "Each workload warms up until its timings settle, then takes --repeats samples per backend,",
-            "interleaved; the table shows medians. See docs/benchmarks.md."})
+            "Each workload warms up until its timings settle, then takes --repeats samples per backend",
+            "interleaved with the others; the table shows medians. See docs/benchmarks.md."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
