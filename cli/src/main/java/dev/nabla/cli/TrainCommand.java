@@ -161,10 +161,16 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 throw new ParameterException(spec.commandLine(), message);
             }
-            runDir = outDir != null ? claimOut(outDir) : newRunFolder(Path.of("runs"));
+            runDir = null;
         }
         Device device = Device.of(backend);
         Split split = loadDataset(config.dataset(), config.dataDir());
+        // The folder is claimed once the device and the data are there, so a typo in either leaves
+        // no empty run folder behind.
+        boolean newFolder = runDir == null;
+        if (newFolder) {
+            runDir = outDir != null ? claimOut(outDir) : newRunFolder(Path.of("runs"));
+        }
         boolean progress = !noProgress && System.console() != null && System.console().isTerminal();
         Trainer trainer = new Trainer(config, split, device, runDir, progress, out);
         // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
@@ -172,11 +178,7 @@ public final class TrainCommand implements Callable<Integer> {
         Thread interrupted = new Thread(() -> {
             boolean saved = Files.exists(folder.resolve(Checkpoint.STATE_FILE));
             if (!saved) {
-                try {
-                    Files.deleteIfExists(folder);   // only if empty: a folder with files stays
-                } catch (IOException notEmpty) {
-                    // keep it
-                }
+                deleteIfEmpty(folder);
             }
             spec.commandLine().getErr().println(saved
                     ? "\ninterrupted: " + folder + " keeps the checkpoint of the last completed epoch; continue with"
@@ -188,6 +190,11 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Result result;
         try {
             result = resume != null ? trainer.resume() : trainer.fit();
+        } catch (RuntimeException | Error e) {
+            if (newFolder) {
+                deleteIfEmpty(runDir);
+            }
+            throw e;
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(interrupted);
@@ -198,6 +205,15 @@ public final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
         out.flush();
         return 0;
+    }
+
+    /** Removes {@code folder} if it is empty (a run that saved nothing); a folder with files stays. */
+    private static void deleteIfEmpty(Path folder) {
+        try {
+            Files.deleteIfExists(folder);
+        } catch (IOException notEmpty) {
+            // keep it
+        }
     }
 
     /** TrainConfig's messages start with what they check; the option that sets it, for the CLI's error. */

@@ -189,6 +189,7 @@ class TrainCommandTest {
         assertTrue(run.err().startsWith("error: "), run.err());
         assertTrue(run.err().contains(empty.toString()), run.err());
         assertTrue(run.err().contains("fashion-mnist"), run.err());
+        assertTrue(!Files.exists(empty.resolve("r")), "no run folder for a run that never started");
     }
 
     @Test
