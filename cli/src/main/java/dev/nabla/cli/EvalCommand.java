@@ -3,6 +3,7 @@ package dev.nabla.cli;
 import dev.nabla.Device;
 import dev.nabla.data.Split;
 import dev.nabla.data.Standardizer;
+import dev.nabla.io.Safetensors;
 import dev.nabla.nn.Module;
 import dev.nabla.train.Checkpoint;
 import dev.nabla.train.Evaluation;
@@ -38,9 +39,18 @@ public final class EvalCommand implements Callable<Integer> {
             + " training found them.")
     Path data;
 
+    @Option(names = "--weights", paramLabel = "FILE", description = "Evaluate these weights instead of the run's"
+            + " checkpoint: any safetensors file with the run's parameter names and shapes (e.g. written by"
+            + " PyTorch's safetensors.torch.save_file); checked for structure, and for Nabla's checksum if it has one.")
+    Path weights;
+
     @Override
     public Integer call() throws IOException {
         Checkpoint.Contents checkpoint = Checkpoint.load(runDir, false);   // weights and state only
+        if (weights != null) {
+            Safetensors.Loaded loaded = Safetensors.read(weights, Safetensors.Verify.IF_PRESENT);
+            checkpoint = new Checkpoint.Contents(checkpoint.epoch(), loaded.tensors(), Map.of(), checkpoint.state());
+        }
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) checkpoint.state().get("config"));
         Device device = Device.of(backend);
@@ -49,9 +59,9 @@ public final class EvalCommand implements Callable<Integer> {
         Module model = Trainer.loadModel(checkpoint, device);
         Evaluation.Result result = Evaluation.evaluate(model, standardizer.apply(split.testFeatures()),
                 split.testLabels(), split.features(), device);
-        spec.commandLine().getOut().printf(Locale.ROOT, "%s epoch %d on %s: test loss %.4f, test accuracy %.4f"
-                        + " (%d samples)%n", runDir, checkpoint.epoch(), device, result.loss(), result.accuracy(),
-                result.samples());
+        String what = weights != null ? runDir + " with " + weights : runDir + " epoch " + checkpoint.epoch();
+        spec.commandLine().getOut().printf(Locale.ROOT, "%s on %s: test loss %.4f, test accuracy %.4f"
+                        + " (%d samples)%n", what, device, result.loss(), result.accuracy(), result.samples());
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -129,10 +129,46 @@ class TrainCommandTest {
         assertEquals(0, eval.exitCode(), eval.err());
         assertTrue(eval.out().contains("epoch 2"), eval.out());
 
+        // weights from another writer (no Nabla metadata, as safetensors.torch.save_file writes them)
+        Path foreign = dir.resolve("from-torch.safetensors");
+        writePlainSafetensors(foreign, dev.nabla.io.Safetensors.read(run.resolve("model.safetensors")).tensors());
+        Run withWeights = Run.of("eval", "--backend", "cpu", run.toString(), "--weights", foreign.toString());
+        assertEquals(0, withWeights.exitCode(), withWeights.err());
+        String accuracy = eval.out().substring(eval.out().indexOf("test loss"));
+        assertTrue(withWeights.out().contains(" with " + foreign) && withWeights.out().contains(accuracy),
+                eval.out() + " / " + withWeights.out());
+
         Path aFile = Files.writeString(dir.resolve("a-file"), "x");
         Run onAFile = Run.of("train", "--dataset", "csv:" + file, "--out", aFile.toString());
         assertEquals(Main.EXIT_USAGE, onAFile.exitCode(), onAFile.err());
         assertTrue(onAFile.err().contains("--out " + aFile + " is a file, not a folder"), onAFile.err());
+    }
+
+    /** A safetensors file as other libraries write it: F32 tensors, no metadata. */
+    private static void writePlainSafetensors(Path file, java.util.Map<String, dev.nabla.io.NamedArray> tensors)
+            throws IOException {
+        StringBuilder header = new StringBuilder("{");
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        for (var e : tensors.entrySet()) {
+            float[] values = e.getValue().floats();
+            int start = data.size();
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * values.length)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                bytes.putFloat(v);
+            }
+            data.writeBytes(bytes.array());
+            header.append(header.length() > 1 ? "," : "").append('"').append(e.getKey()).append("\":{\"dtype\":\"F32\","
+                    + "\"shape\":").append(java.util.Arrays.toString(e.getValue().shape()).replace(" ", ""))
+                    .append(",\"data_offsets\":[").append(start).append(',').append(data.size()).append("]}");
+        }
+        byte[] json = header.append('}').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(json.length)
+                .array());
+        out.writeBytes(json);
+        out.writeBytes(data.toByteArray());
+        Files.write(file, out.toByteArray());
     }
 
     @Test
