@@ -165,6 +165,10 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Device device = Device.of(backend);
         Split split = loadDataset(config.dataset(), config.dataDir());
+        if (split.classes() < 2) {
+            spec.commandLine().getErr().println("warning: " + config.dataset() + " has a single class: every prediction is"
+                    + " right and the loss is 0, so there is nothing to learn");
+        }
         // The folder is claimed once the device and the data are there, so a typo in either leaves
         // no empty run folder behind.
         boolean newFolder = runDir == null;
