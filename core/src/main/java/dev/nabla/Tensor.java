@@ -1585,7 +1585,7 @@ public final class Tensor implements AutoCloseable {
         values[j] = tmp;
     }
 
-    /** Shape, dtype, device, and the values when there are at most 20 of them. */
+    /** Shape, dtype, device, autograd state, and the values (nested by axis) when there are at most 100. */
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder("Tensor").append(Arrays.toString(layout.shape())).append(' ')

@@ -46,10 +46,14 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Checkpoint.Contents checkpoint = Checkpoint.load(runDir, false);   // weights and state only
+        Checkpoint.Contents checkpoint;
         if (weights != null) {
+            // The run's configuration and normalization, someone else's weights.
+            Checkpoint.Contents state = Checkpoint.loadState(runDir);
             Safetensors.Loaded loaded = Safetensors.read(weights, Safetensors.Verify.IF_PRESENT);
-            checkpoint = new Checkpoint.Contents(checkpoint.epoch(), loaded.tensors(), Map.of(), checkpoint.state());
+            checkpoint = new Checkpoint.Contents(state.epoch(), loaded.tensors(), Map.of(), state.state());
+        } else {
+            checkpoint = Checkpoint.load(runDir, false);   // weights and state only
         }
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) checkpoint.state().get("config"));

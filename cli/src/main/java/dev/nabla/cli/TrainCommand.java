@@ -120,7 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
-            "--data", "--no-progress");
+            "--data", "--no-progress", "--debug");
 
     @Override
     public Integer call() throws IOException {
@@ -128,8 +128,10 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig config;
         Path runDir;
         if (resume != null) {
+            // Inherited options (--debug, declared on the top command) are not the run's settings.
             List<String> ignored = spec.commandLine().getParseResult().matchedOptions().stream()
-                    .map(o -> o.longestName()).filter(name -> !RESUME_OPTIONS.contains(name)).distinct().toList();
+                    .filter(o -> !o.inherited()).map(o -> o.longestName())
+                    .filter(name -> !RESUME_OPTIONS.contains(name)).distinct().toList();
             if (!ignored.isEmpty()) {
                 throw new ParameterException(spec.commandLine(), "--resume continues " + resume + " with its own"
                         + " settings; " + String.join(", ", ignored) + (ignored.size() == 1 ? " does" : " do")
@@ -171,17 +173,26 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // The folder is claimed once the device and the data are there, so a typo in either leaves
         // no empty run folder behind.
-        boolean newFolder = runDir == null;
-        if (newFolder) {
-            runDir = outDir != null ? claimOut(outDir) : newRunFolder(Path.of("runs"));
+        // Only a folder this command created may be removed again (a failed or interrupted run that
+        // saved nothing); an empty folder the user made for --out stays.
+        boolean createdFolder = false;
+        if (runDir == null) {
+            if (outDir != null) {
+                createdFolder = !Files.exists(outDir);
+                runDir = claimOut(outDir);
+            } else {
+                runDir = newRunFolder(Path.of("runs"));
+                createdFolder = true;
+            }
         }
+        boolean removable = createdFolder;
         boolean progress = !noProgress && System.console() != null && System.console().isTerminal();
         Trainer trainer = new Trainer(config, split, device, runDir, progress, out);
         // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
         Path folder = runDir;
         Thread interrupted = new Thread(() -> {
             boolean saved = Files.exists(folder.resolve(Checkpoint.STATE_FILE));
-            if (!saved) {
+            if (!saved && removable) {
                 deleteIfEmpty(folder);
             }
             spec.commandLine().getErr().println(saved
@@ -194,8 +205,8 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Result result;
         try {
             result = resume != null ? trainer.resume() : trainer.fit();
-        } catch (RuntimeException | Error e) {
-            if (newFolder) {
+        } catch (IOException | RuntimeException | Error e) {
+            if (removable) {
                 deleteIfEmpty(runDir);
             }
             throw e;
@@ -241,10 +252,19 @@ public final class TrainCommand implements Callable<Integer> {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new ParameterException(spec.commandLine(), "--out " + dir + " is a file, not a folder");
         }
-        for (String file : List.of(Checkpoint.STATE_FILE, Checkpoint.MODEL_FILE, "metrics.json")) {
+        for (String file : List.of(Checkpoint.STATE_FILE, "state.prev.json")) {
             if (Files.exists(dir.resolve(file))) {
                 throw new ParameterException(spec.commandLine(), "--out " + dir + " already holds a run (" + file
                         + "); choose another folder, delete this one, or continue it with --resume " + dir);
+            }
+        }
+        if (Files.isDirectory(dir)) {
+            try (var entries = Files.list(dir)) {
+                List<String> names = entries.map(f -> f.getFileName().toString()).sorted().limit(3).toList();
+                if (!names.isEmpty()) {
+                    throw new ParameterException(spec.commandLine(), "--out " + dir + " is not empty (" + String.join(
+                            ", ", names) + (names.size() == 3 ? ", ..." : "") + "); a run needs a new or empty folder");
+                }
             }
         }
         try {

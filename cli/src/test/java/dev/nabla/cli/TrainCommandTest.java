@@ -119,7 +119,9 @@ class TrainCommandTest {
         assertTrue(resumeWithOtherSettings.err().contains("--lr, --hidden do not apply"),
                 resumeWithOtherSettings.err());
 
-        Run resumed = Run.of("train", "--backend", "cpu", "--resume", run.toString(), "--epochs", "2", "--no-progress");
+        // --debug belongs to the top command (inherited): it is not a setting of the run
+        Run resumed = Run.of("train", "--backend", "cpu", "--resume", run.toString(), "--epochs", "2", "--no-progress",
+                "--debug");
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertEquals(2, MetricsWriter.readJson(run.resolve("metrics.json")).epochs().size());
 
@@ -137,6 +139,18 @@ class TrainCommandTest {
         String accuracy = eval.out().substring(eval.out().indexOf("test loss"));
         assertTrue(withWeights.out().contains(" with " + foreign) && withWeights.out().contains(accuracy),
                 eval.out() + " / " + withWeights.out());
+
+        // a folder the user made for --out stays when the run fails before saving anything
+        Path mine = Files.createDirectory(dir.resolve("mine"));
+        Run failing = Run.of("train", "--backend", "cpu", "--dataset", "csv:" + file, "--hidden", "2000000000",
+                "--epochs", "1", "--no-progress", "--out", mine.toString());
+        assertEquals(Main.EXIT_FAILURE, failing.exitCode(), failing.err());
+        assertTrue(Files.isDirectory(mine), "the user's empty --out folder must stay");
+        // and one with other files in it is not a run folder
+        Files.writeString(mine.resolve("notes.txt"), "mine");
+        Run notEmpty = Run.of("train", "--dataset", "csv:" + file, "--out", mine.toString());
+        assertEquals(Main.EXIT_USAGE, notEmpty.exitCode(), notEmpty.err());
+        assertTrue(notEmpty.err().contains("--out " + mine + " is not empty (notes.txt)"), notEmpty.err());
 
         Path aFile = Files.writeString(dir.resolve("a-file"), "x");
         Run onAFile = Run.of("train", "--dataset", "csv:" + file, "--out", aFile.toString());

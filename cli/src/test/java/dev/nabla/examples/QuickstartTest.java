@@ -46,6 +46,11 @@ class QuickstartTest {
         return new Split("blobs", "test", features, classes, trainX, trainY, testX, testY);
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void restoreTheDefaultSeed() {
+        dev.nabla.Generator.manualSeed(dev.nabla.Generator.DEFAULT_SEED);   // the example sets 42
+    }
+
     @Test
     void theExampleLearns() {
         double accuracy = Quickstart.train(blobs(1024, 256), Device.reference(), 3);
@@ -63,7 +68,8 @@ class QuickstartTest {
                 .takeWhile(l -> !l.contains("// README:end")).map(l -> l.startsWith("    ") ? l.substring(4) : l.strip())
                 .toList();
         String readme = Files.readString(root.resolve("README.md"));
-        String block = String.join("\n", region);
+        // the whole fenced block, so extra lines before or after the example fail too
+        String block = "```java\n" + String.join("\n", region) + "\n```";
         assertTrue(readme.contains(block), "README.md must contain, verbatim, the lines between the README markers"
                 + " of Quickstart.java (unindented by 4):\n" + block);
         assertEquals(1, readme.split(java.util.regex.Pattern.quote(block), -1).length - 1);

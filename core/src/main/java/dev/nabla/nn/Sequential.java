@@ -56,7 +56,10 @@ public final class Sequential extends Module {
         Tensor out = x;
         for (int i = 0; i < layers.size(); i++) {
             Module layer = layers.get(i);
-            if (layer instanceof Linear linear && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU) {
+            // Not under anomaly mode: it checks each op's output, and a fused ReLU would hide a
+            // NaN or -Inf the linear part produced.
+            if (layer instanceof Linear linear && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU
+                    && !dev.nabla.autograd.Anomaly.isEnabled()) {
                 out = linear.forwardRelu(out);
                 i++;
             } else {

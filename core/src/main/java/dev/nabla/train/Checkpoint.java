@@ -97,6 +97,18 @@ public final class Checkpoint {
      * {@link Contents#optimizer()} is empty.
      */
     public static Contents load(Path runDir, boolean withOptimizer) throws IOException {
+        return load(runDir, true, withOptimizer);
+    }
+
+    /**
+     * Only {@code state.json} (configuration, normalization, history): for evaluating weights that
+     * come from elsewhere. {@link Contents#model()} and {@link Contents#optimizer()} are empty.
+     */
+    public static Contents loadState(Path runDir) throws IOException {
+        return load(runDir, false, false);
+    }
+
+    private static Contents load(Path runDir, boolean withModel, boolean withOptimizer) throws IOException {
         Path stateFile = runDir.resolve(STATE_FILE);
         if (!Files.exists(stateFile) && !Files.exists(previous(stateFile))) {
             throw new NoSuchFileException(stateFile.toString(), null,
@@ -110,10 +122,11 @@ public final class Checkpoint {
             try {
                 Map<String, Object> state = readState(candidate);
                 int epoch = ((Number) state.get("epoch")).intValue();
-                Safetensors.Loaded model = readMatching(runDir.resolve(MODEL_FILE), epoch);
+                Map<String, NamedArray> model = withModel
+                        ? readMatching(runDir.resolve(MODEL_FILE), epoch).tensors() : Map.of();
                 Map<String, NamedArray> optimizer = withOptimizer
                         ? readMatching(runDir.resolve(OPTIMIZER_FILE), epoch).tensors() : Map.of();
-                return new Contents(epoch, model.tensors(), optimizer, state);
+                return new Contents(epoch, model, optimizer, state);
             } catch (IOException e) {
                 if (firstProblem == null) {
                     firstProblem = e;
@@ -154,6 +167,8 @@ public final class Checkpoint {
             // getOriginalMessage: without Jackson's "at [Source: ...; line, column]" suffix
             JsonLocationless where = new JsonLocationless(e);
             throw new CorruptCheckpointException(stateFile, "not valid JSON (truncated or edited?): " + where);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CorruptCheckpointException(stateFile, "not valid UTF-8 text (overwritten or edited?)");
         }
         Object stateObject = file.get("state");
         if (!(stateObject instanceof Map<?, ?>) || !(file.get("crc32c") instanceof String stored)) {

@@ -34,6 +34,20 @@ class SequentialFusionTest {
                 java.util.List.copyOf(model.stateDict().keySet()));
     }
 
+    @Test
+    void anomalyModeRunsTheOpsApartSoEachOutputIsChecked() {
+        Device d = Device.reference();
+        Sequential model = new Sequential(new Linear(2, 2, d, 1), new ReLU());
+        Tensor x = Tensor.of(d, new float[] {1f, 2f}, 1, 2).requiresGrad();
+        dev.nabla.autograd.Anomaly.enable();
+        try {
+            assertEquals("relu", model.forward(x).gradFn().orElseThrow().opName());
+        } finally {
+            dev.nabla.autograd.Anomaly.disable();
+        }
+        assertEquals("linear+relu", model.forward(x).gradFn().orElseThrow().opName());
+    }
+
     private static String fusedOpName(Sequential model, Tensor x) {
         Tensor firstTwo = new Sequential(model.get(0), model.get(1)).forward(x);
         return firstTwo.gradFn().orElseThrow().opName();

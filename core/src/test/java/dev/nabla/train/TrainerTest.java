@@ -224,5 +224,10 @@ class TrainerTest {
         assertTrue(cut.getMessage().contains("not valid JSON (truncated or edited?)"), cut.getMessage());
         assertTrue(cut.getMessage().contains("(line "), cut.getMessage());
         assertTrue(!cut.getMessage().contains("Source:"), "no parser source dump: " + cut.getMessage());
+
+        Files.write(state, new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'});
+        var binary = assertThrows(CorruptCheckpointException.class, () -> Checkpoint.load(dir));
+        assertTrue(binary.getMessage().contains("state.json") && binary.getMessage().contains("not valid UTF-8"),
+                binary.getMessage());
     }
 }
