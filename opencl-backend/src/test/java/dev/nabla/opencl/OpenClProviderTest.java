@@ -101,6 +101,25 @@ class OpenClProviderTest {
     }
 
     /**
+     * The class path of the child JVM: this JVM's, plus where the classes it needs were actually
+     * loaded from (a bundle's test runner loads the test classes through its own class loader, so
+     * they are not on {@code java.class.path}).
+     */
+    private static String childClassPath() throws Exception {
+        java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>(
+                java.util.Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
+        for (Class<?> c : new Class<?>[] {ProbeMain.class, OpenClProvider.class, org.jocl.CL.class,
+                dev.nabla.Device.class, dev.nabla.kernels.KernelSource.class}) {
+            var source = c.getProtectionDomain().getCodeSource();
+            if (source != null) {
+                entries.add(Path.of(source.getLocation().toURI()).toString());
+            }
+        }
+        entries.remove("");
+        return String.join(File.pathSeparator, entries);
+    }
+
+    /**
      * With the ICD loader pointed at an empty vendor folder there is no platform: the probe
      * reports why instead of throwing. Runs in a child JVM because JOCL's state is per process.
      */
@@ -108,7 +127,7 @@ class OpenClProviderTest {
     void withoutAPlatformTheProbeGivesAReason(@TempDir Path emptyVendors) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-DuniqueLibraryNames=true",
-                "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName());
+                "-cp", childClassPath(), ProbeMain.class.getName());
         builder.environment().put("OCL_ICD_VENDORS", emptyVendors.toString() + File.separator);
         builder.environment().remove("OPENCL_VENDOR_PATH");
         builder.redirectErrorStream(true);
