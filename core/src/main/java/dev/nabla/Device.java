@@ -116,36 +116,36 @@ public final class Device {
      */
     static Device chooseAuto(List<ProviderReport> reports, java.util.function.Function<String, Device> open,
                              Map<String, String> skipped) {
+        // Every GPU in provider order, then the CPU backends.
+        List<String> candidates = new ArrayList<>();
         for (ProviderReport report : reports) {
             for (DeviceInfo device : report.probe().devices()) {
-                if (device.kind() == DeviceInfo.Kind.GPU && !skipped.containsKey(device.id())) {
-                    try {
-                        return open.apply(device.id());
-                    } catch (RuntimeException | LinkageError e) {
-                        // NOTE: a GPU that probes fine can still fail to open (kernels that do not
-                        // build or fit its limits, a context the driver refuses): auto falls back.
-                        String reason = e.getMessage() != null ? e.getMessage() : e.toString();
-                        skipped.put(device.id(), reason);
-                        LOG.log(System.Logger.Level.WARNING, "auto device: skipping " + device.id() + ": " + reason);
-                    }
+                if (device.kind() == DeviceInfo.Kind.GPU) {
+                    candidates.add(device.id());
                 }
             }
         }
         for (String fallback : List.of("cpu", "reference")) {
-            for (ProviderReport report : reports) {
-                String id = fallback + ":0";
-                if (report.name().equals(fallback) && report.probe().isAvailable() && !skipped.containsKey(id)) {
-                    try {
-                        return open.apply(id);
-                    } catch (RuntimeException | LinkageError e) {
-                        if (fallback.equals("reference")) {
-                            throw e;
-                        }
-                        String reason = e.getMessage() != null ? e.getMessage() : e.toString();
-                        skipped.put(id, reason);
-                        LOG.log(System.Logger.Level.WARNING, "auto device: skipping " + id + ": " + reason);
-                    }
+            if (reports.stream().anyMatch(r -> r.name().equals(fallback) && r.probe().isAvailable())) {
+                candidates.add(fallback + ":0");
+            }
+        }
+        for (String id : candidates) {
+            if (skipped.containsKey(id)) {
+                continue;
+            }
+            try {
+                return open.apply(id);
+            } catch (RuntimeException | LinkageError e) {
+                // NOTE: a device that probes fine can still fail to open (kernels that do not build
+                // or fit its limits, a context the driver refuses): auto goes on to the next one.
+                // The reference backend is the last resort: its failure is the answer.
+                if (id.equals("reference:0")) {
+                    throw e;
                 }
+                String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+                skipped.put(id, reason);
+                LOG.log(System.Logger.Level.WARNING, "auto device: skipping " + id + ": " + reason);
             }
         }
         throw new IllegalStateException("no backend available: " + describeProviders());

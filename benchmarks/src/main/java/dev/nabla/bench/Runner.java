@@ -122,19 +122,19 @@ public final class Runner {
             double seconds = c.time(batch);
             estimate = seconds / batch;
             quietRounds = c.compiling() ? 0 : quietRounds + 1;
+            boolean timingsSettled = false;
             if (seconds < MIN_TIMED_SECONDS && batch < 1 << 20) {
                 batch *= 2;
                 recent.clear();
             } else {
                 recent.add(estimate);
-                if (recent.size() >= SETTLE_WINDOW && quietRounds >= SETTLE_WINDOW
-                        && settled(recent.subList(recent.size() - SETTLE_WINDOW, recent.size()))) {
+                timingsSettled = recent.size() >= SETTLE_WINDOW
+                        && settled(recent.subList(recent.size() - SETTLE_WINDOW, recent.size()));
+                if (timingsSettled && quietRounds >= SETTLE_WINDOW) {
                     break;
                 }
             }
             if (System.nanoTime() > deadline) {
-                boolean timingsSettled = recent.size() >= SETTLE_WINDOW
-                        && settled(recent.subList(recent.size() - SETTLE_WINDOW, recent.size()));
                 log.accept("  " + c.name() + (timingsSettled ? ": the JIT was still compiling after "
                         : ": timings did not settle within ") + settings.maxWarmupSeconds()
                         + " s of warm-up; measuring anyway");

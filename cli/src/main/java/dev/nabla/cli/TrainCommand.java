@@ -151,17 +151,17 @@ public final class TrainCommand implements Callable<Integer> {
             try {
                 config = new TrainConfig(dataset, data == null ? "" : data.toString(), limit, hidden, activation,
                         dropout, optimizer, lr, momentum, weightDecay, schedule, epochs, batchSize, seed, clipNorm);
-                if (!dataset.startsWith("csv:")) {
+            } catch (TrainConfig.InvalidSetting e) {
+                // The config's keys are this command's option names in snake_case (batch_size).
+                throw new ParameterException(spec.commandLine(),
+                        "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
+            }
+            if (!dataset.startsWith("csv:")) {
+                try {
                     ImageDataset.fromName(dataset);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--dataset: " + e.getMessage() + ", or csv:PATH");
                 }
-            } catch (IllegalArgumentException e) {
-                String message = e.getMessage();
-                if (message != null && message.startsWith("unknown dataset")) {
-                    message = "--dataset: " + message + ", or csv:PATH";
-                } else if (message != null) {
-                    message = optionFor(message).map(o -> o + ": ").orElse("") + message;
-                }
-                throw new ParameterException(spec.commandLine(), message);
             }
             runDir = null;
         }
@@ -229,19 +229,6 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IOException notEmpty) {
             // keep it
         }
-    }
-
-    /** TrainConfig's messages start with what they check; the option that sets it, for the CLI's error. */
-    private static final Map<String, String> OPTION_OF_MESSAGE = Map.ofEntries(
-            Map.entry("epochs", "--epochs"), Map.entry("batch size", "--batch-size"), Map.entry("learning rate", "--lr"),
-            Map.entry("dropout", "--dropout"), Map.entry("weight decay", "--weight-decay"),
-            Map.entry("momentum", "--momentum"), Map.entry("limit", "--limit"), Map.entry("clip norm", "--clip-norm"),
-            Map.entry("unknown optimizer", "--optimizer"), Map.entry("unknown activation", "--activation"),
-            Map.entry("unknown schedule", "--schedule"), Map.entry("hidden layer widths", "--hidden"));
-
-    static Optional<String> optionFor(String message) {
-        return OPTION_OF_MESSAGE.entrySet().stream().filter(e -> message.startsWith(e.getKey() + " "))
-                .map(Map.Entry::getValue).findFirst();
     }
 
     /**

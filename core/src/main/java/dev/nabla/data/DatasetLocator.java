@@ -86,11 +86,11 @@ public final class DatasetLocator {
         if (explicit.isEmpty() && fromEnv != null && !fromEnv.isBlank() && !Files.isDirectory(Path.of(fromEnv))) {
             // NOTE: like a wrong --data, a wrong $NABLA_DATA is an error rather than a silent
             // fallback to the other folders: the user meant that one.
-            report.add(fromEnv + " ($" + ENV + "): " + (Files.exists(Path.of(fromEnv)) ? "not a directory"
-                    : "does not exist"));
-            throw new DatasetNotFoundException("$" + ENV + " is " + fromEnv + ", which "
-                    + (Files.exists(Path.of(fromEnv)) ? "is not a directory" : "does not exist")
-                    + "; fix it, or unset it to search the default folders", report);
+            boolean exists = Files.exists(Path.of(fromEnv));
+            String problem = exists ? "not a directory" : "does not exist";
+            report.add(fromEnv + " ($" + ENV + "): " + problem);
+            throw new DatasetNotFoundException("$" + ENV + " is " + fromEnv + ", which " + (exists ? "is " : "")
+                    + problem + "; fix it, or unset it to search the default folders", report);
         }
         for (Candidate c : candidates(dataset, explicit)) {
             Path dir = c.dir();

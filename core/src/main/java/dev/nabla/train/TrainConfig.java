@@ -41,26 +41,43 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         optimizer = optimizer.toLowerCase(Locale.ROOT);
         schedule = schedule.toLowerCase(Locale.ROOT);
         activation = activation.toLowerCase(Locale.ROOT);
-        require(epochs >= 1, "epochs must be at least 1, got " + epochs);
-        require(batchSize >= 1, "batch size must be at least 1, got " + batchSize);
-        require(lr > 0 && Float.isFinite(lr), "learning rate must be positive, got " + lr);
-        require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
-        require(weightDecay >= 0, "weight decay must be non-negative, got " + weightDecay);
-        require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
-        require(limit >= 0, "limit must be non-negative, got " + limit);
-        require(clipNorm >= 0, "clip norm must be non-negative, got " + clipNorm);
-        require(OPTIMIZERS.contains(optimizer), "unknown optimizer '" + optimizer + "'; choose one of " + OPTIMIZERS);
-        require(dev.nabla.nn.Mlp.ACTIVATIONS.contains(activation), "unknown activation '" + activation
+        require("epochs", epochs >= 1, "epochs must be at least 1, got " + epochs);
+        require("batch_size", batchSize >= 1, "batch size must be at least 1, got " + batchSize);
+        require("lr", lr > 0 && Float.isFinite(lr), "learning rate must be positive, got " + lr);
+        require("dropout", dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
+        require("weight_decay", weightDecay >= 0, "weight decay must be non-negative, got " + weightDecay);
+        require("momentum", momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
+        require("limit", limit >= 0, "limit must be non-negative, got " + limit);
+        require("clip_norm", clipNorm >= 0, "clip norm must be non-negative, got " + clipNorm);
+        require("optimizer", OPTIMIZERS.contains(optimizer), "unknown optimizer '" + optimizer + "'; choose one of " + OPTIMIZERS);
+        require("activation", dev.nabla.nn.Mlp.ACTIVATIONS.contains(activation), "unknown activation '" + activation
                 + "'; choose one of " + dev.nabla.nn.Mlp.ACTIVATIONS);
-        require(SCHEDULES.contains(schedule), "unknown schedule '" + schedule + "'; choose one of " + SCHEDULES);
+        require("schedule", SCHEDULES.contains(schedule), "unknown schedule '" + schedule + "'; choose one of " + SCHEDULES);
         for (int width : hidden) {
-            require(width >= 1, "hidden layer widths must be positive, got " + Arrays.toString(hidden));
+            require("hidden", width >= 1, "hidden layer widths must be positive, got " + Arrays.toString(hidden));
         }
     }
 
-    private static void require(boolean condition, String message) {
+    /**
+     * A setting out of range or unknown; {@link #setting()} is its key in {@link #toMap()}
+     * ({@code batch_size}), so a front end can name its own option for it.
+     */
+    public static final class InvalidSetting extends IllegalArgumentException {
+        private final String setting;
+
+        InvalidSetting(String setting, String message) {
+            super(message);
+            this.setting = setting;
+        }
+
+        public String setting() {
+            return setting;
+        }
+    }
+
+    private static void require(String setting, boolean condition, String message) {
         if (!condition) {
-            throw new IllegalArgumentException(message);
+            throw new InvalidSetting(setting, message);
         }
     }
 
