@@ -47,14 +47,59 @@ public final class Device {
         return device;
     }
 
-    /** One provider's probe result: its devices, or why it has none. */
-    public record ProviderReport(BackendProvider provider, Probe probe) {
+    /**
+     * One provider and its probe result: its devices, or why it has none. The probe runs on the
+     * first {@link #probe()} call, not when the provider is listed: naming {@code cpu} must not
+     * load a GPU driver or OpenCL platform (PoCL's LLVM replaces the JVM's signal handlers, see
+     * {@link dev.nabla.backend.NativeSignals}), and it saves their start-up time.
+     */
+    public static final class ProviderReport {
+        private final BackendProvider provider;
+        private volatile Probe probe;
+
+        /** A report that probes {@code provider} when first asked. */
+        public ProviderReport(BackendProvider provider) {
+            this.provider = java.util.Objects.requireNonNull(provider, "provider");
+        }
+
+        /** A report with a probe result already known (tests, decorators). */
+        public ProviderReport(BackendProvider provider, Probe probe) {
+            this(provider);
+            this.probe = java.util.Objects.requireNonNull(probe, "probe");
+        }
+
+        public BackendProvider provider() {
+            return provider;
+        }
+
         public String name() {
             return provider.name();
         }
+
+        /** The provider's devices or the reason it has none; probes on the first call. */
+        public Probe probe() {
+            Probe result = probe;
+            if (result == null) {
+                synchronized (this) {
+                    result = probe;
+                    if (result == null) {
+                        probe = result = safeProbe(provider);
+                    }
+                }
+            }
+            return result;
+        }
+
+        @Override
+        public String toString() {
+            return "ProviderReport[" + name() + (probe == null ? ", not probed yet]" : ", " + probe + "]");
+        }
     }
 
-    /** Every backend provider on the class path with what its probe found, in priority order. */
+    /**
+     * Every backend provider on the class path in priority order. Listing them probes none: each
+     * report probes when its {@link ProviderReport#probe()} is first called.
+     */
     public static List<ProviderReport> providers() {
         List<ProviderReport> result = reports;
         if (result == null) {
@@ -63,7 +108,7 @@ public final class Device {
                 if (result == null) {
                     List<ProviderReport> found = new ArrayList<>();
                     for (BackendProvider provider : ServiceLoader.load(BackendProvider.class)) {
-                        found.add(new ProviderReport(provider, safeProbe(provider)));
+                        found.add(new ProviderReport(provider));
                     }
                     found.sort(Comparator.comparingInt(r -> r.provider().priority()));
                     reports = result = List.copyOf(found);

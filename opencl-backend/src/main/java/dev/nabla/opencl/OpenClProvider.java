@@ -5,6 +5,7 @@ import static org.jocl.CL.CL_PLATFORM_NOT_FOUND_KHR;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BackendProvider;
 import dev.nabla.backend.DeviceInfo;
+import dev.nabla.backend.NativeSignals;
 import dev.nabla.backend.Probe;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,7 +45,8 @@ public final class OpenClProvider implements BackendProvider {
             synchronized (this) {
                 result = probe;
                 if (result == null) {
-                    result = discover();
+                    // PoCL installs LLVM's signal handlers here (see NativeSignals).
+                    result = NativeSignals.preserving("OpenCL device discovery", this::discover);
                     probe = result;
                 }
             }
@@ -93,6 +95,8 @@ public final class OpenClProvider implements BackendProvider {
             throw new IllegalArgumentException("opencl:" + index + ": no such device; OpenCL devices are opencl:0"
                     + (devices.size() > 1 ? " to opencl:" + (devices.size() - 1) : ""));
         }
-        return opened.computeIfAbsent(index, i -> new OpenClBackend(devices.get(i), found.devices().get(i)));
+        // Context creation and the kernel build run PoCL's LLVM, which may install signal handlers.
+        return opened.computeIfAbsent(index, i -> NativeSignals.preserving("opening opencl:" + i,
+                () -> new OpenClBackend(devices.get(i), found.devices().get(i))));
     }
 }
