@@ -4,6 +4,7 @@ import dev.nabla.Device;
 import dev.nabla.Device.ProviderReport;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.MemoryStats;
+import dev.nabla.backend.NativeSignals;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,6 +53,8 @@ public final class DevicesCommand implements Callable<Integer> {
         }
         out.println();
         out.println(Device.autoExplanation());
+        // Whether a native library can take the JVM's signal handlers (README, Troubleshooting).
+        out.println(NativeSignals.describe());
         out.flush();
         return 0;
     }

@@ -22,6 +22,7 @@ class DevicesCommandTest {
             }
         }
         assertTrue(run.out().contains(Device.autoExplanation()), run.out());
+        assertTrue(run.out().contains("\nsignal chaining: "), run.out());
         assertFalse(run.out().contains("memory:"), run.out());
     }
 

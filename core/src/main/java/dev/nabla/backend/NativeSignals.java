@@ -124,6 +124,18 @@ public final class NativeSignals {
         }
     }
 
+    /**
+     * This JVM's {@code $JAVA_HOME/lib/libjsig.so}, on Linux where the JDK has it: what to put in
+     * {@code LD_PRELOAD} for a JVM this one starts (JMH's forks inherit the environment).
+     */
+    public static Optional<Path> chainingLibrary() {
+        if (!System.getProperty("os.name", "").equalsIgnoreCase("linux")) {
+            return Optional.empty();
+        }
+        Path library = Path.of(System.getProperty("java.home"), "lib", "libjsig.so");
+        return Files.isRegularFile(library) ? Optional.of(library) : Optional.empty();
+    }
+
     /** One line on how this JVM is protected, for {@code nabla devices} and error reports. */
     public static String describe() {
         if (chainingLoaded()) {

@@ -10,6 +10,7 @@ import static jcuda.driver.JCudaDriver.cuInit;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BackendProvider;
 import dev.nabla.backend.DeviceInfo;
+import dev.nabla.backend.NativeSignals;
 import dev.nabla.backend.Probe;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -63,7 +64,8 @@ public final class CudaProvider implements BackendProvider {
             synchronized (this) {
                 result = found;
                 if (result == null) {
-                    result = discover();
+                    // The driver, NVRTC and cuBLAS load here: keep the JVM's signal handlers (NativeSignals).
+                    result = NativeSignals.preserving("CUDA device discovery", CudaProvider::discover);
                     found = result;
                 }
             }
@@ -169,7 +171,8 @@ public final class CudaProvider implements BackendProvider {
             throw new IllegalArgumentException("cuda:" + index + ": no such device; CUDA devices are cuda:0"
                     + (probe.devices().size() > 1 ? " to cuda:" + (probe.devices().size() - 1) : ""));
         }
-        return opened.computeIfAbsent(index, i -> new CudaBackend(i, probe.devices().get(i),
-                discovered.hardware().get(i), discovered.kernels(), discovered.gemm()));
+        return opened.computeIfAbsent(index, i -> NativeSignals.preserving("opening cuda:" + i,
+                () -> new CudaBackend(i, probe.devices().get(i), discovered.hardware().get(i), discovered.kernels(),
+                        discovered.gemm())));
     }
 }

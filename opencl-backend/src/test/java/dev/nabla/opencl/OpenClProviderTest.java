@@ -10,13 +10,15 @@ import dev.nabla.Device;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.Probe;
 import dev.nabla.kernels.KernelNames;
+import dev.nabla.testing.ChildJvm;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,40 +103,17 @@ class OpenClProviderTest {
     }
 
     /**
-     * The class path of the child JVM: this JVM's, plus where the classes it needs were actually
-     * loaded from (a bundle's test runner loads the test classes through its own class loader, so
-     * they are not on {@code java.class.path}).
-     */
-    private static String childClassPath() throws Exception {
-        java.util.LinkedHashSet<String> entries = new java.util.LinkedHashSet<>(
-                java.util.Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
-        for (Class<?> c : new Class<?>[] {ProbeMain.class, OpenClProvider.class, org.jocl.CL.class,
-                dev.nabla.Device.class, dev.nabla.kernels.KernelSource.class}) {
-            var source = c.getProtectionDomain().getCodeSource();
-            if (source != null) {
-                entries.add(Path.of(source.getLocation().toURI()).toString());
-            }
-        }
-        entries.remove("");
-        return String.join(File.pathSeparator, entries);
-    }
-
-    /**
      * With the ICD loader pointed at an empty vendor folder there is no platform: the probe
      * reports why instead of throwing. Runs in a child JVM because JOCL's state is per process.
      */
     @Test
     void withoutAPlatformTheProbeGivesAReason(@TempDir Path emptyVendors) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-DuniqueLibraryNames=true",
-                "-cp", childClassPath(), ProbeMain.class.getName());
-        builder.environment().put("OCL_ICD_VENDORS", emptyVendors.toString() + File.separator);
-        builder.environment().remove("OPENCL_VENDOR_PATH");
-        builder.redirectErrorStream(true);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, process.exitValue(), output);
+        Map<String, String> environment = new HashMap<>();
+        environment.put("OCL_ICD_VENDORS", emptyVendors.toString() + File.separator);
+        environment.put("OPENCL_VENDOR_PATH", null);
+        ChildJvm.Result result = ChildJvm.run(ProbeMain.class, List.of(), environment, List.of(), Duration.ofSeconds(60));
+        String output = result.output();
+        assertEquals(0, result.exitStatus(), result.describeExit() + ": " + output);
         assertTrue(output.contains("available=false"), output);
         assertTrue(output.contains("no OpenCL platform installed"), output);
         assertTrue(Files.isDirectory(emptyVendors));

@@ -1,9 +1,13 @@
 package dev.nabla.bench.jmh;
 
+import dev.nabla.backend.NativeSignals;
 import dev.nabla.bench.BackendSelection;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Entry point of {@code benchmarks/target/benchmarks.jar}: JMH's own command line, except that
@@ -18,6 +22,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
+        restartWithSignalChaining(args);
         List<String> jmhArgs = new ArrayList<>(List.of(args));
         boolean listing = jmhArgs.stream().anyMatch(a -> a.equals("-h") || a.equals("-l") || a.equals("-lp")
                 || a.equals("-lprof") || a.equals("-lrf"));
@@ -36,6 +41,33 @@ public final class BenchMain {
         }
         org.openjdk.jmh.Main.main(jmhArgs.toArray(String[]::new));
     }
+
+    /**
+     * JMH's forks inherit this JVM's environment, so they get HotSpot's signal-chaining library
+     * only if this JVM has it: started without it ({@code java -jar benchmarks.jar}), this JVM
+     * starts itself again with {@code LD_PRELOAD} set and exits with that run's status. Without it
+     * PoCL's LLVM can take the JVM's signal handlers and kill a fork (see {@link NativeSignals}).
+     */
+    private static void restartWithSignalChaining(String[] args) throws Exception {
+        Optional<Path> library = NativeSignals.chainingLibrary();
+        if (library.isEmpty() || NativeSignals.chainingLoaded() || System.getenv(RESTARTED) != null) {
+            return;
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchMain.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        String preload = builder.environment().get("LD_PRELOAD");
+        builder.environment().put("LD_PRELOAD", library.get() + (preload == null || preload.isBlank() ? "" : " " + preload));
+        builder.environment().put(RESTARTED, "1");
+        System.out.println("# nabla: restarting with LD_PRELOAD=" + library.get() + " (signal chaining for JMH's forks)");
+        System.exit(builder.start().waitFor());
+    }
+
+    /** Set in the restarted JVM, so that it never restarts again. */
+    private static final String RESTARTED = "NABLA_BENCH_SIGNAL_CHAINING_RESTART";
 
     static boolean hasBackendParam(String[] args) {
         for (int i = 0; i < args.length; i++) {
