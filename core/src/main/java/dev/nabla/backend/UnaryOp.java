@@ -47,16 +47,24 @@ public enum UnaryOp {
         return (float) (e / (1.0 + e));
     }
 
-    /** GELU as PyTorch defines it by default: {@code x * Φ(x) = 0.5 x (1 + erf(x/√2))}. */
+    /**
+     * GELU as PyTorch defines it by default: {@code x Φ(x)}, with {@code Φ(x) = 0.5 erfc(−x/√2)}.
+     * NOTE: erfc rather than {@code 1 + erf}, which cancels to nothing for {@code x ≪ 0}; the
+     * kernels ({@code ops.c}) use the same form, so every backend computes one formula.
+     */
     public static float gelu(float x) {
-        return (float) (0.5 * x * (1.0 + erf(x * INV_SQRT2)));
+        return (float) (x * normalCdf(x));
     }
 
     /** d/dx GELU(x) = Φ(x) + x φ(x). */
     public static float geluGrad(float x) {
-        double cdf = 0.5 * (1.0 + erf(x * INV_SQRT2));
         double pdf = Math.exp(-0.5 * (double) x * x) * INV_SQRT_2PI;
-        return (float) (cdf + x * pdf);
+        return (float) (normalCdf(x) + x * pdf);
+    }
+
+    /** Φ(x), the standard normal CDF, accurate in relative terms in both tails. */
+    private static double normalCdf(float x) {
+        return 0.5 * erfc(-x * INV_SQRT2);
     }
 
     /** {@code x^p} with the integer-power cases exact (Math.pow is correctly rounded for them). */
@@ -74,16 +82,21 @@ public enum UnaryOp {
     private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     /**
-     * erf(x) from the Chebyshev fit of erfc in Numerical Recipes (§6.2, fractional error below
-     * 1.2e-7 for all x, finer than float resolution), then symmetry for negative x. The JDK has no
-     * erf; GPU kernels use erff, which agrees to float precision.
+     * erfc(x) from the Chebyshev fit in Numerical Recipes (§6.2, fractional error below 1.2e-7 for
+     * all x, finer than float resolution), then {@code erfc(−x) = 2 − erfc(x)}. The JDK has no
+     * erfc; GPU kernels use erfcf, which agrees to float precision.
      */
-    public static double erf(double x) {
+    public static double erfc(double x) {
         double z = Math.abs(x);
         double t = 1.0 / (1.0 + 0.5 * z);
-        double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+        double tail = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
                 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
                 + t * (-0.82215223 + t * 0.17087277)))))))));
-        return x >= 0 ? 1.0 - erfc : erfc - 1.0;
+        return x >= 0 ? tail : 2.0 - tail;
+    }
+
+    /** erf(x) = 1 − erfc(x). */
+    public static double erf(double x) {
+        return 1.0 - erfc(x);
     }
 }

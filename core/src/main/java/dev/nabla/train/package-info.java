@@ -1,5 +1,9 @@
 /**
- * Training-run outputs that do not depend on tensors: the per-epoch record
+ * The training loop and its run folder: {@link dev.nabla.train.Trainer} (the loop behind
+ * {@code ./nabla train}: model, optimizer, schedule, progress, checkpoints, resume),
+ * {@link dev.nabla.train.TrainConfig} (validated settings), {@link dev.nabla.train.Evaluation}
+ * (loss and accuracy over a data set), {@link dev.nabla.train.Checkpoint} (weights, optimizer
+ * state and {@code state.json}), and the outputs that do not depend on tensors: the per-epoch record
  * ({@link dev.nabla.train.EpochRecord}), {@code metrics.csv} and {@code metrics.json}
  * ({@link dev.nabla.train.MetricsWriter}) and {@code curves.png}
  * ({@link dev.nabla.train.CurvesPlot}).

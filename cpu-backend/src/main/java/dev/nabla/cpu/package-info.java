@@ -11,8 +11,11 @@
  * <ul>
  *   <li>Inputs are valid: core checked shapes, dtypes and devices; outputs are contiguous.</li>
  *   <li>Every kernel agrees with {@link dev.nabla.backend.reference.ReferenceBackend} to float
- *       rounding; tests compare the two on random inputs. Transcendentals use the scalar
- *       definitions of {@link dev.nabla.backend.UnaryOp}, so only summation order differs.</li>
+ *       rounding; tests compare the two on random inputs. Element-wise transcendentals use the
+ *       scalar definitions of {@link dev.nabla.backend.UnaryOp}, so only summation order differs;
+ *       the exception is the fused softmax cross-entropy, whose {@code exp} is a vectorized float
+ *       polynomial within 2 ulp of {@code Math.exp} (its inputs are max-shifted, so never
+ *       positive; see {@link dev.nabla.cpu.SoftmaxCrossEntropy}).</li>
  *   <li>Parallelism is one level deep: kernels split work through {@link dev.nabla.cpu.CpuThreads}
  *       into a chunk per core, and never call back into the pool from a chunk.</li>
  *   <li>No Vector API class is linked before {@link dev.nabla.cpu.CpuProvider#probe()} has found
