@@ -28,13 +28,14 @@ import org.junit.jupiter.api.Test;
  * The conformance suite every backend runs: a backend module subclasses it in three lines,
  * returning its device from {@link #device()}. Each test computes on that device and on the
  * reference backend (the oracle) from the same inputs and compares; golden values carry their math
- * in comments; {@link GradCheck} covers every differentiable op on the device under test.
+ * in comments; {@link GradCheck} covers every differentiable op on the device under test;
+ * {@link EveryOpConformance} runs every constant of the op enums, so none can be left out.
  *
  * <p>A subclass whose device cannot be opened on this machine calls
  * {@code Assumptions.assumeTrue(available, reason)} in a {@code @BeforeAll} so every test skips
  * with the provider's reason.
  */
-public abstract class BackendConformanceTest {
+public abstract class BackendConformanceTest implements EveryOpConformance {
 
     /** Sizes that are not multiples of any vector width, plus one past a power of two. */
     protected static final int[] ODD_SIZES = {1, 3, 17, 1025};
@@ -51,6 +52,11 @@ public abstract class BackendConformanceTest {
     @BeforeEach
     void openDevice() {
         dev = device();
+    }
+
+    @Override
+    public final Device deviceUnderTest() {
+        return dev;
     }
 
     // ---- helpers ------------------------------------------------------------------------------
