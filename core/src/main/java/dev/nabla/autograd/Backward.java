@@ -1,6 +1,5 @@
 package dev.nabla.autograd;
 
-import dev.nabla.DType;
 import dev.nabla.Tensor;
 import dev.nabla.backend.BinaryOp;
 import java.util.ArrayList;
@@ -150,14 +149,10 @@ public final class Backward {
 
     /** dL/dlogits = (softmax − onehot) · g / rows, one fused backend kernel. */
     private static Tensor crossEntropy(Node.CrossEntropy ce, Tensor g) {
-        Tensor logits = ce.logits().contiguous();
+        Tensor logits = ce.logits();
         int rows = logits.size(0);
-        int classes = logits.size(1);
-        Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows).contiguous();
-        Tensor out = Tensor.empty(logits.device(), DType.F32, rows, classes);
-        logits.device().backend().softmaxCrossEntropyBackward(logits.storage(), ce.labels().storage(),
-                ce.rowStats().storage(), rowGrad.storage(), rows, classes, out.storage());
-        return out;
+        Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows);
+        return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
     }
 
     /** Sums {@code g} over the axes that broadcasting added or stretched, back to {@code shape}. */

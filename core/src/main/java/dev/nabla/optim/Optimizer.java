@@ -118,9 +118,7 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** Runs one fused update through the parameter's backend. */
     protected static void fusedStep(OptimizerStep step, Tensor param, Tensor grad, Tensor state1, Tensor state2) {
-        param.device().backend().optimizerStep(step, param.storage(), grad.storage(),
-                state1 == null ? param.storage() : state1.storage(),
-                state2 == null ? param.storage() : state2.storage(), param.numel());
+        param.optimizerStep(step, grad, state1, state2);
     }
 
     /** Clears every parameter's gradient (PyTorch's {@code zero_grad(set_to_none=True)}). */

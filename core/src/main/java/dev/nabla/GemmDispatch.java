@@ -1,0 +1,102 @@
+package dev.nabla;
+
+import dev.nabla.backend.Activation;
+import dev.nabla.backend.Backend;
+import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.GemmSpec;
+import dev.nabla.backend.Layout;
+import dev.nabla.backend.Storage;
+import java.util.Optional;
+
+/**
+ * How {@code matmul} and {@code linear} become one backend GEMM: transposed views are passed as
+ * transposed operands with their leading dimension instead of being copied, and only a layout
+ * GEMM cannot read (a slice with gaps, a broadcast) is made dense first. The arguments are
+ * checked by {@link Checks} before they get here.
+ */
+final class GemmDispatch {
+
+    private GemmDispatch() {
+    }
+
+    /** {@code a [m, k] @ b [k, n]}, a new tensor outside the graph. */
+    static Tensor matmul(Tensor a, Tensor b) {
+        Tensor out = Tensor.empty(a.device(), DType.F32, a.size(0), b.size(1));
+        into(a, b, Optional.empty(), Activation.NONE, out);
+        return out;
+    }
+
+    /** {@code activation(x · weightᵀ + bias)}, a new tensor outside the graph. */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
+        Tensor out = Tensor.empty(x.device(), DType.F32, x.size(0), weight.size(0));
+        Tensor denseBias = bias.dense();
+        Tensor weightT = weight.transposedView(0, 1);
+        into(x, weightT, Optional.of(denseBias.storage()), activation, out);
+        weightT.close();
+        closeIfCopy(bias, denseBias);
+        return out;
+    }
+
+    /** Runs {@code out = a @ b (+ bias)} choosing transposition flags from the operands' strides. */
+    private static void into(Tensor a, Tensor b, Optional<Storage> bias, Activation activation, Tensor out) {
+        if (out.numel() == 0) {
+            return;
+        }
+        if (a.size(1) == 0) {
+            // An empty inner dimension sums nothing: 0 (+ bias), without asking a BLAS to
+            // accept leading dimensions of 0. (Callers pass no activation.)
+            Backend backend = a.device().backend();
+            backend.fill(out.storage(), 0f, out.numel());
+            if (bias.isPresent()) {
+                Layout outLayout = out.layout();
+                backend.binary(BinaryOp.ADD, out.storage(), outLayout, bias.get(),
+                        Layout.contiguous(out.size(1)).broadcastTo(outLayout.shape()), out.storage());
+            }
+            return;
+        }
+        Tensor ga = operand(a);
+        Tensor gb = operand(b);
+        int m = a.size(0);
+        int k = a.size(1);
+        int n = b.size(1);
+        Layout la = ga.layout();
+        Layout lb = gb.layout();
+        a.device().backend().gemm(new GemmSpec(isTransposed(la), isTransposed(lb), m, n, k, 1f,
+                ga.storage(), la.offset(), leadingDimension(la),
+                gb.storage(), lb.offset(), leadingDimension(lb),
+                0f, out.storage(), 0, n, bias, activation));
+        closeIfCopy(a, ga);
+        closeIfCopy(b, gb);
+    }
+
+    /** {@code matrix} if GEMM can read it in place (row-major or transposed), else a dense copy. */
+    private static Tensor operand(Tensor matrix) {
+        Layout layout = matrix.layout();
+        if (isRowMajor(layout) || isTransposed(layout)) {
+            return matrix;
+        }
+        return matrix.copy();
+    }
+
+    private static boolean isRowMajor(Layout layout) {
+        return layout.stride(1) == 1 && layout.stride(0) >= Math.max(1, layout.dim(1)) || layout.dim(0) == 1
+                && layout.stride(1) == 1;
+    }
+
+    private static boolean isTransposed(Layout layout) {
+        return !isRowMajor(layout) && layout.stride(0) == 1 && layout.stride(1) >= Math.max(1, layout.dim(0));
+    }
+
+    private static int leadingDimension(Layout layout) {
+        if (isTransposed(layout)) {
+            return layout.stride(1);
+        }
+        return layout.dim(0) == 1 ? Math.max(1, layout.dim(1)) : layout.stride(0);
+    }
+
+    private static void closeIfCopy(Tensor original, Tensor maybeCopy) {
+        if (maybeCopy != original) {
+            maybeCopy.close();
+        }
+    }
+}

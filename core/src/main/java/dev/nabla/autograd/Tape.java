@@ -1,0 +1,194 @@
+package dev.nabla.autograd;
+
+import dev.nabla.Tensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The autograd engine: records which {@link Node} produced a tensor, and runs backward passes
+ * over the recorded graph in reverse topological order, accumulating leaf gradients or capturing
+ * the gradients of chosen inputs. Anomaly checks happen here as ops are recorded.
+ *
+ * <p>{@link Tensor} validates its arguments and calls in; the graph lives in the tensors themselves
+ * (each non-leaf knows its node, each node its inputs), so there is no global tape to clear.
+ */
+public final class Tape {
+
+    private static volatile TensorAccess access;
+
+    private Tape() {
+    }
+
+    /**
+     * The few things the engine does to a tensor that its public API does not offer. {@link Tensor}
+     * hands over the only instance ({@link #grant}) when it is initialized; the engine keeps
+     * tensor internals out of the public API this way while living in its own package.
+     */
+    public interface TensorAccess {
+
+        /** Makes {@code out} the output of {@code node}: it requires grad and has a grad_fn. */
+        void attach(Tensor out, Node node);
+
+        /** Whether {@code t} is dense and the only open tensor on a storage exactly its size. */
+        boolean ownsItsStorage(Tensor t);
+
+        /** Throws, naming {@code op}, if {@code t} is closed. */
+        void requireOpen(String op, Tensor t);
+    }
+
+    /** Called once, by {@link Tensor}'s static initializer; any other caller is refused. */
+    public static void grant(TensorAccess tensorAccess) {
+        Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
+        if (caller != Tensor.class || access != null) {
+            throw new IllegalStateException("Tape.grant is for dev.nabla.Tensor alone, once; called by " + caller);
+        }
+        access = tensorAccess;
+    }
+
+    /** Attaches {@code node} to {@code out} when grad mode is on and an input requires grad; returns {@code out}. */
+    public static Tensor record(Tensor out, Node node, Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return out;
+        }
+        for (Tensor input : inputs) {
+            if (input.isRequiresGrad()) {
+                access.attach(out, node);
+                if (Anomaly.isEnabled()) {
+                    Anomaly.check(out, node);
+                }
+                return out;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Backpropagates {@code seed} from {@code output}, accumulating into the {@code grad} of every
+     * leaf that requires it. The caller has checked the seed against the output.
+     */
+    public static void backward(Tensor output, Tensor seed) {
+        run(output, seed, null);
+    }
+
+    /**
+     * The gradients of {@code output}, seeded with {@code seed}, with respect to each of
+     * {@code inputs} (all requiring grad), without touching any tensor's {@code grad}. An input
+     * the output does not depend on gets zeros.
+     */
+    public static Tensor[] gradients(Tensor output, Tensor seed, Tensor... inputs) {
+        Map<Tensor, Tensor> captured = new IdentityHashMap<>();
+        for (Tensor input : inputs) {
+            captured.put(input, null);
+        }
+        run(output, seed, captured);
+        Tensor[] result = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor g = captured.get(inputs[i]);
+            result[i] = g != null ? g : inputs[i].zerosLike();
+        }
+        return result;
+    }
+
+    /**
+     * Propagates {@code seed} from {@code output} through the graph in reverse topological order.
+     * With {@code capture == null} gradients accumulate into the leaves' {@code grad}; otherwise
+     * only the gradients of the tensors in {@code capture} are recorded there, and nothing else
+     * changes.
+     */
+    private static void run(Tensor output, Tensor seed, Map<Tensor, Tensor> capture) {
+        List<Tensor> order = topologicalOrder(output);
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        grads.put(output, seed);
+        try (var ignored = NoGrad.open()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor node = order.get(i);
+                Tensor g = grads.remove(node);
+                if (g == null) {
+                    continue;
+                }
+                if (capture != null && capture.containsKey(node)) {
+                    // Complete here: every consumer of node comes later in the order.
+                    capture.put(node, g.copy());
+                }
+                Node gradFn = node.gradFn().orElse(null);
+                if (gradFn == null) {
+                    if (capture == null) {
+                        accumulate(node, g, seed, grads);
+                    }
+                    continue;
+                }
+                List<Tensor> inputs = gradFn.inputs();
+                Tensor[] inputGrads = Backward.gradients(gradFn, g);
+                for (int k = 0; k < inputs.size(); k++) {
+                    Tensor input = inputs.get(k);
+                    Tensor ig = inputGrads[k];
+                    if (ig == null || !input.isRequiresGrad()) {
+                        continue;
+                    }
+                    Tensor previous = grads.get(input);
+                    grads.put(input, previous == null ? ig : previous.add(ig));
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds {@code g} into {@code leaf}'s gradient. The first gradient is adopted as it is when
+     * nothing else can see it (saves a copy per parameter per step); otherwise the stored gradient
+     * is a fresh dense copy, because {@code g} may be the caller's seed, a view shared with other
+     * gradients of the same pass, or the same tensor handed to several inputs (as {@code add}'s
+     * backward does).
+     */
+    private static void accumulate(Tensor leaf, Tensor g, Tensor seed, Map<Tensor, Tensor> pending) {
+        Tensor grad = leaf.grad().orElse(null);
+        if (grad == null && adoptable(leaf, g, seed, pending)) {
+            leaf.setGrad(g);
+            return;
+        }
+        // setGrad keeps the new gradient and closes the one it replaces.
+        leaf.setGrad(grad == null ? g.copy() : grad.add(g));
+    }
+
+    /**
+     * Whether {@code g} can become {@code leaf}'s gradient without a copy: produced inside this
+     * backward pass (not the seed), the only tensor on its storage, dense and exactly as large as
+     * its storage, not waiting to be handed to another tensor ({@code pending} is an identity map,
+     * so {@code containsValue} compares references), and of the leaf's shape, dtype and device.
+     */
+    private static boolean adoptable(Tensor leaf, Tensor g, Tensor seed, Map<Tensor, Tensor> pending) {
+        return g != seed && !g.isRequiresGrad() && access.ownsItsStorage(g) && g.dtype() == leaf.dtype()
+                && g.device().equals(leaf.device()) && java.util.Arrays.equals(g.shape(), leaf.shape())
+                && !pending.containsValue(g);
+    }
+
+    /** Depth-first post-order of the graph below {@code output} (inputs before outputs). */
+    private static List<Tensor> topologicalOrder(Tensor output) {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
+        // Iterative DFS: deep graphs (long chains) must not overflow the Java stack.
+        ArrayList<Object[]> stack = new ArrayList<>();
+        stack.add(new Object[] {output, 0});
+        visited.put(output, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.get(stack.size() - 1);
+            Tensor t = (Tensor) frame[0];
+            int next = (int) frame[1];
+            Node gradFn = t.gradFn().orElse(null);
+            List<Tensor> inputs = gradFn == null ? List.of() : gradFn.inputs();
+            if (next < inputs.size()) {
+                frame[1] = next + 1;
+                Tensor input = inputs.get(next);
+                if (input.isRequiresGrad() && visited.put(input, Boolean.TRUE) == null) {
+                    access.requireOpen("backward (an input of " + gradFn.opName() + ")", input);
+                    stack.add(new Object[] {input, 0});
+                }
+            } else {
+                stack.remove(stack.size() - 1);
+                order.add(t);
+            }
+        }
+        return order;
+    }
+}
