@@ -12,8 +12,8 @@ interface Cublas {
      * {@code op(A)} is m×k, {@code op(B)} k×n. Operands are device addresses of the first element.
      */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-               CudaStorage a, long offsetA, int lda, CudaStorage b, long offsetB, int ldb,
-               float beta, CudaStorage c, long offsetC, int ldc);
+               DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
+               float beta, DeviceBlock c, long offsetC, int ldc);
 
     /** For DeviceInfo: {@code cuBLAS 13.0.2 via java.lang.foreign (/path/libcublas.so.13)}. */
     String description();

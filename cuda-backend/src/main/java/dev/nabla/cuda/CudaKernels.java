@@ -5,6 +5,7 @@ import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import dev.nabla.kernels.KernelSource;
+import dev.nabla.kernels.host.DeviceStorage;
 import java.util.concurrent.ConcurrentHashMap;
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
@@ -16,7 +17,7 @@ import jcuda.driver.CUstream;
 /**
  * The loaded kernel module of one device and the launcher every family class uses.
  *
- * <p>Arguments are given in kernel order as Java values: a {@link CudaStorage} (its device
+ * <p>Arguments are given in kernel order as Java values: a storage (its device
  * pointer), an {@code Integer} ({@code int} or {@code uint}), a {@code Float}, or an {@code int[]}
  * (a struct of ints passed by value, such as a packed {@code StridedLayout}: the driver copies as
  * many bytes as the parameter's size from the array). Launch geometry is the one the kernels are
@@ -113,7 +114,7 @@ final class CudaKernels implements dev.nabla.kernels.host.KernelLauncher {
         NativePointerObject[] parameters = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) {
             parameters[i] = switch (args[i]) {
-                case CudaStorage storage -> Pointer.to(storage.pointer());
+                case DeviceStorage<?> storage -> Pointer.to(DeviceBlock.of(storage).pointer());
                 case Integer value -> Pointer.to(new int[] {value});
                 case Float value -> Pointer.to(new float[] {value});
                 case int[] struct -> Pointer.to(struct);

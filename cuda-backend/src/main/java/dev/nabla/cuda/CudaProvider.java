@@ -39,13 +39,9 @@ public final class CudaProvider implements BackendProvider {
     private record Found(Probe probe, List<String> hardware, KernelModules.Plan kernels, GemmPaths.Plan gemm) {
     }
 
-    private volatile Found found;
+    // Guarded by this (found() and open() hold it).
+    private Found found;
     private final Map<Integer, CudaBackend> opened = new HashMap<>();
-
-    @Override
-    public String name() {
-        return "cuda";
-    }
 
     /** First among GPU providers (OpenCL is 20). */
     @Override
@@ -54,23 +50,22 @@ public final class CudaProvider implements BackendProvider {
     }
 
     @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
     public Probe probe() {
         return found().probe();
     }
 
-    private Found found() {
-        Found result = found;
-        if (result == null) {
-            synchronized (this) {
-                result = found;
-                if (result == null) {
-                    // The driver, NVRTC and cuBLAS load here: keep the JVM's signal handlers (NativeSignals).
-                    result = NativeSignals.preserving("CUDA device discovery", CudaProvider::discover);
-                    found = result;
-                }
-            }
+    /** Discovers once; callers are few (listing devices, opening one), so one lock suffices. */
+    private synchronized Found found() {
+        if (found == null) {
+            // The driver, NVRTC and cuBLAS load here: keep the JVM's signal handlers (NativeSignals).
+            found = NativeSignals.preserving("CUDA device discovery", CudaProvider::discover);
         }
-        return result;
+        return found;
     }
 
     private static Found unavailable(String reason) {

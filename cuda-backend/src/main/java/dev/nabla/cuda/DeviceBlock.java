@@ -1,5 +1,7 @@
 package dev.nabla.cuda;
 
+import dev.nabla.backend.Storage;
+import dev.nabla.kernels.host.DeviceStorage;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -7,4 +9,14 @@ import jcuda.driver.CUdeviceptr;
  * from the handle), which the {@code java.lang.foreign} cuBLAS binding passes.
  */
 record DeviceBlock(CUdeviceptr pointer, long address) {
+
+    /** The device address of element {@code elementOffset} (4-byte elements), for cuBLAS. */
+    long address(long elementOffset) {
+        return address + 4L * elementOffset;
+    }
+
+    /** The block of a storage the CUDA backend allocated. */
+    static DeviceBlock of(Storage storage) {
+        return DeviceStorage.handle(storage, DeviceBlock.class);
+    }
 }

@@ -105,8 +105,8 @@ final class ForeignCublas implements Cublas {
 
     @Override
     public synchronized void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                   CudaStorage a, long offsetA, int lda, CudaStorage b, long offsetB, int ldb,
-                                   float beta, CudaStorage c, long offsetC, int ldc) {
+                                   DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
+                                   float beta, DeviceBlock c, long offsetC, int ldc) {
         // Pointer mode is host (the default): cuBLAS reads alpha and beta before it returns, so
         // the two floats may be rewritten by the next call.
         scalars.setAtIndex(JAVA_FLOAT, 0, alpha);

@@ -43,9 +43,9 @@ final class Gemm {
         }
         try {
             cublas.get().sgemm(g.transB(), g.transA(), g.n(), g.m(), g.k(), g.alpha(),
-                    CudaStorage.of(g.b()), g.offsetB(), g.ldb(),
-                    CudaStorage.of(g.a()), g.offsetA(), g.lda(),
-                    g.beta(), CudaStorage.of(g.c()), g.offsetC(), g.ldc());
+                    DeviceBlock.of(g.b()), g.offsetB(), g.ldb(),
+                    DeviceBlock.of(g.a()), g.offsetA(), g.lda(),
+                    g.beta(), DeviceBlock.of(g.c()), g.offsetC(), g.ldc());
         } catch (CudaException e) {
             // cuBLAS reports an earlier kernel's fault as its own failure (EXECUTION_FAILED): name that kernel.
             throw kernels == null ? e : new CudaException(e.call(), e.code(), e.getMessage() + "; " + g.m() + "x" + g.n()

@@ -33,8 +33,8 @@ final class JCublasGemm implements Cublas {
 
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                      CudaStorage a, long offsetA, int lda, CudaStorage b, long offsetB, int ldb,
-                      float beta, CudaStorage c, long offsetC, int ldc) {
+                      DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
+                      float beta, DeviceBlock c, long offsetC, int ldc) {
         // Pointer mode is host (the default): cuBLAS reads alpha and beta before returning.
         Cublas.check("cublasSgemm", JCublas2.cublasSgemm(handle, transA ? OP_T : OP_N, transB ? OP_T : OP_N,
                 m, n, k, Pointer.to(new float[] {alpha}),

@@ -7,11 +7,11 @@
  * <p>Layout: {@link dev.nabla.cuda.CudaProvider} discovers devices and never throws
  * ({@code DriverCheck} looks at libcuda before JCuda does); {@link dev.nabla.cuda.CudaBackend}
  * owns a device's primary context and single stream ({@code CudaContext}); {@code KernelModules}
- * chooses NVRTC or PTX; {@code GemmPaths} chooses the cuBLAS binding; {@code CachingAllocator} is
- * the allocator's bookkeeping; {@code PinnedStaging} does transfers; {@code CudaKernels} launches;
- * one class per op family ({@code Elementwise}, {@code Reductions}, {@code Gemm},
- * {@code SoftmaxCrossEntropy}, {@code Optimizers}, {@code Random}, {@code Indexing}) maps SPI calls
- * onto kernels, with the same names as in the OpenCL backend.
+ * chooses NVRTC or PTX; {@code GemmPaths} chooses the cuBLAS binding and {@code Gemm} routes to
+ * it; {@code PinnedStaging} does transfers; {@code CudaKernels} launches. The compute primitives,
+ * the caching allocator and the storage class are shared with OpenCL in
+ * {@code dev.nabla.kernels.host} ({@code KernelBackend}, {@code CachingAllocator},
+ * {@code DeviceStorage}, whose handle here is a {@code DeviceBlock}).
  *
  * <p>Invariants: every command goes to the device's one stream, so a block freed and reused is
  * never written before earlier commands that read it have run; the context is made current on

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nabla.DType;
 import dev.nabla.backend.Activation;
 import dev.nabla.backend.GemmSpec;
+import dev.nabla.kernels.host.DeviceStorage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -99,8 +100,8 @@ class ForeignCublasTest {
     @Test
     void aStatusIsAnExceptionNamingTheCall() {
         var e = assertThrows(CudaException.class, () -> cublas.sgemm(false, false, 4, 4, 4, 1f,
-                storage(MemorySegment.NULL), 0, 1, storage(MemorySegment.NULL), 0, 4,
-                0f, storage(MemorySegment.NULL), 0, 4));
+                block(MemorySegment.NULL), 0, 1, block(MemorySegment.NULL), 0, 4,
+                0f, block(MemorySegment.NULL), 0, 4));
         assertEquals("cublasSgemm_v2 failed: CUBLAS_STATUS_INVALID_VALUE (7)", e.getMessage());
     }
 
@@ -112,9 +113,12 @@ class ForeignCublasTest {
         }
     }
 
-    private static CudaStorage storage(MemorySegment memory) {
-        return new CudaStorage(DType.F32, memory.byteSize() / 4, new DeviceBlock(null, memory.address()),
-                memory.byteSize());
+    private static DeviceBlock block(MemorySegment memory) {
+        return new DeviceBlock(null, memory.address());
+    }
+
+    private static DeviceStorage<DeviceBlock> storage(MemorySegment memory) {
+        return new DeviceStorage<>(DType.F32, memory.byteSize() / 4, block(memory), memory.byteSize());
     }
 
     /** C = 1.5·op(A)·op(B) + 0.5·C, row-major, with {@code pad} extra columns in every leading dimension. */

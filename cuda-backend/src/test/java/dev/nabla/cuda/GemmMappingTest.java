@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.nabla.DType;
 import dev.nabla.backend.Activation;
 import dev.nabla.backend.GemmSpec;
+import dev.nabla.kernels.host.DeviceStorage;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -21,16 +22,16 @@ class GemmMappingTest {
     static final class HostCublas implements Cublas {
         final Map<Long, float[]> memory = new HashMap<>();
 
-        CudaStorage storage(float[] data) {
+        DeviceStorage<DeviceBlock> storage(float[] data) {
             long address = (memory.size() + 1L) << 32;
             memory.put(address, data);
-            return new CudaStorage(DType.F32, data.length, new DeviceBlock(null, address), 4L * data.length);
+            return new DeviceStorage<>(DType.F32, data.length, new DeviceBlock(null, address), 4L * data.length);
         }
 
         @Override
         public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                          CudaStorage a, long offsetA, int lda, CudaStorage b, long offsetB, int ldb,
-                          float beta, CudaStorage c, long offsetC, int ldc) {
+                          DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
+                          float beta, DeviceBlock c, long offsetC, int ldc) {
             float[] av = memory.get(a.address(0));
             float[] bv = memory.get(b.address(0));
             float[] cv = memory.get(c.address(0));
@@ -107,8 +108,8 @@ class GemmMappingTest {
         HostCublas host = new HostCublas();
         Cublas failing = new Cublas() {
             @Override
-            public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, CudaStorage a,
-                              long offsetA, int lda, CudaStorage b, long offsetB, int ldb, float beta, CudaStorage c,
+            public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBlock a,
+                              long offsetA, int lda, DeviceBlock b, long offsetB, int ldb, float beta, DeviceBlock c,
                               long offsetC, int ldc) {
                 Cublas.check("cublasSgemm_v2", 13);
             }

@@ -1,13 +1,9 @@
 package dev.nabla.opencl;
 
-import dev.nabla.kernels.host.Elementwise;
-import dev.nabla.kernels.host.GemmKernel;
-import dev.nabla.kernels.host.Indexing;
-import dev.nabla.kernels.host.Optimizers;
-import dev.nabla.kernels.host.Random;
-import dev.nabla.kernels.host.Reductions;
-import dev.nabla.kernels.host.SoftmaxCrossEntropy;
-import static dev.nabla.opencl.OpenClStorage.memoryOf;
+import static org.jocl.CL.CL_MEM_OBJECT_ALLOCATION_FAILURE;
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+import static org.jocl.CL.CL_OUT_OF_HOST_MEMORY;
+import static org.jocl.CL.CL_OUT_OF_RESOURCES;
 import static org.jocl.CL.CL_DEVICE_GLOBAL_MEM_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_WORK_GROUP_SIZE;
@@ -15,6 +11,7 @@ import static org.jocl.CL.CL_DEVICE_SINGLE_FP_CONFIG;
 import static org.jocl.CL.CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT;
 import static org.jocl.CL.CL_QUEUE_PROFILING_ENABLE;
 import static org.jocl.CL.CL_TRUE;
+import static org.jocl.CL.clCreateBuffer;
 import static org.jocl.CL.clCreateCommandQueue;
 import static org.jocl.CL.clCreateContext;
 import static org.jocl.CL.clEnqueueCopyBuffer;
@@ -23,50 +20,48 @@ import static org.jocl.CL.clEnqueueWriteBuffer;
 import static org.jocl.CL.clFinish;
 import static org.jocl.CL.clReleaseCommandQueue;
 import static org.jocl.CL.clReleaseContext;
+import static org.jocl.CL.clReleaseMemObject;
 import static org.jocl.CL.clReleaseProgram;
 
-import dev.nabla.backend.Backend;
-import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.DeviceInfo;
-import dev.nabla.backend.GemmSpec;
-import dev.nabla.backend.Layout;
-import dev.nabla.backend.MemoryStats;
-import dev.nabla.backend.OptimizerStep;
-import dev.nabla.backend.ReduceOp;
 import dev.nabla.backend.Storage;
-import dev.nabla.backend.UnaryOp;
-import dev.nabla.DType;
 import dev.nabla.kernels.Dialect;
 import dev.nabla.kernels.KernelSource;
+import dev.nabla.kernels.host.CachingAllocator;
+import dev.nabla.kernels.host.DeviceStorage;
+import dev.nabla.kernels.host.KernelBackend;
+import dev.nabla.kernels.host.KernelLauncher;
 import java.util.List;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_device_id;
+import org.jocl.cl_mem;
 import org.jocl.cl_program;
 
 /**
  * One OpenCL device: a context, one in-order command queue, the Nabla program compiled from
- * {@link KernelSource} in the OpenCL dialect, and a caching allocator. Operations are queued and
- * return at once; {@link #copyOut} and {@link #synchronize} wait.
+ * {@link KernelSource} in the OpenCL dialect, and a caching allocator. The compute primitives
+ * are {@link KernelBackend}'s; this class opens the device and moves bytes. Operations are
+ * queued and return at once; {@link #copyOut} and {@link #synchronize} wait.
  *
  * <p>Set {@code NABLA_OPENCL_PROFILE=1} to time every launch with events ({@link #kernelTimes()}).
  */
-public final class OpenClBackend implements Backend {
+public final class OpenClBackend extends KernelBackend {
+
+    private final DeviceInfo info;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final CachingAllocator<cl_mem> allocator;
+    private final OpenClKernels kernels;
 
     private static final System.Logger LOG = System.getLogger("dev.nabla.opencl");
 
-    private final DeviceInfo info;
-    private final String deviceName;
-    private final cl_context context;
-    private final cl_command_queue queue;
-    private final OpenClAllocator allocator;
-    private final OpenClKernels kernels;
-
     OpenClBackend(OpenClDevices.Found found, DeviceInfo info) {
+        super(found.label());
         this.info = info;
-        this.deviceName = found.label();
+        String deviceName = deviceName();
         cl_device_id device = found.device();
         long maxWorkGroup = OpenClDevices.deviceLong(device, CL_DEVICE_MAX_WORK_GROUP_SIZE);
         if (maxWorkGroup < KernelSource.BLOCK_SIZE) {
@@ -85,11 +80,13 @@ public final class OpenClBackend implements Backend {
             cl_command_queue created = clCreateCommandQueue(createdContext, device,
                     profiling ? CL_QUEUE_PROFILING_ENABLE : 0, null);
             createdQueue = created;
-            cl_command_queue drainQueue = created;
-            allocator = new OpenClAllocator(createdContext, deviceName,
-                    OpenClDevices.deviceLong(device, CL_DEVICE_GLOBAL_MEM_SIZE),
-                    OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE));
-            allocator.setDrain(() -> clFinish(drainQueue));
+            // NOTE: OpenCL lets a driver defer allocating a buffer to its first use, so
+            // clCreateBuffer may succeed past the device's memory and fail later inside a launch;
+            // the allocator keeps to the device's global memory itself.
+            allocator = new CachingAllocator<>(new BufferMemory(createdContext), deviceName,
+                    new CachingAllocator.Limits(OpenClDevices.deviceLong(device, CL_DEVICE_GLOBAL_MEM_SIZE),
+                            OpenClDevices.deviceLong(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
+                            "CL_DEVICE_MAX_MEM_ALLOC_SIZE"));
             long start = System.nanoTime();
             program = OpenClKernels.build(createdContext, device, deviceName, KernelSource.assemble(Dialect.OPENCL),
                     buildOptions(device));
@@ -144,6 +141,54 @@ public final class OpenClBackend implements Backend {
         return options;
     }
 
+    /**
+     * clCreateBuffer / clReleaseMemObject for the caching allocator. clReleaseMemObject defers
+     * the real release until queued commands using the buffer have finished.
+     */
+    private final class BufferMemory implements CachingAllocator.DeviceMemory<cl_mem> {
+        private final cl_context bufferContext;
+
+        BufferMemory(cl_context bufferContext) {
+            this.bufferContext = bufferContext;
+        }
+
+        @Override
+        public cl_mem allocate(long bytes) {
+            try {
+                return clCreateBuffer(bufferContext, CL_MEM_READ_WRITE, bytes, null, null);
+            } catch (CLException e) {
+                int status = e.getStatus();
+                if (status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES
+                        || status == CL_OUT_OF_HOST_MEMORY) {
+                    return null;
+                }
+                throw new IllegalStateException(deviceName() + ": clCreateBuffer(" + bytes + " bytes) failed: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void release(cl_mem block) {
+            clReleaseMemObject(block);
+        }
+
+        /** OpenCL has no query for it; the allocator's budget says what is left. */
+        @Override
+        public long freeBytes() {
+            return -1;
+        }
+
+        @Override
+        public void synchronize() {
+            OpenClBackend.this.synchronize();
+        }
+    }
+
+    @Override
+    protected CachingAllocator<cl_mem> allocator() {
+        return allocator;
+    }
+
     @Override
     public DeviceInfo info() {
         return info;
@@ -162,27 +207,9 @@ public final class OpenClBackend implements Backend {
                 .toList();
     }
 
-    /** Returns the allocator's cached blocks to the driver. */
-    public void emptyCache() {
-        synchronize();
-        allocator.emptyCache();
-    }
-
-    // ---- memory -------------------------------------------------------------------------
-
     @Override
-    public Storage allocate(DType dtype, long numel) {
-        return allocator.allocate(dtype, numel);
-    }
-
-    @Override
-    public void free(Storage storage) {
-        allocator.free((OpenClStorage) storage);
-    }
-
-    @Override
-    public MemoryStats memoryStats() {
-        return allocator.stats();
+    protected KernelLauncher kernels() {
+        return kernels;
     }
 
     // SAFETY: host transfers block (CL_TRUE): the Java array may move once JOCL returns, so the
@@ -190,84 +217,45 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void copyIn(float[] src, Storage dst) {
-        if (src.length > 0) {
-            transfer(() -> clEnqueueWriteBuffer(queue, memoryOf(dst), CL_TRUE, 0, 4L * src.length, Pointer.to(src),
-                    0, null, null), "clEnqueueWriteBuffer");
-        }
+        write(Pointer.to(src), src.length, dst);
     }
 
     @Override
     public void copyIn(int[] src, Storage dst) {
-        if (src.length > 0) {
-            transfer(() -> clEnqueueWriteBuffer(queue, memoryOf(dst), CL_TRUE, 0, 4L * src.length, Pointer.to(src),
-                    0, null, null), "clEnqueueWriteBuffer");
-        }
+        write(Pointer.to(src), src.length, dst);
     }
 
     @Override
     public void copyOut(Storage src, float[] dst) {
-        if (dst.length > 0) {
-            transfer(() -> clEnqueueReadBuffer(queue, memoryOf(src), CL_TRUE, 0, 4L * dst.length, Pointer.to(dst),
-                    0, null, null), "clEnqueueReadBuffer");
-        }
-        collectTimes();
+        read(src, Pointer.to(dst), dst.length);
     }
 
     @Override
     public void copyOut(Storage src, int[] dst) {
-        if (dst.length > 0) {
-            transfer(() -> clEnqueueReadBuffer(queue, memoryOf(src), CL_TRUE, 0, 4L * dst.length, Pointer.to(dst),
-                    0, null, null), "clEnqueueReadBuffer");
+        read(src, Pointer.to(dst), dst.length);
+    }
+
+    /** {@code count} 4-byte elements from the host into {@code dst}. */
+    private void write(Pointer host, int count, Storage dst) {
+        if (count > 0) {
+            transfer(() -> clEnqueueWriteBuffer(queue, memoryOf(dst), CL_TRUE, 0, 4L * count, host, 0, null, null),
+                    "clEnqueueWriteBuffer");
+        }
+    }
+
+    /** {@code count} 4-byte elements of {@code src} to the host; profiled launches are collected, as the queue is drained. */
+    private void read(Storage src, Pointer host, int count) {
+        if (count > 0) {
+            transfer(() -> clEnqueueReadBuffer(queue, memoryOf(src), CL_TRUE, 0, 4L * count, host, 0, null, null),
+                    "clEnqueueReadBuffer");
         }
         collectTimes();
     }
 
     @Override
-    public void copy(Storage src, Layout srcLayout, Storage dst) {
-        long n = srcLayout.numel();
-        if (n == 0) {
-            return;
-        }
-        if (srcLayout.isContiguous()) {
-            copyBuffer(src, srcLayout.offset(), dst, 0, n);
-        } else {
-            Elementwise.copy(kernels, src, srcLayout, dst);
-        }
-    }
-
-    @Override
-    public void copyInto(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
-        long n = srcLayout.numel();
-        if (n == 0) {
-            return;
-        }
-        if (srcLayout.isContiguous() && dstLayout.isContiguous()) {
-            copyBuffer(src, srcLayout.offset(), dst, dstLayout.offset(), n);
-        } else {
-            Elementwise.copyInto(kernels, src, srcLayout, dst, dstLayout);
-        }
-    }
-
-    private void copyBuffer(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
+    protected void copyBuffer(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
         transfer(() -> clEnqueueCopyBuffer(queue, memoryOf(src), memoryOf(dst), 4L * srcOffset, 4L * dstOffset,
                 4L * count, 0, null, null), "clEnqueueCopyBuffer");
-    }
-
-    @Override
-    public void cast(Storage src, Storage dst, long count) {
-        if (count == 0) {
-            return;
-        }
-        if (src.dtype() == dst.dtype()) {
-            copyBuffer(src, 0, dst, 0, count);
-        } else {
-            Elementwise.cast(kernels, src, dst, count);
-        }
-    }
-
-    @Override
-    public void fill(Storage dst, float value, long count) {
-        Elementwise.fill(kernels, dst, value, count);
     }
 
     @Override
@@ -286,100 +274,12 @@ public final class OpenClBackend implements Backend {
         try {
             call.run();
         } catch (CLException e) {
-            throw new IllegalStateException("opencl: " + name + " on " + deviceName + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException("opencl: " + name + " on " + deviceName() + " failed: " + e.getMessage(), e);
         }
     }
 
-    // ---- element-wise -------------------------------------------------------------------
-
-    @Override
-    public void unary(UnaryOp op, float param, Storage src, Layout srcLayout, Storage dst) {
-        Elementwise.unary(kernels, op, param, src, srcLayout, dst);
-    }
-
-    @Override
-    public void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst) {
-        Elementwise.binary(kernels, op, a, aLayout, b, bLayout, dst);
-    }
-
-    @Override
-    public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
-                      Storage dst) {
-        Elementwise.where(kernels, cond, condLayout, a, aLayout, b, bLayout, dst);
-    }
-
-    // ---- reductions ---------------------------------------------------------------------
-
-    @Override
-    public void reduce(ReduceOp op, Storage src, int outer, int extent, int inner, Storage dst) {
-        Reductions.reduce(kernels, op, src, outer, extent, inner, dst);
-    }
-
-    @Override
-    public void argmax(Storage src, int outer, int extent, int inner, Storage dst) {
-        Reductions.argmax(kernels, src, outer, extent, inner, dst);
-    }
-
-    // ---- matrix multiply ----------------------------------------------------------------
-
-    @Override
-    public void gemm(GemmSpec spec) {
-        GemmKernel.gemm(kernels, spec);
-    }
-
-    // ---- indexing -----------------------------------------------------------------------
-
-    @Override
-    public void gather(Storage src, int rows, int cols, Storage indices, Storage dst) {
-        Indexing.gather(kernels, src, rows, cols, indices, dst);
-    }
-
-    @Override
-    public void oneHot(Storage indices, int rows, int classes, Storage dst) {
-        Indexing.oneHot(kernels, indices, rows, classes, dst);
-    }
-
-    // ---- random -------------------------------------------------------------------------
-
-    @Override
-    public void randomUniform(long seed, long offset, Storage dst, long count) {
-        Random.uniform(kernels, seed, offset, dst, count);
-    }
-
-    @Override
-    public void randomNormal(long seed, long offset, Storage dst, long count) {
-        Random.normal(kernels, seed, offset, dst, count);
-    }
-
-    // ---- fused numerics -----------------------------------------------------------------
-
-    @Override
-    public void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
-                                           Storage rowStats) {
-        SoftmaxCrossEntropy.forward(kernels, logits, labels, rows, classes, loss, rowStats);
-    }
-
-    @Override
-    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
-                                            int rows, int classes, Storage gradLogits) {
-        SoftmaxCrossEntropy.backward(kernels, logits, labels, rowStats, gradLoss, rows, classes, gradLogits);
-    }
-
-    @Override
-    public void softmax(Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
-        SoftmaxCrossEntropy.softmax(kernels, src, outer, extent, inner, log, dst);
-    }
-
-    // ---- optimizers ---------------------------------------------------------------------
-
-    @Override
-    public void optimizerStep(OptimizerStep step, Storage param, Storage grad, Storage state1, Storage state2,
-                              long count) {
-        Optimizers.step(kernels, step, param, grad, state1, state2, count);
-    }
-
-    @Override
-    public String toString() {
-        return "OpenClBackend[" + deviceName + "]";
+    /** The buffer of a storage this backend allocated. */
+    static cl_mem memoryOf(Storage storage) {
+        return DeviceStorage.handle(storage, cl_mem.class);
     }
 }

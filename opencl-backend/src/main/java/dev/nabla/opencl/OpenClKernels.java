@@ -19,6 +19,7 @@ import static org.jocl.CL.clReleaseProgram;
 import static org.jocl.CL.clSetKernelArg;
 
 import dev.nabla.kernels.KernelSource;
+import dev.nabla.kernels.host.DeviceStorage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -190,7 +191,8 @@ final class OpenClKernels implements dev.nabla.kernels.host.KernelLauncher {
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case OpenClStorage storage -> clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(storage.memory()));
+                    case DeviceStorage<?> storage ->
+                            clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(OpenClBackend.memoryOf(storage)));
                     case Integer value -> clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[] {value}));
                     case Float value -> clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[] {value}));
                     case int[] struct -> clSetKernelArg(kernel, i, (long) Sizeof.cl_int * struct.length, Pointer.to(struct));

@@ -23,8 +23,9 @@ import org.jocl.CLException;
  */
 public final class OpenClProvider implements BackendProvider {
 
-    private volatile List<OpenClDevices.Found> devices;
-    private volatile Probe probe;
+    // Guarded by this (probe() and open() hold it).
+    private List<OpenClDevices.Found> devices;
+    private Probe probe;
     private final Map<Integer, OpenClBackend> opened = new HashMap<>();
 
     @Override
@@ -38,20 +39,14 @@ public final class OpenClProvider implements BackendProvider {
         return 20;
     }
 
+    /** Discovers once; callers are few (listing devices, opening one), so one lock suffices. */
     @Override
-    public Probe probe() {
-        Probe result = probe;
-        if (result == null) {
-            synchronized (this) {
-                result = probe;
-                if (result == null) {
-                    // PoCL installs LLVM's signal handlers here (see NativeSignals).
-                    result = NativeSignals.preserving("OpenCL device discovery", this::discover);
-                    probe = result;
-                }
-            }
+    public synchronized Probe probe() {
+        if (probe == null) {
+            // PoCL installs LLVM's signal handlers here (see NativeSignals).
+            probe = NativeSignals.preserving("OpenCL device discovery", this::discover);
         }
-        return result;
+        return probe;
     }
 
     private Probe discover() {

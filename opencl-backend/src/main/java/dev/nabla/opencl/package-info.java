@@ -5,10 +5,10 @@
  *
  * <p>Layout: {@link dev.nabla.opencl.OpenClProvider} discovers platforms and devices and never
  * throws; {@link dev.nabla.opencl.OpenClBackend} owns one context, one in-order command queue and
- * one program per device; {@link dev.nabla.opencl.OpenClAllocator} is the caching allocator;
- * {@link dev.nabla.opencl.OpenClKernels} sets arguments and launches; one class per op family
- * ({@code Elementwise}, {@code Reductions}, {@code Gemm}, {@code SoftmaxCrossEntropy},
- * {@code Optimizers}, {@code Random}, {@code Indexing}) maps SPI calls onto kernels.
+ * one program per device, and does host transfers and buffer copies; {@code OpenClKernels} sets
+ * arguments and launches. The compute primitives, the caching allocator and the storage class are
+ * shared with CUDA in {@code dev.nabla.kernels.host} ({@code KernelBackend},
+ * {@code CachingAllocator}, {@code DeviceStorage}).
  *
  * <p>Invariants: every command goes to the device's single in-order queue, so a block freed and
  * reused is never written before earlier commands that read it have run; host transfers are

@@ -1,8 +1,8 @@
 package dev.nabla.kernels.host;
 
 /**
- * The size classes both GPU caching allocators bin device memory by: four classes per power of
- * two, so a block wastes at most 25 % and a freed block serves any later request of its class.
+ * The size classes {@link CachingAllocator} bins device memory by: four classes per power of two,
+ * so a block wastes at most 25 % and a freed block serves any later request of its class.
  */
 public final class SizeClasses {
 
