@@ -174,7 +174,7 @@ final class Kernels {
         Tensor denseLabels = labels.dense();
         Tensor loss = Tensor.empty(logits.device(), DType.F32, rows);
         Tensor rowStats = Tensor.empty(logits.device(), DType.F32, rows, 2);
-        logits.device().backend().softmaxCrossEntropyForward(dense.storage(), denseLabels.storage(), rows, classes,
+        logits.device().backend().crossEntropyForward(dense.storage(), denseLabels.storage(), rows, classes,
                 loss.storage(), rowStats.storage());
         // loss requires no grad, so this mean records nothing even with grad mode on.
         Tensor mean = loss.sum().mul(1f / rows);
@@ -193,7 +193,7 @@ final class Kernels {
             dense[i] = inputs[i].dense();
         }
         Tensor out = Tensor.empty(logits.device(), DType.F32, rows, classes);
-        logits.device().backend().softmaxCrossEntropyBackward(dense[0].storage(), dense[1].storage(),
+        logits.device().backend().crossEntropyBackward(dense[0].storage(), dense[1].storage(),
                 dense[2].storage(), dense[3].storage(), rows, classes, out.storage());
         for (int i = 0; i < inputs.length; i++) {
             closeIfCopy(inputs[i], dense[i]);

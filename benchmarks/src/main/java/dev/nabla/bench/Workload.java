@@ -336,8 +336,8 @@ public sealed interface Workload {
             backend.fill(gradLoss, 1f / rows, rows);
             Storage grad = s.zeros((long) rows * classes);
             return s.instance(() -> {
-                backend.softmaxCrossEntropyForward(logits, labels, rows, classes, loss, lse);
-                backend.softmaxCrossEntropyBackward(logits, labels, lse, gradLoss, rows, classes, grad);
+                backend.crossEntropyForward(logits, labels, rows, classes, loss, lse);
+                backend.crossEntropyBackward(logits, labels, lse, gradLoss, rows, classes, grad);
             });
         }
     }

@@ -57,6 +57,16 @@ class QuickstartTest {
         assertTrue(accuracy > 0.9, "test accuracy " + accuracy);
     }
 
+    /**
+     * The same example on a backend that implements only the SPI's primitives: softmax,
+     * cross-entropy and Adam run the composite defaults, and the model still learns.
+     */
+    @Test
+    void theExampleLearnsOnABackendOfPrimitivesOnly() {
+        double accuracy = Quickstart.train(blobs(1024, 256), dev.nabla.TestDevices.primitivesOnly(), 3);
+        assertTrue(accuracy > 0.9, "test accuracy on the primitives-only backend " + accuracy);
+    }
+
     @Test
     void theReadmeShowsTheExampleVerbatim() throws IOException {
         Path root = Path.of("").toAbsolutePath();

@@ -14,9 +14,15 @@ import dev.nabla.DType;
  * take F32; I32 appears only for labels, indices and {@link #argmax} results.
  *
  * <p>On GPUs, calls are queued on the device's stream; {@link #copyOut} and {@link #synchronize}
- * wait. Composite operations have default implementations written from the primitives; a backend
- * overrides one with a fused kernel when that is faster, and the conformance suite checks both
- * paths agree.
+ * wait.
+ *
+ * <p>Only the abstract methods are required: memory and copies, element-wise, reductions, GEMM,
+ * gather/one-hot and random numbers. The composite operations ({@link #softmax},
+ * {@link #crossEntropyForward}, {@link #crossEntropyBackward}, {@link #optimizerStep}) have
+ * defaults written from those primitives in {@link Composites}; a backend overrides one with a
+ * fused kernel when that is faster, and the conformance suite checks both paths agree. A test
+ * backend with the primitives alone ({@code PrimitivesOnlyBackend} in core's tests) passes the
+ * whole suite and trains the README's example.
  */
 public interface Backend {
 
@@ -127,10 +133,11 @@ public interface Backend {
     /** Standard normal numbers by Box–Muller from the same Philox stream; see {@link Philox}. */
     void randomNormal(long seed, long offset, Storage dst, long count);
 
-    // ---- fused numerics -----------------------------------------------------------------
+    // ---- composites: defaults written from the primitives above ------------------------
 
     /**
-     * Fused softmax cross-entropy forward over contiguous logits {@code [rows, classes]} and I32
+     * Softmax cross-entropy forward (the op {@code Tensor.crossEntropy} and
+     * {@code Losses.crossEntropy} run) over contiguous logits {@code [rows, classes]} and I32
      * labels {@code [rows]}: {@code loss[i] = logSumExp(logits[i]) − logits[i, label[i]]}, and per
      * row the statistics backward needs, F32 {@code rowStats [rows, 2]}: {@code rowStats[i, 0] =
      * max_j logits[i, j]} and {@code rowStats[i, 1] = log Σ_j exp(logits[i, j] − max)}.
@@ -138,18 +145,25 @@ public interface Backend {
      * saved apart because their sum, the log-sum-exp, rounded to one float near 1e4 is off by up to
      * 4.9e-4, which the backward's {@code exp} would turn into that relative gradient error. The max
      * is one of the logits (exact) and the log-sum is at most {@code log(classes)} (precise).
+     * The default composes reduce, subtract, exp, log, gather and strided copies; every shipped
+     * backend overrides it with one fused pass.
      */
-    void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes,
-                                    Storage loss, Storage rowStats);
+    default void crossEntropyForward(Storage logits, Storage labels, int rows, int classes,
+                                     Storage loss, Storage rowStats) {
+        Composites.crossEntropyForward(this, logits, labels, rows, classes, loss, rowStats);
+    }
 
     /**
      * {@code gradLogits[i, j] = (exp((logits[i, j] − rowStats[i, 0]) − rowStats[i, 1]) − [j == label[i]])
-     * · gradLoss[i]}, with {@code rowStats} from {@link #softmaxCrossEntropyForward}; the
+     * · gradLoss[i]}, with {@code rowStats} from {@link #crossEntropyForward}; the
      * subtractions in that order, so the argument of {@code exp} is never the difference of two
-     * numbers near 1e4 rounded apart.
+     * numbers near 1e4 rounded apart. The default reads {@code rowStats}' two columns through
+     * strided layouts and composes subtract, exp, one-hot and multiply.
      */
-    void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
-                                     int rows, int classes, Storage gradLogits);
+    default void crossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
+                                      int rows, int classes, Storage gradLogits) {
+        Composites.crossEntropyBackward(this, logits, labels, rowStats, gradLoss, rows, classes, gradLogits);
+    }
 
     /**
      * Softmax (or log-softmax) along the middle axis of contiguous {@code [outer, extent, inner]}.
@@ -164,7 +178,12 @@ public interface Backend {
     /**
      * One fused optimizer update of {@code count} elements. {@code state1} is the momentum buffer
      * (SGD with momentum) or Adam's first moment, {@code state2} Adam's second moment; a state the
-     * step does not use is ignored and may be the same storage as {@code param}.
+     * step does not use is ignored and may be the same storage as {@code param}. The default
+     * composes scalar and element-wise ops, each rounded as the reference's loop rounds it, so
+     * the result is the reference's to the bit (a fused kernel with FMA may differ in the last bit).
      */
-    void optimizerStep(OptimizerStep step, Storage param, Storage grad, Storage state1, Storage state2, long count);
+    default void optimizerStep(OptimizerStep step, Storage param, Storage grad, Storage state1, Storage state2,
+                               long count) {
+        Composites.optimizerStep(this, step, param, grad, state1, state2, count);
+    }
 }

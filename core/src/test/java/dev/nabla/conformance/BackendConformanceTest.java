@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * {@code Assumptions.assumeTrue(available, reason)} in a {@code @BeforeAll} so every test skips
  * with the provider's reason.
  */
-public abstract class BackendConformanceTest implements EveryOpConformance {
+public abstract class BackendConformanceTest implements EveryOpConformance, CompositeConformance {
 
     /** Sizes that are not multiples of any vector width, plus one past a power of two. */
     protected static final int[] ODD_SIZES = {1, 3, 17, 1025};

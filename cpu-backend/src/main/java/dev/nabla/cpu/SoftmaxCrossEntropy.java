@@ -56,7 +56,7 @@ final class SoftmaxCrossEntropy {
                 float max = rowStats[2 * row];
                 float logSum = rowStats[2 * row + 1];
                 float scale = gradLoss[row];
-                // NOTE: (x − max) − logSum, never x − (max + logSum): see Backend.softmaxCrossEntropyForward.
+                // NOTE: (x − max) − logSum, never x − (max + logSum): see Backend.crossEntropyForward.
                 expScaled(logits, base, classes, max, logSum, scale, gradLogits);
                 int label = base + labels[row];
                 gradLogits[label] = (float) ((Math.exp(((double) logits[label] - max) - logSum) - 1.0) * scale);

@@ -22,14 +22,14 @@ class FusedNumericsTest {
     private static final int[][] ROWS_CLASSES = {{1, 1}, {3, 10}, {17, 3}, {256, 10}, {5, 1025}, {2000, 33}};
 
     @Test
-    void softmaxCrossEntropyMatchesReference() {
+    void crossEntropyMatchesReference() {
         for (int[] rc : ROWS_CLASSES) {
             check(rc[0], rc[1], 5);
         }
     }
 
     @Test
-    void softmaxCrossEntropyIsFiniteForHugeLogits() {
+    void crossEntropyIsFiniteForHugeLogits() {
         HeapStorage loss = check(4, 10, 1e4);
         for (float value : loss.floats()) {
             assertTrue(Float.isFinite(value), "loss of ±1e4 logits must be finite: " + value);
@@ -47,8 +47,8 @@ class FusedNumericsTest {
         HeapStorage lseExpected = zeros(2 * rows); // per row: max, log Σ exp(x − max)
         HeapStorage loss = zeros(rows);
         HeapStorage lse = zeros(2 * rows);
-        reference.softmaxCrossEntropyForward(logits, labels, rows, classes, lossExpected, lseExpected);
-        cpu.softmaxCrossEntropyForward(logits, labels, rows, classes, loss, lse);
+        reference.crossEntropyForward(logits, labels, rows, classes, lossExpected, lseExpected);
+        cpu.crossEntropyForward(logits, labels, rows, classes, loss, lse);
         String what = rows + "x" + classes + " scale " + scale;
         assertClose("loss " + what, lossExpected, loss, 1e-6, 1e-6);
         assertClose("row stats " + what, lseExpected, lse, 1e-6, 1e-6);
@@ -56,8 +56,8 @@ class FusedNumericsTest {
         HeapStorage gradLoss = randomStorage(random, rows, 1);
         HeapStorage gradExpected = zeros(rows * classes);
         HeapStorage grad = zeros(rows * classes);
-        reference.softmaxCrossEntropyBackward(logits, labels, lseExpected, gradLoss, rows, classes, gradExpected);
-        cpu.softmaxCrossEntropyBackward(logits, labels, lse, gradLoss, rows, classes, grad);
+        reference.crossEntropyBackward(logits, labels, lseExpected, gradLoss, rows, classes, gradExpected);
+        cpu.crossEntropyBackward(logits, labels, lse, gradLoss, rows, classes, grad);
         assertClose("gradient " + what, gradExpected, grad, 1e-7, 1e-6);
         for (float value : grad.floats()) {
             assertTrue(Float.isFinite(value), "gradient must be finite: " + value);

@@ -294,7 +294,7 @@ public class ReferenceBackend implements Backend {
     // ---- fused numerics -----------------------------------------------------------------
 
     @Override
-    public void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
+    public void crossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
                                            Storage rowStats) {
         float[] x = floats(logits);
         int[] y = ints(labels);
@@ -318,7 +318,7 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
+    public void crossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                                             int rows, int classes, Storage gradLogits) {
         float[] x = floats(logits);
         int[] y = ints(labels);

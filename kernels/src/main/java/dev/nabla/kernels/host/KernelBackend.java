@@ -196,14 +196,14 @@ public abstract class KernelBackend implements Backend {
     // ---- fused numerics -----------------------------------------------------------------
 
     @Override
-    public void softmaxCrossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
+    public void crossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
                                            Storage rowStats) {
         enter();
         SoftmaxCrossEntropy.forward(kernels(), logits, labels, rows, classes, loss, rowStats);
     }
 
     @Override
-    public void softmaxCrossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
+    public void crossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                                             int rows, int classes, Storage gradLogits) {
         enter();
         SoftmaxCrossEntropy.backward(kernels(), logits, labels, rowStats, gradLoss, rows, classes, gradLogits);
