@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,9 +32,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run folder written by 'nabla train'.")
     Path runDir;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "DEVICE",
-            description = "auto, cpu, reference, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
-    String backend;
+    @Mixin
+    DeviceOption backend;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Folder holding the dataset files, if not where"
             + " training found them.")
@@ -57,7 +57,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) checkpoint.state().get("config"));
-        Device device = Device.of(backend);
+        Device device = backend.open();
         Split split = TrainCommand.loadDataset(config.dataset(), data != null ? data.toString() : config.dataDir());
         Standardizer standardizer = Trainer.standardizer(checkpoint.state());
         Module model = Trainer.loadModel(checkpoint, device);

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -38,9 +39,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "DEVICE",
-            description = "auto, cpu, reference, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
-    String backend;
+    @Mixin
+    DeviceOption backend;
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
             description = "fashion-mnist, mnist, or csv:PATH (numeric features, label in the last column)"
@@ -165,7 +165,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             runDir = null;
         }
-        Device device = Device.of(backend);
+        Device device = backend.open();
         Split split = loadDataset(config.dataset(), config.dataDir());
         if (split.classes() < 2) {
             spec.commandLine().getErr().println("warning: " + config.dataset() + " has a single class: every prediction is"

@@ -1,21 +1,32 @@
 package dev.nabla.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class FormatTest {
 
-    @Test
-    void bytesInBinaryUnits() {
-        assertEquals("0 B", Format.bytes(0));
-        assertEquals("1023 B", Format.bytes(1023));
-        assertEquals("1.00 KiB", Format.bytes(1024));
-        assertEquals("1.50 KiB", Format.bytes(1536));
-        assertEquals("1.00 MiB", Format.bytes(1024 * 1024 - 1));
-        assertEquals("12.3 GiB", Format.bytes((long) (12.3 * (1L << 30))));
-        assertEquals("256 MiB", Format.bytes(256L << 20));
-        assertEquals("-2.00 KiB", Format.bytes(-2048));
-        assertEquals("8.00 EiB", Format.bytes(Long.MAX_VALUE));
+    /** Sizes and how {@link Format#bytes} writes them; each is reported on its own if it fails. */
+    static Stream<Arguments> bytesInBinaryUnits() {
+        return Stream.of(
+                arguments(0L, "0 B"),
+                arguments(1023L, "1023 B"),
+                arguments(1024L, "1.00 KiB"),
+                arguments(1536L, "1.50 KiB"),
+                arguments(1024 * 1024 - 1L, "1.00 MiB"), // 1023.999 KiB rounds up into the next unit
+                arguments((long) (12.3 * (1L << 30)), "12.3 GiB"),
+                arguments(256L << 20, "256 MiB"),
+                arguments(-2048L, "-2.00 KiB"),
+                arguments(Long.MAX_VALUE, "8.00 EiB"));
+    }
+
+    @ParameterizedTest
+    @MethodSource
+    void bytesInBinaryUnits(long bytes, String expected) {
+        assertEquals(expected, Format.bytes(bytes));
     }
 }

@@ -31,79 +31,79 @@ class MainTest {
         }
     }
 
-    private static CommandLine withFailingCommand() {
+    /** Runs {@code nabla} with the {@code fail} subcommand added; a command that fails exits with 1. */
+    private static Run failing(String... args) {
         CommandLine commandLine = Main.newCommandLine();
         commandLine.addSubcommand(new Fail());
-        return commandLine;
+        Run run = Run.of(commandLine, args);
+        assertEquals(1, run.exitCode(), run.err());
+        return run;
+    }
+
+    /** Runs {@code nabla}; a usage error exits with 2. */
+    private static Run usageError(String... args) {
+        Run run = Run.of(args);
+        assertEquals(2, run.exitCode(), run.err());
+        return run;
+    }
+
+    /** The error is one line that starts with {@code start} and mentions {@code hint}. */
+    private static void assertOneErrorLine(Run run, String start, String hint) {
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().startsWith(start), run.err());
+        assertTrue(run.err().contains(hint), run.err());
     }
 
     @Test
     void userErrorIsOneLineAndExitCodeOne() {
-        Run run = Run.of(withFailingCommand(), "fail");
-        assertEquals(1, run.exitCode());
-        assertEquals("error: device 'cuda:7': backend cuda has 1 device(s)", run.err().strip());
+        assertEquals("error: device 'cuda:7': backend cuda has 1 device(s)", failing("fail").err().strip());
     }
 
     @Test
     void ioErrorNamesTheFile() {
-        Run run = Run.of(withFailingCommand(), "fail", "file");
-        assertEquals(1, run.exitCode());
-        assertEquals("error: no such file: /data/train.gz", run.err().strip());
+        assertEquals("error: no such file: /data/train.gz", failing("fail", "file").err().strip());
     }
 
     @Test
     void unexpectedErrorNamesItsClassAndPointsToDebug() {
-        Run run = Run.of(withFailingCommand(), "fail", "bug");
-        assertEquals(1, run.exitCode());
-        assertEquals(1, run.err().strip().lines().count(), run.err());
-        assertTrue(run.err().startsWith("error: ArithmeticException: / by zero"), run.err());
-        assertTrue(run.err().contains("--debug"), run.err());
+        assertOneErrorLine(failing("fail", "bug"), "error: ArithmeticException: / by zero", "--debug");
     }
 
     @Test
     void errorsAreOneLineToo() {
-        Run run = Run.of(withFailingCommand(), "fail", "oom");
-        assertEquals(1, run.exitCode());
-        assertEquals(1, run.err().strip().lines().count(), run.err());
-        assertTrue(run.err().startsWith("error: out of memory (Java heap space); "), run.err());
-        assertTrue(run.err().contains("NABLA_JAVA_OPTS=-Xmx"), run.err());
+        assertOneErrorLine(failing("fail", "oom"), "error: out of memory (Java heap space); ", "NABLA_JAVA_OPTS=-Xmx");
     }
 
     @Test
     void debugFlagAddsTheStackTrace() {
-        Run run = Run.of(withFailingCommand(), "fail", "--debug");
-        assertEquals(1, run.exitCode());
+        Run run = failing("fail", "--debug");
         assertTrue(run.err().startsWith("error: device 'cuda:7'"), run.err());
         assertTrue(run.err().contains("\tat dev.nabla.cli.MainTest$Fail.call"), run.err());
     }
 
     @Test
     void debugFlagWorksBeforeTheSubcommandToo() {
-        Run run = Run.of(withFailingCommand(), "--debug", "fail");
-        assertEquals(1, run.exitCode());
+        Run run = failing("--debug", "fail");
         assertTrue(run.err().contains("\tat "), run.err());
     }
 
     @Test
     void unknownTopLevelOptionIsAUsageError() {
-        Run run = Run.of("--frobnicate");
-        assertEquals(2, run.exitCode());
+        Run run = usageError("--frobnicate");
         assertTrue(run.err().contains("error: Unknown option: '--frobnicate'"), run.err());
         assertTrue(run.err().contains("Try 'nabla --help'"), run.err());
     }
 
     @Test
     void unknownCommandSuggestsTheNearestOne() {
-        Run run = Run.of("device");
-        assertEquals(2, run.exitCode());
+        Run run = usageError("device");
         assertTrue(run.err().contains("devices"), run.err());
         assertFalse(run.err().contains("\tat "), run.err());
     }
 
     @Test
     void noCommandPrintsUsageAndExitsTwo() {
-        Run run = Run.of();
-        assertEquals(2, run.exitCode());
+        Run run = usageError();
         assertTrue(run.err().contains("Usage: nabla"), run.err());
         assertTrue(run.err().contains("devices"), run.err());
     }

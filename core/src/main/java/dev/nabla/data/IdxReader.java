@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -104,13 +105,10 @@ public final class IdxReader {
         }
 
         int header(int expectedMagic, String kind) throws IOException {
-            byte[] h = new byte[4];
-            int n = readFully(h, 0, 4);
-            if (n < 4) {
-                throw new DataFormatException(file, String.format(Locale.ROOT,
-                        "not an IDX %s file: only %d %s, too short for the 4-byte magic number", kind, n, bytesWord()));
-            }
-            int magic = ((h[0] & 0xff) << 24) | ((h[1] & 0xff) << 16) | ((h[2] & 0xff) << 8) | (h[3] & 0xff);
+            // The magic number is the first word: where the file ends before it, position is all it has.
+            int magic = nextWord(() -> String.format(Locale.ROOT,
+                    "not an IDX %s file: only %d %s, too short for the 4-byte magic number", kind, position,
+                    bytesWord()));
             if (magic != expectedMagic) {
                 String hint = "";
                 if (magic == LABELS_MAGIC) {
@@ -127,18 +125,26 @@ public final class IdxReader {
         }
 
         int dimension(String what) throws IOException {
-            byte[] b = new byte[4];
-            int n = readFully(b, 0, 4);
-            if (n < 4) {
-                throw new DataFormatException(file, String.format(Locale.ROOT,
-                        "truncated: the header ends before the %s (%d %s in all)", what, position, bytesWord()));
-            }
-            int v = ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+            int v = nextWord(() -> String.format(Locale.ROOT,
+                    "truncated: the header ends before the %s (%d %s in all)", what, position, bytesWord()));
             if (v < 0) {
                 throw new DataFormatException(file, String.format(Locale.ROOT, "header has an impossible %s %d",
                         what, Integer.toUnsignedLong(v)));
             }
             return v;
+        }
+
+        /**
+         * The next 4-byte big-endian word of the header; where the file ends first, a
+         * {@link DataFormatException} with the {@code tooShort} message (built after the read, so
+         * it sees the final {@link #position}).
+         */
+        private int nextWord(Supplier<String> tooShort) throws IOException {
+            byte[] b = new byte[4];
+            if (readFully(b, 0, 4) < 4) {
+                throw new DataFormatException(file, tooShort.get());
+            }
+            return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
         }
 
         /** Reads exactly {@code size} data bytes and checks nothing follows them. */

@@ -162,7 +162,7 @@ public final class Safetensors {
         updateDescriptor(crc, entries, meta);
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         for (Entry e : entries) {
-            forEachChunk(e.array, chunk, b -> crc.update(b));
+            forEachChunk(e.array(), chunk, b -> crc.update(b));
         }
 
         ObjectNode header = JSON.createObjectNode();
@@ -170,13 +170,13 @@ public final class Safetensors {
         meta.forEach(metaNode::put);
         metaNode.put(CHECKSUM_KEY, formatChecksum(crc.getValue()));
         for (Entry e : entries) {
-            ObjectNode t = header.putObject(e.name);
-            t.put("dtype", e.array.dtype().name());
+            ObjectNode t = header.putObject(e.name());
+            t.put("dtype", e.array().dtype().name());
             ArrayNode shape = t.putArray("shape");
-            for (int d : e.array.shape()) {
+            for (int d : e.array().shape()) {
                 shape.add(d);
             }
-            t.putArray("data_offsets").add(e.begin).add(e.end);
+            t.putArray("data_offsets").add(e.begin()).add(e.end());
         }
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8;
@@ -188,7 +188,7 @@ public final class Safetensors {
             AtomicFiles.writeFully(out, len);
             out.write(headerBytes);
             for (Entry e : entries) {
-                forEachChunk(e.array, chunk, b -> AtomicFiles.writeFully(out, b));
+                forEachChunk(e.array(), chunk, b -> AtomicFiles.writeFully(out, b));
             }
         });
     }
@@ -282,7 +282,7 @@ public final class Safetensors {
 
         CRC32C crc = new CRC32C();
         List<Entry> byName = new ArrayList<>(entries);
-        byName.sort(Comparator.comparing(e -> e.name, BY_CODE_POINT));
+        byName.sort(Comparator.comparing(Entry::name, BY_CODE_POINT));
         TreeMap<String, String> sortedMeta = new TreeMap<>(BY_CODE_POINT);
         sortedMeta.putAll(metadata);
         updateDescriptor(crc, byName, sortedMeta);
@@ -293,10 +293,10 @@ public final class Safetensors {
         for (Entry e : entries) { // entries are sorted by offset by checkTiling
             // Chunk by chunk straight into the array: a tensor over 2 GiB fits no ByteBuffer, and
             // a whole-tensor buffer would double the memory a load needs.
-            int count = (int) ((e.end - e.begin) / 4); // ≤ MAX_ELEMENTS: checked by parseEntry
-            float[] floats = e.dtype == DType.F32 ? new float[count] : null;
-            int[] ints = e.dtype == DType.I32 ? new int[count] : null;
-            long position = dataStart + e.begin;
+            int count = (int) ((e.end() - e.begin()) / 4); // ≤ MAX_ELEMENTS: checked by parseEntry
+            float[] floats = e.dtype() == DType.F32 ? new float[count] : null;
+            int[] ints = e.dtype() == DType.I32 ? new int[count] : null;
+            long position = dataStart + e.begin();
             for (int i = 0; i < count; ) {
                 int n = Math.min(CHUNK / 4, count - i);
                 chunk.clear().limit(n * 4);
@@ -311,7 +311,8 @@ public final class Safetensors {
                 position += n * 4L;
                 i += n;
             }
-            tensors.put(e.name, floats != null ? new NamedArray.F32(e.shape, floats) : new NamedArray.I32(e.shape, ints));
+            tensors.put(e.name(), floats != null ? new NamedArray.F32(e.shape(), floats)
+                    : new NamedArray.I32(e.shape(), ints));
         }
         // Restore the header's order, which for Nabla's files is the sorted order.
         Map<String, NamedArray> ordered = new LinkedHashMap<>();
@@ -334,22 +335,8 @@ public final class Safetensors {
 
     // ---- layout -------------------------------------------------------------------------------
 
-    private static final class Entry {
-        final String name;
-        final DType dtype;
-        final int[] shape;
-        final long begin;
-        final long end;
-        final NamedArray array; // null when read
-
-        Entry(String name, DType dtype, int[] shape, long begin, long end, NamedArray array) {
-            this.name = name;
-            this.dtype = dtype;
-            this.shape = shape;
-            this.begin = begin;
-            this.end = end;
-            this.array = array;
-        }
+    /** One tensor's header entry; {@code array} is null when read (the data comes after the header). */
+    private record Entry(String name, DType dtype, int[] shape, long begin, long end, NamedArray array) {
     }
 
     private static List<Entry> layout(Map<String, ? extends NamedArray> tensors) {
@@ -428,19 +415,19 @@ public final class Safetensors {
 
     /** Sorts {@code entries} by offset and checks they tile [0, total) exactly; returns total. */
     private static long checkTiling(Path file, List<Entry> entries) throws CorruptCheckpointException {
-        entries.sort(Comparator.<Entry>comparingLong(e -> e.begin).thenComparingLong(e -> e.end));
+        entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
         long expected = 0;
         Entry previous = null;
         for (Entry e : entries) {
-            if (e.begin < expected) {
-                throw corrupt(file, "tensors '%s' and '%s' overlap (data_offsets [%d, %d] and [%d, %d])", previous.name,
-                        e.name, previous.begin, previous.end, e.begin, e.end);
+            if (e.begin() < expected) {
+                throw corrupt(file, "tensors '%s' and '%s' overlap (data_offsets [%d, %d] and [%d, %d])",
+                        previous.name(), e.name(), previous.begin(), previous.end(), e.begin(), e.end());
             }
-            if (e.begin > expected) {
+            if (e.begin() > expected) {
                 throw corrupt(file, "gap in the data section: no tensor covers bytes [%d, %d) (before '%s')", expected,
-                        e.begin, e.name);
+                        e.begin(), e.name());
             }
-            expected = e.end;
+            expected = e.end();
             previous = e;
         }
         return expected;
@@ -451,14 +438,14 @@ public final class Safetensors {
     private static void updateDescriptor(CRC32C crc, List<Entry> entriesByName, Map<String, String> sortedMetadata) {
         ByteBuffer b = ByteBuffer.allocate(8);
         for (Entry e : entriesByName) {
-            putString(crc, b, e.name);
-            putString(crc, b, e.dtype.name());
-            putLong(crc, b, e.shape.length);
-            for (int d : e.shape) {
+            putString(crc, b, e.name());
+            putString(crc, b, e.dtype().name());
+            putLong(crc, b, e.shape().length);
+            for (int d : e.shape()) {
                 putLong(crc, b, d);
             }
-            putLong(crc, b, e.begin);
-            putLong(crc, b, e.end);
+            putLong(crc, b, e.begin());
+            putLong(crc, b, e.end());
         }
         for (var m : sortedMetadata.entrySet()) {
             putString(crc, b, m.getKey());
@@ -492,25 +479,16 @@ public final class Safetensors {
     /** Feeds the array's little-endian bytes to {@code sink}, one reused chunk at a time. */
     private static void forEachChunk(NamedArray array, ByteBuffer chunk, ChunkSink sink) throws IOException {
         int perChunk = chunk.capacity() / 4;
-        switch (array) {
-            case NamedArray.F32(var s, var data) -> {
-                for (int i = 0, n; i < data.length; i += n) { // i + n ≤ length: no int overflow
-                    n = Math.min(perChunk, data.length - i);
-                    chunk.clear();
-                    chunk.asFloatBuffer().put(data, i, n);
-                    chunk.limit(n * 4);
-                    sink.accept(chunk);
-                }
+        int length = (int) array.numel(); // the length of its data array
+        for (int i = 0, n; i < length; i += n) { // i + n ≤ length: no int overflow
+            n = Math.min(perChunk, length - i);
+            chunk.clear();
+            switch (array) {
+                case NamedArray.F32(var s, var data) -> chunk.asFloatBuffer().put(data, i, n);
+                case NamedArray.I32(var s, var data) -> chunk.asIntBuffer().put(data, i, n);
             }
-            case NamedArray.I32(var s, var data) -> {
-                for (int i = 0, n; i < data.length; i += n) { // i + n ≤ length: no int overflow
-                    n = Math.min(perChunk, data.length - i);
-                    chunk.clear();
-                    chunk.asIntBuffer().put(data, i, n);
-                    chunk.limit(n * 4);
-                    sink.accept(chunk);
-                }
-            }
+            chunk.limit(n * 4);
+            sink.accept(chunk);
         }
     }
 

@@ -227,30 +227,17 @@ public abstract class Module {
      */
     public final void loadStateDict(Map<String, Tensor> values) {
         Map<String, Tensor> own = stateDict();
-        List<String> problems = new ArrayList<>();
-        for (String key : own.keySet()) {
-            if (!values.containsKey(key)) {
-                problems.add("missing key '" + key + "'");
-            }
-        }
-        for (var entry : values.entrySet()) {
-            Tensor target = own.get(entry.getKey());
-            if (target == null) {
-                problems.add("unexpected key '" + entry.getKey() + "'");
-                continue;
-            }
-            Tensor source = Objects.requireNonNull(entry.getValue(), "value of '" + entry.getKey() + "'");
+        checkStateKeys(own, values, (key, value, target) -> {
+            Tensor source = Objects.requireNonNull(value, "value of '" + key + "'");
             if (!Arrays.equals(source.shape(), target.shape())) {
-                problems.add("'" + entry.getKey() + "' has shape " + Arrays.toString(source.shape())
-                        + " in the checkpoint, " + Arrays.toString(target.shape()) + " in the model");
-            } else if (source.dtype() != target.dtype()) {
-                problems.add("'" + entry.getKey() + "' is " + source.dtype() + " in the checkpoint, "
-                        + target.dtype() + " in the model");
+                return "'" + key + "' has shape " + Arrays.toString(source.shape()) + " in the checkpoint, "
+                        + Arrays.toString(target.shape()) + " in the model";
             }
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("loadStateDict: " + String.join("; ", problems));
-        }
+            if (source.dtype() != target.dtype()) {
+                return "'" + key + "' is " + source.dtype() + " in the checkpoint, " + target.dtype() + " in the model";
+            }
+            return null;
+        });
         try (var ignored = NoGrad.open()) {
             for (var entry : own.entrySet()) {
                 Tensor target = entry.getValue();
@@ -273,6 +260,31 @@ public abstract class Module {
      */
     public final void loadStateDictArrays(Map<String, float[]> values) {
         Map<String, Tensor> own = stateDict();
+        checkStateKeys(own, values, (key, value, target) -> value.length == target.numel() ? null
+                : "'" + key + "' has " + value.length + " elements in the checkpoint, " + target.numel()
+                        + " in the model (shape " + Arrays.toString(target.shape()) + ")");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (var entry : own.entrySet()) {
+            Tensor target = entry.getValue();
+            tensors.put(entry.getKey(), Tensor.of(target.device(), values.get(entry.getKey()), target.shape()));
+        }
+        loadStateDict(tensors);
+        tensors.values().forEach(Tensor::close);
+    }
+
+    /** What {@link #checkStateKeys} asks of each value whose key the module has: a problem, or null if it fits. */
+    @FunctionalInterface
+    private interface StateMismatch<V> {
+        String describe(String key, V value, Tensor target);
+    }
+
+    /**
+     * The strict key check both loaders share: every key of {@code own} present, none extra, and
+     * each value accepted by {@code mismatch}. Throws listing every problem (missing keys first,
+     * then the others in the order of {@code values}) so one message tells all that is wrong.
+     */
+    private static <V> void checkStateKeys(Map<String, Tensor> own, Map<String, V> values,
+                                           StateMismatch<V> mismatch) {
         List<String> problems = new ArrayList<>();
         for (String key : own.keySet()) {
             if (!values.containsKey(key)) {
@@ -281,23 +293,15 @@ public abstract class Module {
         }
         for (var entry : values.entrySet()) {
             Tensor target = own.get(entry.getKey());
-            if (target == null) {
-                problems.add("unexpected key '" + entry.getKey() + "'");
-            } else if (entry.getValue().length != target.numel()) {
-                problems.add("'" + entry.getKey() + "' has " + entry.getValue().length + " elements in the checkpoint, "
-                        + target.numel() + " in the model (shape " + Arrays.toString(target.shape()) + ")");
+            String problem = target == null ? "unexpected key '" + entry.getKey() + "'"
+                    : mismatch.describe(entry.getKey(), entry.getValue(), target);
+            if (problem != null) {
+                problems.add(problem);
             }
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("loadStateDict: " + String.join("; ", problems));
         }
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (var entry : own.entrySet()) {
-            Tensor target = entry.getValue();
-            tensors.put(entry.getKey(), Tensor.of(target.device(), values.get(entry.getKey()), target.shape()));
-        }
-        loadStateDict(tensors);
-        tensors.values().forEach(Tensor::close);
     }
 
     // ---- devices --------------------------------------------------------------------------

@@ -24,6 +24,27 @@ public abstract class AbstractLrScheduler implements LrScheduler {
         setLastEpoch(0);
     }
 
+    /**
+     * {@code value}, if positive (a length or period in epochs); else an error naming the scheduler
+     * and the setting: {@code StepLR: step size must be positive, got 0}.
+     */
+    protected final long requirePositive(String what, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": " + what + " must be positive, got "
+                    + value);
+        }
+        return value;
+    }
+
+    /** {@code value}, checked to be a non-negative number (NaN is refused): a decay factor or a floor. */
+    protected final double requireNonNegative(String what, double value) {
+        if (!(value >= 0)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": " + what + " must be non-negative, got "
+                    + value);
+        }
+        return value;
+    }
+
     /** The learning rate the schedule scales: the optimizer's initial learning rate. */
     protected final double baseLr() {
         return baseLr;

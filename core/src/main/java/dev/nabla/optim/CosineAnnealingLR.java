@@ -18,14 +18,8 @@ public final class CosineAnnealingLR extends AbstractLrScheduler {
 
     public CosineAnnealingLR(Optimizer optimizer, long tMax, double etaMin) {
         super(optimizer);
-        if (tMax <= 0) {
-            throw new IllegalArgumentException("CosineAnnealingLR: T_max must be positive, got " + tMax);
-        }
-        if (!(etaMin >= 0)) {
-            throw new IllegalArgumentException("CosineAnnealingLR: eta_min must be non-negative, got " + etaMin);
-        }
-        this.tMax = tMax;
-        this.etaMin = etaMin;
+        this.tMax = requirePositive("T_max", tMax);
+        this.etaMin = requireNonNegative("eta_min", etaMin);
         start();
     }
 

@@ -27,12 +27,9 @@ public final class LinearLR extends AbstractLrScheduler {
             throw new IllegalArgumentException("LinearLR: ending multiplicative factor expected to be between 0 "
                     + "and 1, got " + endFactor);
         }
-        if (totalIters <= 0) {
-            throw new IllegalArgumentException("LinearLR: total_iters must be positive, got " + totalIters);
-        }
         this.startFactor = startFactor;
         this.endFactor = endFactor;
-        this.totalIters = totalIters;
+        this.totalIters = requirePositive("total_iters", totalIters);
         start();
     }
 

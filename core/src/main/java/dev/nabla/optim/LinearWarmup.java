@@ -32,16 +32,13 @@ public final class LinearWarmup extends AbstractLrScheduler {
      */
     public LinearWarmup(Optimizer optimizer, long warmupSteps, double startFactor, LrScheduler then) {
         super(optimizer);
-        if (warmupSteps <= 0) {
-            throw new IllegalArgumentException("LinearWarmup: warm-up steps must be positive, got " + warmupSteps);
-        }
+        this.warmupSteps = requirePositive("warm-up steps", warmupSteps);
         if (!(startFactor > 0 && startFactor <= 1)) {
             throw new IllegalArgumentException("LinearWarmup: start factor must be in (0, 1], got " + startFactor);
         }
         if (then != null && then.optimizer() != optimizer) {
             throw new IllegalArgumentException("LinearWarmup: the following scheduler belongs to another optimizer");
         }
-        this.warmupSteps = warmupSteps;
         this.startFactor = startFactor;
         this.then = then;
         start();

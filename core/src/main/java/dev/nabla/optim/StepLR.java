@@ -16,14 +16,8 @@ public final class StepLR extends AbstractLrScheduler {
 
     public StepLR(Optimizer optimizer, long stepSize, double gamma) {
         super(optimizer);
-        if (stepSize <= 0) {
-            throw new IllegalArgumentException("StepLR: step size must be positive, got " + stepSize);
-        }
-        if (!(gamma >= 0)) {
-            throw new IllegalArgumentException("StepLR: gamma must be non-negative, got " + gamma);
-        }
-        this.stepSize = stepSize;
-        this.gamma = gamma;
+        this.stepSize = requirePositive("step size", stepSize);
+        this.gamma = requireNonNegative("gamma", gamma);
         start();
     }
 

@@ -1,5 +1,9 @@
 package dev.nabla.train;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * What one epoch produced: the row of {@code metrics.csv}, an element of {@code metrics.json}'s
  * {@code epochs}, a point on each curve of {@code curves.png}.
@@ -13,4 +17,37 @@ package dev.nabla.train;
  * @param samplesPerSecond training samples processed per second of training time
  */
 public record EpochRecord(int epoch, double trainLoss, double trainAccuracy, double testLoss, double testAccuracy,
-        double seconds, double samplesPerSecond) {}
+        double seconds, double samplesPerSecond) {
+
+    /**
+     * The fields' names in every file that stores epochs, in this order: {@code metrics.csv}'s
+     * header, the keys of {@code metrics.json}'s {@code epochs} and of the checkpoint's history.
+     */
+    static final List<String> FIELDS = List.of("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+            "seconds", "samples_per_second");
+
+    /** This record by {@link #FIELDS} name; a value not measured stays NaN, for the writer to spell. */
+    Map<String, Object> toMap() {
+        List<Object> values = List.of(epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, seconds,
+                samplesPerSecond);
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < FIELDS.size(); i++) {
+            map.put(FIELDS.get(i), values.get(i));
+        }
+        return map;
+    }
+
+    /**
+     * The record {@link #toMap} held, read back from JSON: the epoch must be a number; any other
+     * field that is missing or not a number (JSON null, the string "NaN") is NaN.
+     */
+    static EpochRecord fromMap(Map<?, ?> map) {
+        return new EpochRecord(((Number) map.get("epoch")).intValue(), number(map, "train_loss"),
+                number(map, "train_accuracy"), number(map, "test_loss"), number(map, "test_accuracy"),
+                number(map, "seconds"), number(map, "samples_per_second"));
+    }
+
+    private static double number(Map<?, ?> map, String key) {
+        return map.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+}

@@ -36,7 +36,7 @@ public final class MetricsWriter {
 
     public static final String CSV_FILE = "metrics.csv";
     public static final String JSON_FILE = "metrics.json";
-    static final String CSV_HEADER = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second";
+    static final String CSV_HEADER = String.join(",", EpochRecord.FIELDS);
     private static final Set<String> RESERVED = Set.of("config", "backend", "device", "epochs", "test_accuracy");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -76,15 +76,7 @@ public final class MetricsWriter {
         root.put("device", device);
         List<Object> rows = new ArrayList<>();
         for (EpochRecord e : epochs) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("epoch", e.epoch());
-            m.put("train_loss", num(e.trainLoss()));
-            m.put("train_accuracy", num(e.trainAccuracy()));
-            m.put("test_loss", num(e.testLoss()));
-            m.put("test_accuracy", num(e.testAccuracy()));
-            m.put("seconds", num(e.seconds()));
-            m.put("samples_per_second", num(e.samplesPerSecond()));
-            rows.add(m);
+            rows.add(plain(e.toMap())); // NaN (not measured) becomes null
         }
         root.put("epochs", rows);
         root.put("test_accuracy", epochs.isEmpty() ? null : num(epochs.get(epochs.size() - 1).testAccuracy()));
@@ -112,12 +104,10 @@ public final class MetricsWriter {
             throw new IOException(file + ": no \"epochs\" array");
         }
         for (Object o : list) {
-            if (!(o instanceof Map<?, ?> m) || !(m.get("epoch") instanceof Number epoch)) {
+            if (!(o instanceof Map<?, ?> m) || !(m.get("epoch") instanceof Number)) {
                 throw new IOException(file + ": an element of \"epochs\" has no epoch number: " + o);
             }
-            epochs.add(new EpochRecord(epoch.intValue(), dbl(m.get("train_loss")), dbl(m.get("train_accuracy")),
-                    dbl(m.get("test_loss")), dbl(m.get("test_accuracy")), dbl(m.get("seconds")),
-                    dbl(m.get("samples_per_second"))));
+            epochs.add(EpochRecord.fromMap(m));
         }
         Map<String, Object> extra = new LinkedHashMap<>(root);
         RESERVED.forEach(extra::remove);

@@ -264,7 +264,7 @@ public final class Trainer {
         state.put("rng", Map.of("seed", config.seed(), "dropout_calls", dropout));
         state.put("normalization", Map.of("scope", standardizer.scope().name(),
                 "mean", toList(standardizer.mean()), "std", toList(standardizer.std())));
-        state.put("history", history.stream().map(Trainer::recordToMap).toList());
+        state.put("history", history.stream().map(EpochRecord::toMap).toList());
         // A scope: stateTensors() creates small tensors (Adam's per-parameter step) to save.
         try (Scope scope = Scope.open()) {
             Checkpoint.save(runDir, epoch, model.stateDict(), optimizer.stateTensors(), state);
@@ -318,36 +318,16 @@ public final class Trainer {
         }
     }
 
-    private static Map<String, Object> recordToMap(EpochRecord r) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("epoch", r.epoch());
-        map.put("train_loss", r.trainLoss());
-        map.put("train_accuracy", r.trainAccuracy());
-        map.put("test_loss", r.testLoss());
-        map.put("test_accuracy", r.testAccuracy());
-        map.put("seconds", r.seconds());
-        map.put("samples_per_second", r.samplesPerSecond());
-        return map;
-    }
-
     /** The epoch records saved in a checkpoint (NaN written as null comes back as NaN). */
     static List<EpochRecord> history(Map<String, Object> state) {
         List<EpochRecord> records = new ArrayList<>();
         Object saved = state.get("history");
         if (saved instanceof List<?> list) {
             for (Object item : list) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = (Map<String, Object>) item;
-                records.add(new EpochRecord(((Number) m.get("epoch")).intValue(), number(m, "train_loss"),
-                        number(m, "train_accuracy"), number(m, "test_loss"), number(m, "test_accuracy"),
-                        number(m, "seconds"), number(m, "samples_per_second")));
+                records.add(EpochRecord.fromMap((Map<?, ?>) item));
             }
         }
         return records;
-    }
-
-    private static double number(Map<String, Object> map, String key) {
-        return map.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     /** Rebuilds the standardiser saved in a checkpoint's state. */

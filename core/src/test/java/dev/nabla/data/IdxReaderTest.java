@@ -103,10 +103,8 @@ class IdxReaderTest {
 
     @Test
     void cutOffGzipDownloadIsReported() throws IOException {
-        byte[] gz = IdxFiles.gzip(IdxFiles.images(50, 28, 28));
         Path f = dir.resolve("train-images-idx3-ubyte.gz");
-        Files.write(f, Arrays.copyOf(gz, gz.length / 2));
-        var e = assertThrows(DataFormatException.class, () -> IdxReader.readImages(f));
+        var e = readHalfADownload(f, 50);
         assertTrue(e.getMessage().startsWith(f + ": truncated gzip stream after "), e.getMessage());
         assertTrue(e.getMessage().contains("download the file again"), e.getMessage());
     }
@@ -129,13 +127,17 @@ class IdxReaderTest {
 
     @Test
     void cutOffGzipDownloadSaysWhatTheHeaderPromised() throws IOException {
-        byte[] gz = IdxFiles.gzip(IdxFiles.images(2000, 28, 28));
-        Path f = dir.resolve("t10k-images-idx3-ubyte.gz");
-        Files.write(f, Arrays.copyOf(gz, gz.length / 2));
-        var e = assertThrows(DataFormatException.class, () -> IdxReader.readImages(f));
+        var e = readHalfADownload(dir.resolve("t10k-images-idx3-ubyte.gz"), 2000);
         assertTrue(e.getMessage().contains("header says 2000 images of 28x28 = 1,568,016 bytes"), e.getMessage());
         long found = Long.parseLong(e.getMessage().replaceAll(".*after ([0-9,]+) decompressed.*", "$1").replace(",", ""));
         assertTrue(found > 16, "the decompressed bytes are counted: " + e.getMessage());
+    }
+
+    /** Writes the first half of a gzipped file of {@code images} 28x28 images, as a cut-off download, and reads it. */
+    private static DataFormatException readHalfADownload(Path f, int images) throws IOException {
+        byte[] gz = IdxFiles.gzip(IdxFiles.images(images, 28, 28));
+        Files.write(f, Arrays.copyOf(gz, gz.length / 2));
+        return assertThrows(DataFormatException.class, () -> IdxReader.readImages(f));
     }
 
     @Test

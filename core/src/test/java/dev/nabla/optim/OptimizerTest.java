@@ -31,11 +31,16 @@ class OptimizerTest {
         p.setGrad(Tensor.of(DEVICE, g));
     }
 
+    /** Sets {@code p}'s gradient to {@code g} and takes one step; returns {@code p}'s values after it. */
+    private static float[] step(Optimizer optimizer, Tensor p, float... g) {
+        setGrad(p, g);
+        optimizer.step();
+        return p.toFloatArray();
+    }
+
     private static void twoSteps(Optimizer optimizer, Tensor p) {
-        setGrad(p, 0.5f, -1f);
-        optimizer.step();
-        setGrad(p, 0.5f, -1f);
-        optimizer.step();
+        step(optimizer, p, 0.5f, -1f);
+        step(optimizer, p, 0.5f, -1f);
     }
 
     @Test
@@ -43,10 +48,8 @@ class OptimizerTest {
         // g = (0.5, −1), lr 0.1:  p1 = (1 − 0.05, 2 + 0.1) = (0.95, 2.1);  p2 = (0.9, 2.2)
         Tensor p = param();
         var sgd = new SGD(List.of(p), 0.1f);
-        setGrad(p, 0.5f, -1f);
-        sgd.step();
-        assertArrayEquals(new float[] {0.95f, 2.1f}, p.toFloatArray(), TOL);
-        sgd.step();
+        assertArrayEquals(new float[] {0.95f, 2.1f}, step(sgd, p, 0.5f, -1f), TOL);
+        sgd.step(); // the same gradient again
         assertArrayEquals(new float[] {0.9f, 2.2f}, p.toFloatArray(), TOL);
         assertEquals(2, sgd.stepCount());
         assertTrue(sgd.stateTensors().isEmpty(), "plain SGD keeps no state");
@@ -59,12 +62,8 @@ class OptimizerTest {
         // step 2: b = 0.9·(0.5, −1) + (0.5, −1) = (0.95, −1.9)  p = (0.95 − 0.095, 2.1 + 0.19) = (0.855, 2.29)
         Tensor p = param();
         var sgd = new SGD(List.of(p), 0.1f, 0.9f);
-        setGrad(p, 0.5f, -1f);
-        sgd.step();
-        assertArrayEquals(new float[] {0.95f, 2.1f}, p.toFloatArray(), TOL);
-        setGrad(p, 0.5f, -1f);
-        sgd.step();
-        assertArrayEquals(new float[] {0.855f, 2.29f}, p.toFloatArray(), TOL);
+        assertArrayEquals(new float[] {0.95f, 2.1f}, step(sgd, p, 0.5f, -1f), TOL);
+        assertArrayEquals(new float[] {0.855f, 2.29f}, step(sgd, p, 0.5f, -1f), TOL);
         assertArrayEquals(new float[] {0.95f, -1.9f}, sgd.stateTensors().get("param.0.momentum_buffer").toFloatArray(),
                 TOL);
     }
@@ -148,8 +147,7 @@ class OptimizerTest {
 
     private static void stepWithGrads(Optimizer optimizer, Tensor p) {
         for (double[] g : GRADS) {
-            setGrad(p, (float) g[0], (float) g[1]);
-            optimizer.step();
+            step(optimizer, p, (float) g[0], (float) g[1]);
         }
     }
 
@@ -178,11 +176,8 @@ class OptimizerTest {
         // p1 ≈ (0.89, 2.08)
         Tensor p = param();
         var adamW = new AdamW(List.of(p), 0.1f, 0.1f);
-        setGrad(p, 0.5f, -1f);
-        adamW.step();
-        assertArrayEquals(new float[] {0.89f, 2.08f}, p.toFloatArray(), 1e-5f);
-        setGrad(p, (float) GRADS[1][0], (float) GRADS[1][1]);
-        adamW.step();
+        assertArrayEquals(new float[] {0.89f, 2.08f}, step(adamW, p, 0.5f, -1f), 1e-5f);
+        step(adamW, p, (float) GRADS[1][0], (float) GRADS[1][1]);
         assertClose(adamReference(new double[] {1, 2}, new double[][] {{0.5, -1}, GRADS[1]}, 0.1, 0.9f, 0.999f,
                 1e-8f, 0.1f, true), p.toFloatArray());
         assertTrue(adamW.decoupledWeightDecay());
@@ -194,14 +189,11 @@ class OptimizerTest {
         Tensor a = param();
         Tensor b = param();
         var adam = new Adam(List.of(a, b), 0.1f);
-        setGrad(a, 0.5f, -1f);
-        adam.step();
+        step(adam, a, 0.5f, -1f);
         assertArrayEquals(new float[] {1f, 2f}, b.toFloatArray());
         assertFalse(adam.stateTensors().containsKey("param.1.exp_avg"));
         // b's first update uses t = 1 (its own count), as PyTorch's per-parameter step.
-        setGrad(b, 0.5f, -1f);
-        adam.step();
-        assertArrayEquals(new float[] {0.9f, 2.1f}, b.toFloatArray(), 1e-5f);
+        assertArrayEquals(new float[] {0.9f, 2.1f}, step(adam, b, 0.5f, -1f), 1e-5f);
         assertEquals(1f, adam.stateTensors().get("param.1.step").item());
         assertEquals(2, adam.stepCount());
     }
@@ -220,8 +212,7 @@ class OptimizerTest {
     /** Runs {@code steps} steps with gradients that depend on the step number. */
     private static void run(Optimizer optimizer, Tensor p, int from, int to) {
         for (int s = from; s < to; s++) {
-            setGrad(p, 0.3f * s - 0.5f, (float) Math.sin(s));
-            optimizer.step();
+            step(optimizer, p, 0.3f * s - 0.5f, (float) Math.sin(s));
         }
     }
 
@@ -309,8 +300,7 @@ class OptimizerTest {
     void closeFreesState() {
         Tensor p = param();
         var adam = new Adam(List.of(p));
-        setGrad(p, 1f, 1f);
-        adam.step();
+        step(adam, p, 1f, 1f);
         Tensor m = adam.stateTensors().get("param.0.exp_avg");
         adam.close();
         assertTrue(m.isClosed());

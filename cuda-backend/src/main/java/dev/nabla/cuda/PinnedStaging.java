@@ -71,49 +71,50 @@ final class PinnedStaging {
 
     /** Queues the copy of {@code src} to the start of {@code dst}; returns once {@code src} has been read. */
     void copyIn(float[] src, CUdeviceptr dst) {
-        synchronized (inLock) {
-            // NOTE: start += count never passes src.length, so it cannot overflow for huge arrays.
-            for (int start = 0, count; start < src.length; start += count) {
-                count = piece(start, src.length, Float.BYTES);
-                int slot = takeSlot();
-                slots[slot].clear();
-                slots[slot].asFloatBuffer().put(src, start, count);
-                queueIn(slot, dst, (long) start * Float.BYTES, (long) count * Float.BYTES);
-            }
-        }
+        copyIn(src.length, Float.BYTES, dst, (slot, start, count) -> slot.asFloatBuffer().put(src, start, count));
     }
 
     void copyIn(int[] src, CUdeviceptr dst) {
-        synchronized (inLock) {
-            for (int start = 0, count; start < src.length; start += count) {
-                count = piece(start, src.length, Integer.BYTES);
-                int slot = takeSlot();
-                slots[slot].clear();
-                slots[slot].asIntBuffer().put(src, start, count);
-                queueIn(slot, dst, (long) start * Integer.BYTES, (long) count * Integer.BYTES);
-            }
-        }
+        copyIn(src.length, Integer.BYTES, dst, (slot, start, count) -> slot.asIntBuffer().put(src, start, count));
     }
 
     /** Copies the first {@code dst.length} elements of {@code src}; waits for all queued work first (stream order). */
     void copyOut(CUdeviceptr src, float[] dst) {
-        synchronized (outLock) {
-            for (int start = 0, count; start < dst.length; start += count) {
-                count = piece(start, dst.length, Float.BYTES);
-                queueOutAndWait(src, (long) start * Float.BYTES, (long) count * Float.BYTES);
-                slots[OUT_SLOT].clear();
-                slots[OUT_SLOT].asFloatBuffer().get(dst, start, count);
+        copyOut(src, dst.length, Float.BYTES, (slot, start, count) -> slot.asFloatBuffer().get(dst, start, count));
+    }
+
+    void copyOut(CUdeviceptr src, int[] dst) {
+        copyOut(src, dst.length, Integer.BYTES, (slot, start, count) -> slot.asIntBuffer().get(dst, start, count));
+    }
+
+    /** Moves elements {@code [start, start + count)} of a Java array into or out of a slot (at its start). */
+    @FunctionalInterface
+    private interface Piece {
+        void move(ByteBuffer slot, int start, int count);
+    }
+
+    /** {@link #copyIn} of {@code length} elements of {@code elementBytes} each, one slot-sized piece at a time. */
+    private void copyIn(int length, int elementBytes, CUdeviceptr dst, Piece fill) {
+        synchronized (inLock) {
+            // NOTE: start += count never passes length, so it cannot overflow for huge arrays.
+            for (int start = 0, count; start < length; start += count) {
+                count = piece(start, length, elementBytes);
+                int slot = takeSlot();
+                slots[slot].clear();
+                fill.move(slots[slot], start, count);
+                queueIn(slot, dst, (long) start * elementBytes, (long) count * elementBytes);
             }
         }
     }
 
-    void copyOut(CUdeviceptr src, int[] dst) {
+    /** {@link #copyOut} of {@code length} elements of {@code elementBytes} each, one slot-sized piece at a time. */
+    private void copyOut(CUdeviceptr src, int length, int elementBytes, Piece drain) {
         synchronized (outLock) {
-            for (int start = 0, count; start < dst.length; start += count) {
-                count = piece(start, dst.length, Integer.BYTES);
-                queueOutAndWait(src, (long) start * Integer.BYTES, (long) count * Integer.BYTES);
+            for (int start = 0, count; start < length; start += count) {
+                count = piece(start, length, elementBytes);
+                queueOutAndWait(src, (long) start * elementBytes, (long) count * elementBytes);
                 slots[OUT_SLOT].clear();
-                slots[OUT_SLOT].asIntBuffer().get(dst, start, count);
+                drain.move(slots[OUT_SLOT], start, count);
             }
         }
     }

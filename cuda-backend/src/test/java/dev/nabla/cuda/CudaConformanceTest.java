@@ -1,9 +1,8 @@
 package dev.nabla.cuda;
 
 import dev.nabla.Device;
-import dev.nabla.backend.Probe;
 import dev.nabla.conformance.BackendConformanceTest;
-import org.junit.jupiter.api.Assumptions;
+import dev.nabla.testing.ProbedDevice;
 
 /**
  * The shared conformance suite on a CUDA device ({@code cuda:0}, or {@code -Dnabla.cuda.device=N}),
@@ -14,14 +13,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 class CudaConformanceTest extends BackendConformanceTest {
 
-    private static final int DEVICE = Integer.getInteger("nabla.cuda.device", 0);
-    private static final Probe PROBE = new CudaProvider().probe();
-
     @Override
     protected Device device() {
-        Assumptions.assumeTrue(PROBE.isAvailable(), () -> "no CUDA device: " + PROBE.reason());
-        Assumptions.assumeTrue(DEVICE < PROBE.devices().size(),
-                () -> "cuda:" + DEVICE + " does not exist (" + PROBE.devices().size() + " CUDA devices)");
-        return Device.of("cuda:" + DEVICE);
+        return ProbedDevice.orSkip(new CudaProvider(), "CUDA", Integer.getInteger("nabla.cuda.device", 0));
     }
 }

@@ -155,18 +155,25 @@ final class OpenClDevices {
     }
 
     static String platformString(cl_platform_id platform, int parameter) {
-        long[] size = new long[1];
-        clGetPlatformInfo(platform, parameter, 0, null, size);
-        byte[] bytes = new byte[(int) size[0]];
-        clGetPlatformInfo(platform, parameter, bytes.length, Pointer.to(bytes), null);
-        return cString(bytes);
+        return infoString((size, value, sizeRet) -> clGetPlatformInfo(platform, parameter, size, value, sizeRet));
     }
 
     static String deviceString(cl_device_id device, int parameter) {
+        return infoString((size, value, sizeRet) -> clGetDeviceInfo(device, parameter, size, value, sizeRet));
+    }
+
+    /** One {@code clGet*Info} call for a fixed object and parameter, as OpenCL declares them all. */
+    @FunctionalInterface
+    private interface InfoQuery {
+        int get(long size, Pointer value, long[] sizeRet);
+    }
+
+    /** A string property: OpenCL's two calls, one for the length and one for the bytes. */
+    private static String infoString(InfoQuery query) {
         long[] size = new long[1];
-        clGetDeviceInfo(device, parameter, 0, null, size);
+        query.get(0, null, size);
         byte[] bytes = new byte[(int) size[0]];
-        clGetDeviceInfo(device, parameter, bytes.length, Pointer.to(bytes), null);
+        query.get(bytes.length, Pointer.to(bytes), null);
         return cString(bytes);
     }
 

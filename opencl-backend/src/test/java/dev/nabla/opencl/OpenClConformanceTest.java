@@ -2,20 +2,16 @@ package dev.nabla.opencl;
 
 import dev.nabla.Device;
 import dev.nabla.conformance.BackendConformanceTest;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import dev.nabla.testing.ProbedDevice;
 
-/** The shared conformance suite on the first OpenCL device (PoCL in CI), against the reference backend. */
+/**
+ * The shared conformance suite on the first OpenCL device (PoCL in CI), against the reference
+ * backend; where there is none, each test skips with the provider's reason.
+ */
 class OpenClConformanceTest extends BackendConformanceTest {
-
-    @BeforeAll
-    static void requireOpenCl() {
-        var probe = new OpenClProvider().probe();
-        Assumptions.assumeTrue(probe.isAvailable(), "no OpenCL device: " + probe.reason());
-    }
 
     @Override
     protected Device device() {
-        return Device.of("opencl:0");
+        return ProbedDevice.orSkip(new OpenClProvider(), "OpenCL", 0);
     }
 }

@@ -1,20 +1,11 @@
 package dev.nabla.bench.jmh;
 
-import dev.nabla.Device;
 import dev.nabla.bench.Workload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -23,25 +14,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * (forward {@code X·Wᵀ}, input gradient {@code dY·W}, weight gradient {@code dYᵀ·X}).
  * Shapes are {@code MxNxK:XY}; GFLOP/s = 2·M·N·K / time.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class GemmBench {
-
-    @Param({"cpu"})
-    public String backend;
+public class GemmBench extends WorkloadBench {
 
     @Param({"256x256x256:NN", "512x512x512:NN", "1024x1024x1024:NN", "2048x2048x2048:NN", "4096x4096x4096:NN",
             "256x1024x784:NT", "256x1024x1024:NT", "256x10x1024:NT",
             "256x784x1024:NN", "256x1024x1024:NN", "256x1024x10:NN",
             "1024x784x256:TN", "1024x1024x256:TN", "10x1024x256:TN"})
     public String shape;
-
-    private Device device;
-    private Workload.Instance instance;
 
     /** {@code MxNxK:XY} as a workload. */
     static Workload.Matmul parse(String shape) {
@@ -52,19 +34,13 @@ public class GemmBench {
                 trans.charAt(0) == 'T', trans.charAt(1) == 'T', "");
     }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        device = BackendState.open(backend);
-        instance = parse(shape).prepare(device);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        instance.close();
+    @Override
+    protected Workload workload() {
+        return parse(shape);
     }
 
     @Benchmark
     public void gemm() {
-        BackendState.runSynchronized(device, instance);
+        run();
     }
 }

@@ -1,22 +1,13 @@
 package dev.nabla.bench.jmh;
 
-import dev.nabla.Device;
 import dev.nabla.bench.Workload;
 import dev.nabla.bench.Workloads;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -24,25 +15,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * backward, optimizer step, inside a scope). {@code arch} is {@code in-h1-...-classes};
  * samples/s = batch / time.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class MlpStepBench {
-
-    @Param({"cpu"})
-    public String backend;
+public class MlpStepBench extends WorkloadBench {
 
     @Param({"784-1024-1024-10:256", "784-512-256-10:128"})
     public String arch;
 
     @Param({"adam"})
     public String optimizer;
-
-    private Device device;
-    private Workload.Instance instance;
 
     static Workload.MlpStep parse(String arch, String optimizer) {
         String[] parts = arch.split(":");
@@ -52,19 +34,13 @@ public class MlpStepBench {
                 batch, optimizer, 1e-3f);
     }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        device = BackendState.open(backend);
-        instance = parse(arch, optimizer).prepare(device);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        instance.close();
+    @Override
+    protected Workload workload() {
+        return parse(arch, optimizer);
     }
 
     @Benchmark
     public void step() {
-        BackendState.runSynchronized(device, instance);
+        run();
     }
 }

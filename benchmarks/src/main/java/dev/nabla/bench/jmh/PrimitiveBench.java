@@ -1,20 +1,11 @@
 package dev.nabla.bench.jmh;
 
-import dev.nabla.Device;
 import dev.nabla.bench.Workload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -24,25 +15,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * cross-entropy forward+backward ({@code xent}, logits {@code [rows, cols]}) and the fused
  * optimizer updates ({@code adam}, {@code adamw}, {@code sgd} over rows·cols parameters).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class PrimitiveBench {
-
-    @Param({"cpu"})
-    public String backend;
+public class PrimitiveBench extends WorkloadBench {
 
     @Param({"add", "bias-add", "relu", "sum0", "sum1", "xent", "adam", "sgd"})
     public String op;
 
     @Param({"1024x4096", "256x1024"})
     public String shape;
-
-    private Device device;
-    private Workload.Instance instance;
 
     static Workload workload(String op, String shape) {
         String[] rc = shape.split("x");
@@ -60,19 +42,13 @@ public class PrimitiveBench {
         };
     }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        device = BackendState.open(backend);
-        instance = workload(op, shape).prepare(device);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        instance.close();
+    @Override
+    protected Workload workload() {
+        return workload(op, shape);
     }
 
     @Benchmark
     public void primitive() {
-        BackendState.runSynchronized(device, instance);
+        run();
     }
 }
