@@ -7,7 +7,7 @@ uses (dev.nabla.bench.Workload#params):
   matmul        m, n, k, transA, transB        C = op(A) @ op(B), row-major, preallocated C
   elementwise   op (add|bias-add|relu), rows, cols
   reduce        axis (0|1), rows, cols          sum along the axis
-  softmax-xent  rows, classes                   cross-entropy forward + gradient of the logits
+  cross-entropy rows, classes                   cross-entropy forward + gradient of the logits
   optimizer     optimizer (adam|adamw|sgd), count
   mlp-step      inputs, hidden[], classes, batch, optimizer, lr
 
@@ -72,7 +72,7 @@ def parse_one_shot(argv):
     rd.add_argument("--axis", type=int, default=0, choices=[0, 1])
     rd.add_argument("--rows", type=int, default=1024)
     rd.add_argument("--cols", type=int, default=4096)
-    sx = sub.add_parser("softmax-xent", parents=[shared])
+    sx = sub.add_parser("cross-entropy", parents=[shared])
     sx.add_argument("--rows", type=int, default=4096)
     sx.add_argument("--classes", type=int, default=1000)
     op = sub.add_parser("optimizer", parents=[shared])
@@ -98,7 +98,7 @@ def parse_one_shot(argv):
         params = dict(op=a.op, rows=a.rows, cols=a.cols)
     elif w == "reduce":
         params = dict(axis=a.axis, rows=a.rows, cols=a.cols)
-    elif w == "softmax-xent":
+    elif w == "cross-entropy":
         params = dict(rows=a.rows, classes=a.classes)
     elif w == "optimizer":
         params = dict(optimizer=a.optimizer, count=a.count)

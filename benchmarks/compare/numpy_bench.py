@@ -62,7 +62,7 @@ class Numpy:
             axis = p["axis"]
             r = np.empty(p["cols"] if axis == 0 else p["rows"], np.float32)
             return lambda: np.sum(a, axis=axis, out=r)
-        if w == "softmax-xent":
+        if w == "cross-entropy":
             rows, classes = p["rows"], p["classes"]
             x = self.randn(rows, classes)
             y = self.rng.integers(0, classes, rows)

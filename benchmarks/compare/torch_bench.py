@@ -55,7 +55,7 @@ class Torch:
             axis = p["axis"]
             r = t.empty((p["cols"] if axis == 0 else p["rows"],), device=dev)
             return lambda: t.sum(a, dim=axis, out=r)
-        if w == "softmax-xent":
+        if w == "cross-entropy":
             rows, classes = p["rows"], p["classes"]
             x = t.randn((rows, classes), device=dev).requires_grad_()
             y = t.randint(0, classes, (rows,), device=dev)

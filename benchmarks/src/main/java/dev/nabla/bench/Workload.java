@@ -288,15 +288,15 @@ public sealed interface Workload {
     // ---- fused softmax cross-entropy ------------------------------------------------------
 
     /** Fused softmax cross-entropy forward and backward over logits {@code [rows, classes]}. */
-    record SoftmaxXent(int rows, int classes) implements Workload {
-        public SoftmaxXent {
-            positive("softmax-xent", "rows", rows);
-            positive("softmax-xent", "classes", classes);
+    record CrossEntropy(int rows, int classes) implements Workload {
+        public CrossEntropy {
+            positive("cross-entropy", "rows", rows);
+            positive("cross-entropy", "classes", classes);
         }
 
         @Override
         public String kind() {
-            return "softmax-xent";
+            return "cross-entropy";
         }
 
         @Override

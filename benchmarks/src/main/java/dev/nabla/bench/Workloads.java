@@ -5,7 +5,7 @@ import dev.nabla.bench.Workload.Matmul;
 import dev.nabla.bench.Workload.MlpStep;
 import dev.nabla.bench.Workload.OptimizerUpdate;
 import dev.nabla.bench.Workload.Reduce;
-import dev.nabla.bench.Workload.SoftmaxXent;
+import dev.nabla.bench.Workload.CrossEntropy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +20,7 @@ public final class Workloads {
 
     /** Workload families in the order they run; {@code all} is every one of them. */
     public static final List<String> KINDS =
-            List.of("matmul", "elementwise", "reduce", "softmax-xent", "optimizer", "mlp-step");
+            List.of("matmul", "elementwise", "reduce", "cross-entropy", "optimizer", "mlp-step");
 
     /** Square GEMM sizes run when neither {@code --size} nor {@code --mnk} is given. */
     public static final List<Integer> DEFAULT_SIZES = List.of(256, 512, 1024, 2048, 4096);
@@ -45,7 +45,7 @@ public final class Workloads {
      * @param batch     batch size for mlp-step and the MLP matmul shapes ({@code --batch})
      * @param optimizer optimizer for mlp-step and the optimizer workload
      * @param elements  {@code ROWS,COLS} for element-wise and reduction workloads
-     * @param logits    {@code ROWS,CLASSES} for softmax-xent
+     * @param logits    {@code ROWS,CLASSES} for cross-entropy
      */
     public record Options(List<String> kinds, List<Integer> sizes, int[] mnk, String trans, List<Integer> hidden,
                           Integer batch, String optimizer, int[] elements, int[] logits) {
@@ -98,7 +98,7 @@ public final class Workloads {
                     result.add(new Reduce(0, elements[0], elements[1]));
                     result.add(new Reduce(1, elements[0], elements[1]));
                 }
-                case "softmax-xent" -> result.add(new SoftmaxXent(logits[0], logits[1]));
+                case "cross-entropy" -> result.add(new CrossEntropy(logits[0], logits[1]));
                 case "optimizer" -> {
                     // As many parameters as the first training step's model has.
                     MlpStep mlp = mlps.get(0);
@@ -157,8 +157,9 @@ public final class Workloads {
             String name = part.toLowerCase(Locale.ROOT);
             if (name.equals("all")) {
                 result.addAll(KINDS);
-            } else if (name.equals("xent") || name.equals("softmax")) {
-                result.add("softmax-xent");
+            } else if (name.equals("softmax-xent") || name.equals("xent") || name.equals("softmax")) {
+                // the name before 2026-12 (and two short forms), kept so that scripts keep working
+                result.add("cross-entropy");
             } else if (KINDS.contains(name)) {
                 result.add(name);
             } else {

@@ -10,7 +10,7 @@ import dev.nabla.bench.Workload.Matmul;
 import dev.nabla.bench.Workload.MlpStep;
 import dev.nabla.bench.Workload.OptimizerUpdate;
 import dev.nabla.bench.Workload.Reduce;
-import dev.nabla.bench.Workload.SoftmaxXent;
+import dev.nabla.bench.Workload.CrossEntropy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +44,7 @@ class WorkloadTest {
         assertEquals(4 * n + 4 * 4096, new Reduce(0, 1024, 4096).bytes());
         assertEquals(4 * n + 4 * 1024, new Reduce(1, 1024, 4096).bytes());
         // per row: label read twice, loss written, its gradient read, two row stats written and read
-        assertEquals(12.0 * 4096 * 1000 + 28.0 * 4096, new SoftmaxXent(4096, 1000).bytes());
+        assertEquals(12.0 * 4096 * 1000 + 28.0 * 4096, new CrossEntropy(4096, 1000).bytes());
         assertEquals(7.0 * 4 * 1000, new OptimizerUpdate("adam", 1000).bytes());
         assertEquals(5.0 * 4 * 1000, new OptimizerUpdate("sgd", 1000).bytes());
     }
@@ -79,7 +79,7 @@ class WorkloadTest {
         Device reference = Device.reference();
         List<Workload> small = List.of(new Matmul(5, 7, 3, true, true, ""),
                 new Elementwise(Elementwise.Op.BIAS_ADD, 3, 4), new Reduce(0, 3, 4), new Reduce(1, 3, 4),
-                new SoftmaxXent(4, 3), new OptimizerUpdate("adamw", 9), new OptimizerUpdate("sgd", 9),
+                new CrossEntropy(4, 3), new OptimizerUpdate("adamw", 9), new OptimizerUpdate("sgd", 9),
                 new MlpStep(6, List.of(5), 3, 4, "sgd", 0.1f));
         for (Workload w : small) {
             try (Workload.Instance instance = w.prepare(reference)) {

@@ -66,7 +66,9 @@ class WorkloadsTest {
     @Test
     void parsesWorkloadLists() {
         assertEquals(Workloads.KINDS, Workloads.parseKinds("all"));
-        assertEquals(List.of("matmul", "softmax-xent"), Workloads.parseKinds("matmul, xent,matmul"));
+        assertEquals(List.of("matmul", "cross-entropy"), Workloads.parseKinds("matmul, xent,matmul"));
+        assertEquals(List.of("cross-entropy"), Workloads.parseKinds("softmax-xent,cross-entropy"),
+                "the workload's name until 2026-12 still selects it");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Workloads.parseKinds("matmul,conv"));
         assertTrue(e.getMessage().startsWith("--workload: unknown workload 'conv'; valid: matmul, elementwise"),

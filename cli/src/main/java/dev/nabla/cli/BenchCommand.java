@@ -49,7 +49,7 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--workload", defaultValue = "all", paramLabel = "LIST",
-            description = "matmul, elementwise, reduce, softmax-xent, optimizer, mlp-step, or all"
+            description = "matmul, elementwise, reduce, cross-entropy, optimizer, mlp-step, or all"
                     + " (comma-separated; default: ${DEFAULT-VALUE}).")
     String workload;
 
@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
     String elements;
 
     @Option(names = "--logits", paramLabel = "ROWS,CLASSES",
-            description = "softmax-xent: logits shape (default: 4096,1000).")
+            description = "cross-entropy: logits shape (default: 4096,1000).")
     String logits;
 
     @Option(names = "--repeats", defaultValue = "10", paramLabel = "N",

@@ -36,7 +36,7 @@ public class PrimitiveBench extends WorkloadBench {
             case "relu" -> new Workload.Elementwise(Workload.Elementwise.Op.RELU, rows, cols);
             case "sum0" -> new Workload.Reduce(0, rows, cols);
             case "sum1" -> new Workload.Reduce(1, rows, cols);
-            case "xent" -> new Workload.SoftmaxXent(rows, cols);
+            case "xent" -> new Workload.CrossEntropy(rows, cols);
             case "adam", "adamw", "sgd" -> new Workload.OptimizerUpdate(op, rows * cols);
             default -> throw new IllegalArgumentException("unknown op " + op);
         };
