@@ -19,7 +19,7 @@ public final class TestDevices {
         if (device == null) {
             synchronized (TestDevices.class) {
                 if (primitivesOnly == null) {
-                    primitivesOnly = Device.decorated(Device.reference(), new PrimitivesOnlyBackend(), "primitives only");
+                    primitivesOnly = Device.decorated(Device.reference(), PrimitivesOnlyBackend.create(), "primitives only");
                 }
                 device = primitivesOnly;
             }

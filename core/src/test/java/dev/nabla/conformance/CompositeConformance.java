@@ -1,13 +1,13 @@
 package dev.nabla.conformance;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.nabla.conformance.BackendConformanceTest.assertClose;
+import static dev.nabla.conformance.BackendConformanceTest.values;
 
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.Composites;
 import dev.nabla.backend.OptimizerStep;
-import dev.nabla.backend.Philox;
 import dev.nabla.backend.Storage;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,24 +37,6 @@ public interface CompositeConformance {
             // an ε as large as √v̂, so that a step which drops or misplaces it shows
             new OptimizerStep.Adam(1e-2f, 0.8f, 0.99f, 0.5f, 0f, false, 0.2f, 0.01f));
 
-    private static float[] uniform(long seed, int n, float lo, float hi) {
-        float[] out = new float[n];
-        Philox.fillUniform(seed, 11, out, n);
-        for (int i = 0; i < n; i++) {
-            out[i] = lo + (hi - lo) * out[i];
-        }
-        return out;
-    }
-
-    private static void close(String what, float[] expected, float[] actual, float atol, float rtol) {
-        for (int i = 0; i < expected.length; i++) {
-            float tolerance = atol + rtol * Math.abs(expected[i]);
-            if (!(Math.abs(expected[i] - actual[i]) <= tolerance)) {
-                assertArrayEquals(expected, actual, tolerance, what + ": first difference at element " + i);
-            }
-        }
-    }
-
     @Test
     default void crossEntropyFusedAndCompositePathsAgree() {
         Backend backend = deviceUnderTest().backend();
@@ -63,7 +45,7 @@ public interface CompositeConformance {
             int classes = d[1];
             String shape = rows + "x" + classes;
             // every fourth row near ±1e4, where the max-shift and the split row statistics matter
-            float[] logits = uniform(rows * 131L + classes, rows * classes, -8f, 8f);
+            float[] logits = values(rows * 131L + classes, rows * classes, -8f, 8f);
             for (int i = 0; i < rows; i += 4) {
                 for (int j = 0; j < classes; j++) {
                     logits[i * classes + j] += (i % 8 == 0 ? 1e4f : -1e4f);
@@ -73,7 +55,7 @@ public interface CompositeConformance {
             for (int i = 0; i < rows; i++) {
                 labels[i] = (i * 5 + 1) % classes;
             }
-            float[] gradLoss = uniform(rows, rows, 0.5f, 2f);
+            float[] gradLoss = values(rows, rows, 0.5f, 2f);
             List<Storage> held = new ArrayList<>();
             try {
                 Storage x = alloc(backend, held, DType.F32, logits.length);
@@ -84,9 +66,9 @@ public interface CompositeConformance {
                 backend.copyIn(gradLoss, g);
                 float[][] fused = crossEntropy(backend, held, x, y, g, rows, classes, false);
                 float[][] composite = crossEntropy(backend, held, x, y, g, rows, classes, true);
-                close("cross-entropy loss " + shape, composite[0], fused[0], 1e-5f, 1e-5f);
-                close("cross-entropy row statistics " + shape, composite[1], fused[1], 1e-6f, 1e-5f);
-                close("cross-entropy gradient " + shape, composite[2], fused[2], 1e-6f, 1e-4f);
+                assertClose("cross-entropy loss " + shape, composite[0], fused[0], 1e-5f, 1e-5f);
+                assertClose("cross-entropy row statistics " + shape, composite[1], fused[1], 1e-6f, 1e-5f);
+                assertClose("cross-entropy gradient " + shape, composite[2], fused[2], 1e-6f, 1e-4f);
             } finally {
                 held.forEach(backend::free);
             }
@@ -121,7 +103,7 @@ public interface CompositeConformance {
                 float[][] composite = optimizerStep(backend, step, n, true);
                 String[] names = {"param", "state1", "state2"};
                 for (int i = 0; i < 3; i++) {
-                    close(step + " " + names[i] + ", " + n + " elements", composite[i], fused[i], 1e-6f, 1e-5f);
+                    assertClose(step + " " + names[i] + ", " + n + " elements", composite[i], fused[i], 1e-6f, 1e-5f);
                 }
             }
         }
@@ -135,10 +117,10 @@ public interface CompositeConformance {
             Storage g = alloc(backend, held, DType.F32, n);
             Storage s1 = alloc(backend, held, DType.F32, n);
             Storage s2 = alloc(backend, held, DType.F32, n);
-            backend.copyIn(uniform(91, n, -1f, 1f), p);
-            backend.copyIn(uniform(92, n, -1f, 1f), g);
-            backend.copyIn(uniform(93, n, -0.1f, 0.1f), s1);
-            backend.copyIn(uniform(94, n, 0f, 0.01f), s2);
+            backend.copyIn(values(91, n, -1f, 1f), p);
+            backend.copyIn(values(92, n, -1f, 1f), g);
+            backend.copyIn(values(93, n, -0.1f, 0.1f), s1);
+            backend.copyIn(values(94, n, 0f, 0.01f), s2);
             if (composite) {
                 Composites.optimizerStep(backend, step, p, g, s1, s2, n);
             } else {
