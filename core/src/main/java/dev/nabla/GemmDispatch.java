@@ -61,10 +61,10 @@ final class GemmDispatch {
         int n = b.size(1);
         Layout la = ga.layout();
         Layout lb = gb.layout();
-        a.device().backend().gemm(new GemmSpec(isTransposed(la), isTransposed(lb), m, n, k, 1f,
+        a.device().backend().gemm(new GemmSpec(isTransposed(la), isTransposed(lb), m, n, k,
                 ga.storage(), la.offset(), leadingDimension(la),
                 gb.storage(), lb.offset(), leadingDimension(lb),
-                0f, out.storage(), 0, n, bias, activation));
+                out.storage(), bias, activation));
         closeIfCopy(a, ga);
         closeIfCopy(b, gb);
     }

@@ -177,8 +177,7 @@ public final class Profiler {
             case GemmSpec g -> "gemm " + (g.transA() ? "T" : "N") + (g.transB() ? "T" : "N") + " " + g.m() + "x"
                     + g.n() + "x" + g.k() + (g.bias().isPresent() ? " +bias" : "")
                     + (g.activation() == dev.nabla.backend.Activation.NONE ? ""
-                            : " " + g.activation().name().toLowerCase(Locale.ROOT))
-                    + (g.beta() != 0f ? " +C" : "");
+                            : " " + g.activation().name().toLowerCase(Locale.ROOT));
             case Enum<?> op when name.equals("reduce") && args.length > 4 -> name + " " + op.name() + " "
                     + args[2] + "x" + args[3] + "x" + args[4];
             case Enum<?> op -> name + " " + op.name();

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Blocked, packed, multithreaded SGEMM in the BLIS style: {@code C = act(alpha·op(A)·op(B) + beta·C + bias)}.
+ * Blocked, packed, multithreaded SGEMM in the BLIS style: {@code C = act(op(A)·op(B) + bias)}, C contiguous m×n.
  *
  * <p>Loop nest, outermost first: columns of C in blocks of {@link #NC}; depth in blocks of
  * {@link #KC}, for which a {@code KC × NC} slab of op(B) is packed into {@link #NR}-wide panels;
@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * packing routines read op(A) and op(B) through their transposes, leading dimensions and offsets,
  * so the kernel only ever sees unit-stride panels; panels are zero-padded to full tiles.
  *
- * <p>Epilogue: the first depth block applies {@code beta} (C is not read when it is 0), later
- * blocks accumulate, and the last one adds the bias and applies the activation as it writes C.
+ * <p>Epilogue: the first depth block writes C without reading it, later blocks accumulate into it
+ * (internally {@code betaNow} 0 then 1), and the last one adds the bias and applies the activation
+ * as it writes C.
  * Tiles at the right or bottom edge are computed into a scratch tile and merged element by element.
  *
  * <p>Threads split the rows of C (or its columns when there are too few rows), each thread packing
@@ -121,7 +122,7 @@ final class Gemm {
         }
         Job job = new Job(spec);
         if (spec.k() == 0) {
-            job.scaleOnly(m, n);
+            job.biasOnly(m, n);
             return;
         }
         long work = (long) m * n * spec.k();
@@ -179,8 +180,6 @@ final class Gemm {
         final boolean transA;
         final boolean transB;
         final int k;
-        final float alpha;
-        final float beta;
         final float[] a;
         final int offsetA;
         final int lda;
@@ -188,10 +187,12 @@ final class Gemm {
         final int offsetB;
         final int ldb;
         final float[] c;
-        final int offsetC;
+        /** C's row stride: C is contiguous m×n from offset 0. */
         final int ldc;
         final float[] bias;
         final Activation activation;
+        /** Whether full tiles get the vector ReLU in {@link #storeTile}. */
+        final boolean relu;
         /** Gather offsets of an A panel's column: {@code i·lda} for i < MR. */
         final int[] gatherA;
         final Blocking blocks = blocking;
@@ -202,8 +203,6 @@ final class Gemm {
             transA = spec.transA();
             transB = spec.transB();
             k = spec.k();
-            alpha = spec.alpha();
-            beta = spec.beta();
             a = HeapStorage.floats(spec.a());
             offsetA = spec.offsetA();
             lda = spec.lda();
@@ -211,22 +210,27 @@ final class Gemm {
             offsetB = spec.offsetB();
             ldb = spec.ldb();
             c = HeapStorage.floats(spec.c());
-            offsetC = spec.offsetC();
-            ldc = spec.ldc();
+            ldc = spec.n();
             bias = spec.bias().map(HeapStorage::floats).orElse(null);
             activation = spec.activation();
+            // Exhaustive on purpose: an activation added to the enum does not compile here until
+            // the full-tile epilogue (storeTile) applies it too; the other paths call apply().
+            relu = switch (activation) {
+                case NONE -> false;
+                case RELU -> true;
+            };
             gatherA = new int[MR];
             for (int i = 0; i < MR; i++) {
                 gatherA[i] = i * lda;
             }
         }
 
-        /** k == 0: op(A)·op(B) is empty, only the beta, bias and activation terms remain. */
-        void scaleOnly(int m, int n) {
+        /** k == 0: op(A)·op(B) is empty, only the bias and activation terms remain. */
+        void biasOnly(int m, int n) {
             for (int i = 0; i < m; i++) {
-                int ci = offsetC + i * ldc;
+                int ci = i * ldc;
                 for (int j = 0; j < n; j++) {
-                    float value = beta != 0f ? beta * c[ci + j] : 0f;
+                    float value = 0f;
                     if (bias != null) {
                         value += bias[j];
                     }
@@ -262,12 +266,9 @@ final class Gemm {
                         acc[j] = dot(aRow, b, offsetB + (n0 + j) * ldb, k);
                     }
                 }
-                int ci = offsetC + i * ldc + n0;
+                int ci = i * ldc + n0;
                 for (int j = 0; j < width; j++) {
-                    float value = alpha * acc[j];
-                    if (beta != 0f) {
-                        value += beta * c[ci + j];
-                    }
+                    float value = acc[j];
                     if (bias != null) {
                         value += bias[n0 + j];
                     }
@@ -330,13 +331,10 @@ final class Gemm {
             }
         }
 
-        /** {@code C[i][j] = act(alpha·sum + beta·C[i][j] + bias[j])}. */
+        /** {@code C[i][j] = act(sum + bias[j])}. */
         private void store(int i, int j, float sum) {
-            int ci = offsetC + i * ldc + j;
-            float value = alpha * sum;
-            if (beta != 0f) {
-                value += beta * c[ci];
-            }
+            int ci = i * ldc + j;
+            float value = sum;
             if (bias != null) {
                 value += bias[j];
             }
@@ -363,7 +361,7 @@ final class Gemm {
                 for (int pc = 0; pc < k; pc += depthBlock) {
                     int kc = Math.min(depthBlock, k - pc);
                     boolean last = pc + kc == k;
-                    float betaNow = pc == 0 ? beta : 1f;
+                    float betaNow = pc == 0 ? 0f : 1f;
                     packB(packedB, pc, kc, jc, nc);
                     for (int ic = m0; ic < m1; ic += rowBlock) {
                         int mc = Math.min(rowBlock, m1 - ic);
@@ -394,21 +392,16 @@ final class Gemm {
             int row = ic + ir;
             int col = jc + jr;
             boolean full = mr == MR && nr == NR;
-            if (full && directStores && alpha == 1f && (betaNow == 0f || betaNow == 1f)
-                    && !(last && (bias != null || activation != Activation.NONE))) {
-                // Nothing to scale, add or activate: the kernel writes (or adds into) C itself,
+            if (full && directStores && !(last && (bias != null || activation != Activation.NONE))) {
+                // Nothing to add or activate: the kernel writes (or adds into) C itself,
                 // skipping the scratch tile's store and reload.
-                kernel(kc, packedA, ir * kc, packedB, jr * kc, c, offsetC + row * ldc + col, ldc, betaNow == 1f);
+                kernel(kc, packedA, ir * kc, packedB, jr * kc, c, row * ldc + col, ldc, betaNow == 1f);
                 return;
             }
             kernel(kc, packedA, ir * kc, packedB, jr * kc, tile, 0, NR, false);
             if (full) {
-                int ci = offsetC + row * ldc + col;
-                storeTile(tile, c, ci, ldc, alpha, betaNow, last ? bias : null, col,
-                        last && activation == Activation.RELU);
-                if (last && activation != Activation.NONE && activation != Activation.RELU) {
-                    activate(ci, MR, NR);
-                }
+                int ci = row * ldc + col;
+                storeTile(tile, c, ci, ldc, betaNow, last ? bias : null, col, last && relu);
             } else {
                 mergeEdge(tile, row, mr, col, nr, betaNow, last);
             }
@@ -502,22 +495,12 @@ final class Gemm {
             }
         }
 
-        /** Applies a scalar activation to an rows×cols block of C written by the kernel. */
-        private void activate(int ci, int rows, int cols) {
-            for (int r = 0; r < rows; r++) {
-                int index = ci + r * ldc;
-                for (int j = 0; j < cols; j++) {
-                    c[index + j] = activation.apply(c[index + j]);
-                }
-            }
-        }
-
         /** Writes the valid mr×nr corner of a scratch tile holding op(A)·op(B) into C. */
         private void mergeEdge(float[] tile, int row, int mr, int col, int nr, float betaNow, boolean last) {
             for (int r = 0; r < mr; r++) {
-                int ci = offsetC + (row + r) * ldc + col;
+                int ci = (row + r) * ldc + col;
                 for (int j = 0; j < nr; j++) {
-                    float value = alpha * tile[r * NR + j];
+                    float value = tile[r * NR + j];
                     if (betaNow != 0f) {
                         value += betaNow * c[ci + j];
                     }
@@ -945,16 +928,16 @@ final class Gemm {
     }
 
     /**
-     * Writes a full MR×NR tile of op(A)·op(B) into C: {@code alpha·tile + beta·C (+ bias)}, then
-     * ReLU if asked. {@code beta == 0} means C is not read.
+     * Writes a full MR×NR tile of op(A)·op(B) into C: {@code tile + beta·C (+ bias)}, then ReLU
+     * if asked; {@code beta} is 0 for the first depth block (C is not read) and 1 after it.
      */
-    private static void storeTile(float[] tile, float[] c, int ci, int ldc, float alpha, float beta, float[] bias,
+    private static void storeTile(float[] tile, float[] c, int ci, int ldc, float beta, float[] bias,
                                   int biasIndex, boolean relu) {
         FloatVector betaVector = FloatVector.broadcast(SPECIES, beta);
         for (int r = 0; r < MR; r++) {
             int row = ci + r * ldc;
             for (int j = 0; j < NR; j += LANES) {
-                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR + j).mul(alpha);
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR + j);
                 if (beta != 0f) {
                     v = FloatVector.fromArray(SPECIES, c, row + j).fma(betaVector, v);
                 }

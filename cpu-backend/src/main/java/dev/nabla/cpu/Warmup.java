@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and C2 compiles a method only after thousands of calls or loop iterations. This thread makes
  * those calls on small operands (single-threaded sizes, a few hundred milliseconds of work on one
  * core) while the caller is still loading data: the packed GEMM in the three transpositions a
- * training step uses, with and without beta, bias and ReLU; the classifier's dot-product path; the
+ * training step uses, with and without bias and ReLU, one deep enough to accumulate over two depth
+ * blocks; the classifier's dot-product path; the
  * fused softmax cross-entropy; ReLU and its gradient; the bias-gradient column sum; and the Adam
  * step. Once per process; {@code -Dnabla.cpu.warmup=false} turns it off.
  */
@@ -50,6 +51,10 @@ final class Warmup {
             HeapStorage b = filled(k * n);
             HeapStorage c = filled(m * n);
             HeapStorage bias = filled(n);
+            // Depth over Gemm.KC: two depth blocks, so the kernel also runs its accumulating stores.
+            int deep = 2 * k;
+            HeapStorage deepA = filled(deep * m);
+            HeapStorage deepB = filled(deep * n);
             HeapStorage logits = filled(64 * 10);
             HeapStorage labels = new HeapStorage(DType.I32, 64);
             float[] loss = new float[64];
@@ -70,15 +75,15 @@ final class Warmup {
             OptimizerStep adam = new OptimizerStep.Adam(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 0.1f, 0.001f);
             long deadline = System.nanoTime() + 2_000_000_000L;
             for (int round = 0; round < 1500 && System.nanoTime() < deadline; round++) {
-                // Forward (x·Wᵀ + bias, ReLU), input gradient (dY·W), weight gradient (dYᵀ·X), accumulation.
-                Gemm.gemm(new GemmSpec(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, Optional.of(bias),
+                // Forward (x·Wᵀ + bias, ReLU), input gradient (dY·W), weight gradient (dYᵀ·X) over two depth blocks.
+                Gemm.gemm(new GemmSpec(false, true, m, n, k, a, 0, k, b, 0, k, c, Optional.of(bias),
                         Activation.RELU), Gemm.Path.PACKED);
-                Gemm.gemm(new GemmSpec(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, Optional.empty(),
+                Gemm.gemm(new GemmSpec(false, false, m, n, k, a, 0, k, b, 0, n, c, Optional.empty(),
                         Activation.NONE), Gemm.Path.PACKED);
-                Gemm.gemm(new GemmSpec(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 1f, c, 0, n, Optional.empty(),
+                Gemm.gemm(new GemmSpec(true, false, m, n, deep, deepA, 0, m, deepB, 0, n, c, Optional.empty(),
                         Activation.NONE), Gemm.Path.PACKED);
                 // The classifier layer (n = 10 with transposed B), then ReLU, its gradient and a bias gradient.
-                Gemm.gemm(new GemmSpec(false, true, m, 10, k, 1f, a, 0, k, b, 0, k, 0f, classes, 0, 10,
+                Gemm.gemm(new GemmSpec(false, true, m, 10, k, a, 0, k, b, 0, k, classes,
                         Optional.of(bias), Activation.NONE), Gemm.Path.DOTS);
                 Elementwise.unary(UnaryOp.RELU, 0f, activations, matrix, relu);
                 Elementwise.binary(BinaryOp.RELU_GRAD, activations, matrix, relu, matrix, reluGrad);

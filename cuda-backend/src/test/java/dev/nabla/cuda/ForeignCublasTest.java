@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * signatures ({@code src/test/c/fake_cublas.c}, compiled here with gcc): symbol names, argument
  * order and layouts, host-memory alpha and beta, the stream and math mode, cuBLAS's
  * leading-dimension rules, and the row-major → column-major mapping of {@link Gemm}, all four
- * transpositions, with offsets, padded and tight leading dimensions and vector shapes. The
+ * transpositions, with operand offsets, padded and tight leading dimensions and vector shapes. The
  * "device" pointers are host addresses, which the stand-in reads directly.
  */
 @SuppressWarnings("restricted")
@@ -71,7 +71,7 @@ class ForeignCublasTest {
     @Test
     void createsAHandleOnTheStreamWithDefaultMath() throws Throwable {
         assertTrue(cublas.description().startsWith("GEMM: cuBLAS 13.0.2 via java.lang.foreign ("), cublas.description());
-        run(false, false, 2, 3, 4, 0, 0, 0, 0); // any call, to read back what the handle was given
+        run(false, false, 2, 3, 4, 0, 0, 0); // any call, to read back what the handle was given
         long[] last = last();
         assertEquals(STREAM, last[8], "cublasSetStream_v2 got the stream");
         assertEquals(Cublas.DEFAULT_MATH, (int) last[9], "TF32 is off unless NABLA_TF32=1");
@@ -82,18 +82,40 @@ class ForeignCublasTest {
         for (boolean transA : new boolean[] {false, true}) {
             for (boolean transB : new boolean[] {false, true}) {
                 String what = "transA=" + transA + " transB=" + transB;
-                run(transA, transB, 3, 4, 5, 2, 1, 2, 3);   // padded leading dimensions, offsets
-                run(transA, transB, 3, 4, 5, 0, 0, 0, 0);   // tight: exactly what cuBLAS requires
-                run(transA, transB, 1, 1, 7, 0, 0, 0, 0);   // dot product
-                run(transA, transB, 1, 6, 2, 0, 1, 0, 0);   // row vector times matrix
-                run(transA, transB, 6, 1, 2, 0, 0, 1, 0);   // matrix times column vector
-                run(transA, transB, 33, 17, 1, 0, 0, 0, 5); // outer product
+                run(transA, transB, 3, 4, 5, 2, 1, 2);   // padded leading dimensions, offsets
+                run(transA, transB, 3, 4, 5, 0, 0, 0);   // tight: exactly what cuBLAS requires
+                run(transA, transB, 1, 1, 7, 0, 0, 0);   // dot product
+                run(transA, transB, 1, 6, 2, 0, 1, 0);   // row vector times matrix
+                run(transA, transB, 6, 1, 2, 0, 0, 1);   // matrix times column vector
+                run(transA, transB, 33, 17, 1, 0, 0, 0); // outer product
                 long[] last = last();
                 assertEquals(transB ? Cublas.OP_T : Cublas.OP_N, (int) last[0], what + ": cuBLAS's A is B");
                 assertEquals(transA ? Cublas.OP_T : Cublas.OP_N, (int) last[1], what + ": cuBLAS's B is A");
                 assertEquals(17, last[2], what + ": cuBLAS's m is n");
                 assertEquals(33, last[3], what + ": cuBLAS's n is m");
             }
+        }
+    }
+
+    /**
+     * The binding itself, below {@link Gemm} (which always asks for alpha 1 and beta 0): alpha and
+     * beta reach cuBLAS as host scalars in their places, and C's offset and leading dimension too.
+     */
+    @Test
+    void alphaBetaAndCsLayoutReachCublas() {
+        // Column-major 2×2 A = [[1, 3], [2, 4]] and B = [[5, 7], [6, 8]] (stored by columns);
+        // C is 2×2 at offset 1 with leading dimension 3: 1.5·A·B + 0.5·C.
+        float[] a = {1, 2, 3, 4};
+        float[] b = {5, 6, 7, 8};
+        float[] c = {-1, 10, 20, -1, 30, 40, -1};
+        // A·B = [[1·5 + 3·6, 1·7 + 3·8], [2·5 + 4·6, 2·7 + 4·8]] = [[23, 31], [34, 46]]
+        float[] expected = {-1, 1.5f * 23 + 5, 1.5f * 34 + 10, -1, 1.5f * 31 + 15, 1.5f * 46 + 20, -1};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment da = arena.allocateFrom(JAVA_FLOAT, a);
+            MemorySegment db = arena.allocateFrom(JAVA_FLOAT, b);
+            MemorySegment dc = arena.allocateFrom(JAVA_FLOAT, c);
+            cublas.sgemm(false, false, 2, 2, 2, 1.5f, block(da), 0, 2, block(db), 0, 2, 0.5f, block(dc), 1, 3);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, dc.toArray(JAVA_FLOAT));
         }
     }
 
@@ -121,16 +143,19 @@ class ForeignCublasTest {
         return new DeviceStorage<>(DType.F32, memory.byteSize() / 4, block(memory), memory.byteSize());
     }
 
-    /** C = 1.5·op(A)·op(B) + 0.5·C, row-major, with {@code pad} extra columns in every leading dimension. */
+    /**
+     * C = op(A)·op(B), row-major, with {@code pad} extra columns in A's and B's leading dimensions;
+     * C is contiguous and starts as NaN, which must not leak (beta 0: cuBLAS does not read it).
+     */
     private static void run(boolean transA, boolean transB, int m, int n, int k, int pad,
-                            int offsetA, int offsetB, int offsetC) {
+                            int offsetA, int offsetB) {
         int lda = (transA ? m : k) + pad;
         int ldb = (transB ? k : n) + pad;
-        int ldc = n + pad;
         float[] a = pattern(offsetA + (transA ? k : m) * lda, 0.5f);
         float[] b = pattern(offsetB + (transB ? n : k) * ldb, -0.25f);
-        float[] c = pattern(offsetC + m * ldc, 1f);
-        float[] expected = c.clone();
+        float[] c = new float[m * n];
+        java.util.Arrays.fill(c, Float.NaN);
+        float[] expected = new float[m * n];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float sum = 0;
@@ -139,15 +164,15 @@ class ForeignCublasTest {
                     float y = transB ? b[offsetB + j * ldb + p] : b[offsetB + p * ldb + j];
                     sum += x * y;
                 }
-                expected[offsetC + i * ldc + j] = 1.5f * sum + 0.5f * c[offsetC + i * ldc + j];
+                expected[i * n + j] = sum;
             }
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment da = arena.allocateFrom(JAVA_FLOAT, a);
             MemorySegment db = arena.allocateFrom(JAVA_FLOAT, b);
             MemorySegment dc = arena.allocateFrom(JAVA_FLOAT, c);
-            GemmSpec spec = new GemmSpec(transA, transB, m, n, k, 1.5f, storage(da), offsetA, lda,
-                    storage(db), offsetB, ldb, 0.5f, storage(dc), offsetC, ldc, Optional.empty(), Activation.NONE);
+            GemmSpec spec = new GemmSpec(transA, transB, m, n, k, storage(da), offsetA, lda,
+                    storage(db), offsetB, ldb, storage(dc), Optional.empty(), Activation.NONE);
             Gemm.gemm(null, Optional.of(cublas), spec);
             float[] result = dc.toArray(JAVA_FLOAT);
             for (int i = 0; i < c.length; i++) {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The row-major → column-major mapping of {@link Gemm} (operands swapped, m and n swapped, each
  * operand keeping its own transposition flag), checked against a host column-major SGEMM that
- * stands in for cuBLAS: every transposition, offsets, and leading dimensions wider than the matrix.
+ * stands in for cuBLAS: every transposition, offsets of A and B, and leading dimensions wider than
+ * the matrix; C is contiguous, written but never read (alpha 1, beta 0).
  */
 class GemmMappingTest {
 
@@ -64,13 +65,14 @@ class GemmMappingTest {
         for (boolean transA : new boolean[] {false, true}) {
             for (boolean transB : new boolean[] {false, true}) {
                 HostCublas cublas = new HostCublas();
-                // Leading dimensions two wider than needed and offsets of 1, 2, 3: nothing may assume packing.
+                // Leading dimensions two wider than needed and offsets of 1 and 2: nothing may assume packing.
                 int lda = (transA ? m : k) + 2;
                 int ldb = (transB ? k : n) + 2;
-                int ldc = n + 2;
                 float[] a = pattern(1 + (transA ? k : m) * lda, 0.5f);
                 float[] b = pattern(2 + (transB ? n : k) * ldb, -0.25f);
-                float[] c = pattern(3 + m * ldc, 1f);
+                // C is m×n from offset 0 and never read: NaN must not leak; the two floats past it stay.
+                float[] c = pattern(m * n + 2, 1f);
+                java.util.Arrays.fill(c, 0, m * n, Float.NaN);
                 float[] expected = c.clone();
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
@@ -81,12 +83,12 @@ class GemmMappingTest {
                             float y = transB ? b[2 + j * ldb + p] : b[2 + p * ldb + j];
                             sum += x * y;
                         }
-                        expected[3 + i * ldc + j] = 2f * sum + 0.5f * c[3 + i * ldc + j];
+                        expected[i * n + j] = sum;
                     }
                 }
-                GemmSpec spec = new GemmSpec(transA, transB, m, n, k, 2f,
-                        cublas.storage(a), 1, lda, cublas.storage(b), 2, ldb, 0.5f,
-                        cublas.storage(c), 3, ldc, Optional.empty(), Activation.NONE);
+                GemmSpec spec = new GemmSpec(transA, transB, m, n, k,
+                        cublas.storage(a), 1, lda, cublas.storage(b), 2, ldb,
+                        cublas.storage(c), Optional.empty(), Activation.NONE);
                 Gemm.gemm(null, Optional.of(cublas), spec); // no epilogue, so no kernel is launched
                 for (int i = 0; i < c.length; i++) {
                     assertEquals(expected[i], c[i], 1e-5f, "transA=" + transA + " transB=" + transB + " element " + i);
@@ -121,8 +123,8 @@ class GemmMappingTest {
         };
         // No driver call: the launcher is only asked for the last kernel's name.
         CudaKernels kernels = new CudaKernels(new jcuda.driver.CUmodule(), new jcuda.driver.CUstream(), "cuda:0 (test)");
-        GemmSpec spec = new GemmSpec(true, false, 2, 3, 4, 1f, host.storage(new float[8]), 0, 2,
-                host.storage(new float[12]), 0, 3, 0f, host.storage(new float[6]), 0, 3, Optional.empty(), Activation.NONE);
+        GemmSpec spec = new GemmSpec(true, false, 2, 3, 4, host.storage(new float[8]), 0, 2,
+                host.storage(new float[12]), 0, 3, host.storage(new float[6]), Optional.empty(), Activation.NONE);
         var e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class,
                 () -> Gemm.gemm(kernels, Optional.of(failing), spec));
         assertEquals("cublasSgemm_v2 failed: CUBLAS_STATUS_EXECUTION_FAILED (13); 2x3x4 Aᵀ; the last kernel launched "

@@ -1,7 +1,11 @@
 /*
- * GEMM family: C = act(alpha · op(A) · op(B) + beta · C + bias), row-major, one kernel per
- * transposition case (gemm_nn, gemm_nt, gemm_tn, gemm_tt), with leading dimensions and offsets
- * as dev.nabla.backend.GemmSpec defines them.
+ * GEMM family: C = act(op(A) · op(B) + bias), row-major, one kernel per transposition case
+ * (gemm_nn, gemm_nt, gemm_tn, gemm_tt), with A's and B's leading dimensions and offsets as
+ * dev.nabla.backend.GemmSpec defines them; C is contiguous m×n from offset 0.
+ *
+ * add_c = 1 adds C's old value before the bias (C = act(op(A) · op(B) + C + bias)); GemmSpec never
+ * asks for it: only the CUDA backend's epilogue after cuBLAS does, launched with k = 0 to compute
+ * act(C + bias) in place. With add_c = 0, C is never read (it may hold NaN).
  *
  * Tiling: a work-group of GEMM_THREADS × GEMM_THREADS items computes a GEMM_TILE × GEMM_TILE block
  * of C. Each k-step stages a GEMM_TILE × GEMM_TILE_K slice of op(A) and a GEMM_TILE_K × GEMM_TILE
@@ -14,10 +18,10 @@
 #define GEMM_TILE_STRIDE (GEMM_TILE + 1)
 #define GEMM_LOADS (GEMM_TILE * GEMM_TILE_K / (GEMM_THREADS * GEMM_THREADS))
 
-DEVICE_FN void gemm_body(int trans_a, int trans_b, int m, int n, int k, float alpha,
+DEVICE_FN void gemm_body(int trans_a, int trans_b, int m, int n, int k,
                          GLOBAL const float* a, int offset_a, int lda,
                          GLOBAL const float* b, int offset_b, int ldb,
-                         float beta, GLOBAL float* c, int offset_c, int ldc,
+                         GLOBAL float* c, int add_c,
                          GLOBAL const float* bias, int has_bias, int activation,
                          SHARED_PARAM float* a_tile, SHARED_PARAM float* b_tile) {
     int tx = LOCAL_ID(0);
@@ -81,11 +85,10 @@ DEVICE_FN void gemm_body(int trans_a, int trans_b, int m, int n, int k, float al
         for (int q = 0; q < GEMM_PER_THREAD; q++) {
             int j = col0 + tx + q * GEMM_THREADS;
             if (i < m && j < n) {
-                int index = offset_c + i * ldc + j;
-                float value = alpha * acc[r][q];
-                /* BLAS semantics: with beta == 0, C is never read (it may hold NaN). */
-                if (beta != 0.0f) {
-                    value += beta * c[index];
+                int index = i * n + j;
+                float value = acc[r][q];
+                if (add_c) {
+                    value += c[index];
                 }
                 if (has_bias) {
                     value += bias[j];
@@ -98,14 +101,14 @@ DEVICE_FN void gemm_body(int trans_a, int trans_b, int m, int n, int k, float al
 
 /* bias is any valid buffer when has_bias is 0 (it is then never read). */
 #define GEMM_KERNEL(name, trans_a, trans_b)                                                  \
-    KERNEL void name(int m, int n, int k, float alpha,                                       \
+    KERNEL void name(int m, int n, int k,                                                    \
                      GLOBAL const float* a, int offset_a, int lda,                           \
                      GLOBAL const float* b, int offset_b, int ldb,                           \
-                     float beta, GLOBAL float* c, int offset_c, int ldc,                     \
+                     GLOBAL float* c, int add_c,                                             \
                      GLOBAL const float* bias, int has_bias, int activation) {               \
         SHARED float a_tile[GEMM_TILE_K * GEMM_TILE_STRIDE];                                 \
         SHARED float b_tile[GEMM_TILE_K * GEMM_TILE_STRIDE];                                 \
-        gemm_body(trans_a, trans_b, m, n, k, alpha, a, offset_a, lda, b, offset_b, ldb,      \
-                  beta, c, offset_c, ldc, bias, has_bias, activation, a_tile, b_tile);       \
+        gemm_body(trans_a, trans_b, m, n, k, a, offset_a, lda, b, offset_b, ldb,             \
+                  c, add_c, bias, has_bias, activation, a_tile, b_tile);                     \
     }
 NABLA_GEMM_KERNELS(GEMM_KERNEL)

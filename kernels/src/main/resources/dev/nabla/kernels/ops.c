@@ -140,9 +140,6 @@ DEVICE_FN float reduce_combine(int op, float accumulator, float x) {
 DEVICE_FN float activation_apply(int activation, float x) {
     switch (activation) {
         case ACTIVATION_RELU: return x > 0.0f ? x : 0.0f;
-        case ACTIVATION_GELU: return nabla_gelu(x);
-        case ACTIVATION_TANH: return tanhf(x);
-        case ACTIVATION_SIGMOID: return nabla_sigmoid(x);
     }
     return x; /* ACTIVATION_NONE */
 }

@@ -44,7 +44,7 @@ class KernelSourceTest {
     void opCodesComeFromTheEnums() {
         String header = KernelSource.generatedHeader();
         assertTrue(header.contains("#define UNARY_ADD_SCALAR " + UnaryOp.ADD_SCALAR.ordinal() + "\n"));
-        assertTrue(header.contains("#define ACTIVATION_SIGMOID " + Activation.SIGMOID.ordinal() + "\n"));
+        assertTrue(header.contains("#define ACTIVATION_RELU " + Activation.RELU.ordinal() + "\n"));
         assertTrue(header.contains("#define NABLA_BLOCK " + KernelSource.BLOCK_SIZE + "\n"));
     }
 

@@ -244,15 +244,11 @@ public class ReferenceBackend implements Backend {
                     float bv = g.transB() ? b[g.offsetB() + j * g.ldb() + p] : b[g.offsetB() + p * g.ldb() + j];
                     dot += (double) av * bv;
                 }
-                int ci = g.offsetC() + i * g.ldc() + j;
-                double value = g.alpha() * dot;
-                if (g.beta() != 0f) {
-                    value += g.beta() * c[ci];
-                }
+                double value = dot;
                 if (bias != null) {
                     value += bias[j];
                 }
-                c[ci] = g.activation().apply((float) value);
+                c[i * g.n() + j] = g.activation().apply((float) value);
             }
         }
     }

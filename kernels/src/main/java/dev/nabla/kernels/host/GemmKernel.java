@@ -1,9 +1,11 @@
 package dev.nabla.kernels.host;
 
+import dev.nabla.backend.Activation;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Storage;
 import dev.nabla.kernels.KernelNames;
 import dev.nabla.kernels.KernelSource;
+import java.util.Optional;
 
 /**
  * GEMM through the tiled kernel of {@code gemm.c}: one work-group of GEMM_THREADS² items per
@@ -17,18 +19,36 @@ public final class GemmKernel {
 
     /** Runs {@code g} on the shared tiled GEMM kernel. */
     public static void gemm(KernelLauncher kernels, GemmSpec g) {
-        if (g.m() == 0 || g.n() == 0) {
+        launch(kernels, g.transA(), g.transB(), g.m(), g.n(), g.k(), g.a(), g.offsetA(), g.lda(),
+                g.b(), g.offsetB(), g.ldb(), g.c(), false, g.bias(), g.activation());
+    }
+
+    /**
+     * {@code C = act(C + bias)} in place on a contiguous m×n C: the epilogue of a GEMM whose
+     * product another library wrote (the CUDA backend's cuBLAS path). The same kernel with
+     * {@code k = 0}, so the product term is 0, and C's old value added.
+     */
+    public static void biasAndActivation(KernelLauncher kernels, int m, int n, Storage c, Optional<Storage> bias,
+                                         Activation activation) {
+        // C is passed as A and B too; with k = 0 they are never read.
+        launch(kernels, false, false, m, n, 0, c, 0, Math.max(1, n), c, 0, Math.max(1, n), c, true, bias, activation);
+    }
+
+    private static void launch(KernelLauncher kernels, boolean transA, boolean transB, int m, int n, int k,
+                               Storage a, int offsetA, int lda, Storage b, int offsetB, int ldb, Storage c,
+                               boolean addC, Optional<Storage> bias, Activation activation) {
+        if (m == 0 || n == 0) {
             return;
         }
         int tile = KernelSource.GEMM_TILE;
-        Storage bias = g.bias().orElse(g.c()); // never read when has_bias is 0, but must be a valid buffer
-        kernels.launchGrid(KernelNames.gemm(g.transA(), g.transB()),
-                (g.n() + tile - 1) / tile, (g.m() + tile - 1) / tile,
+        Storage biasOrAny = bias.orElse(c); // never read when has_bias is 0, but must be a valid buffer
+        kernels.launchGrid(KernelNames.gemm(transA, transB),
+                (n + tile - 1) / tile, (m + tile - 1) / tile,
                 KernelSource.GEMM_THREADS, KernelSource.GEMM_THREADS,
-                g.m(), g.n(), g.k(), g.alpha(),
-                g.a(), g.offsetA(), g.lda(),
-                g.b(), g.offsetB(), g.ldb(),
-                g.beta(), g.c(), g.offsetC(), g.ldc(),
-                bias, g.bias().isPresent() ? 1 : 0, g.activation().ordinal());
+                m, n, k,
+                a, offsetA, lda,
+                b, offsetB, ldb,
+                c, addC ? 1 : 0,
+                biasOrAny, bias.isPresent() ? 1 : 0, activation.ordinal());
     }
 }
