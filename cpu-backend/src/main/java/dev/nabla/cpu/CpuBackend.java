@@ -127,13 +127,13 @@ public final class CpuBackend extends ReferenceBackend {
 
     @Override
     public void crossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
-                                           Storage rowStats) {
+                                    Storage rowStats) {
         SoftmaxCrossEntropy.forward(floats(logits), ints(labels), rows, classes, floats(loss), floats(rowStats));
     }
 
     @Override
     public void crossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
-                                            int rows, int classes, Storage gradLogits) {
+                                     int rows, int classes, Storage gradLogits) {
         SoftmaxCrossEntropy.backward(floats(logits), ints(labels), floats(rowStats), floats(gradLoss), rows, classes,
                 floats(gradLogits));
     }

@@ -291,7 +291,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void crossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
-                                           Storage rowStats) {
+                                    Storage rowStats) {
         float[] x = floats(logits);
         int[] y = ints(labels);
         float[] lossOut = floats(loss);
@@ -315,7 +315,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void crossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
-                                            int rows, int classes, Storage gradLogits) {
+                                     int rows, int classes, Storage gradLogits) {
         float[] x = floats(logits);
         int[] y = ints(labels);
         float[] stats = floats(rowStats);

@@ -197,14 +197,14 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void crossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
-                                           Storage rowStats) {
+                                    Storage rowStats) {
         enter();
         SoftmaxCrossEntropy.forward(kernels(), logits, labels, rows, classes, loss, rowStats);
     }
 
     @Override
     public void crossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
-                                            int rows, int classes, Storage gradLogits) {
+                                     int rows, int classes, Storage gradLogits) {
         enter();
         SoftmaxCrossEntropy.backward(kernels(), logits, labels, rowStats, gradLoss, rows, classes, gradLogits);
     }
