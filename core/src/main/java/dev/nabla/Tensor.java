@@ -597,6 +597,16 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * Applies an element-wise op by its enum constant, recorded for autograd exactly like the named
+     * methods: {@code x.unaryOp(UnaryOp.EXP, 0f)} is {@code x.exp()}, {@code x.unaryOp(UnaryOp.POW,
+     * 3f)} is {@code x.pow(3f)}. For code that chooses the op at run time (a layer's activation, a
+     * test over every op); {@code param} is ignored by ops without one.
+     */
+    public Tensor unaryOp(UnaryOp op, float param) {
+        return unary(op, param, op.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /**
      * Applies a binary op without recording a node; for backward rules, which run under no-grad
      * anyway, and for fused activation gradients.
      */

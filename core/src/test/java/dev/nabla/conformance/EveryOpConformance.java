@@ -3,6 +3,7 @@ package dev.nabla.conformance;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Tensor;
+import dev.nabla.autograd.GradCheck;
 import dev.nabla.backend.Activation;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
@@ -89,6 +90,30 @@ public interface EveryOpConformance {
                 BackendConformanceTest.assertClose("unary " + op + " (n=" + n + ") on " + deviceUnderTest(),
                         expected, actual, ATOL, RTOL);
             }
+        }
+    }
+
+    /**
+     * Every unary op's derivative ({@code Backward}'s case for it) agrees with finite differences on
+     * the device under test, so a new op's gradient is checked the day it is added. Inputs come from
+     * the op's domain, kept 0.1 away from 0 (the kinks of ABS and RELU) and, for domains that start
+     * above 0, at least 0.3, where 1/x and log x are smooth enough for a step of 1e-2.
+     */
+    @Test
+    default void everyUnaryOpHasACheckedGradient() {
+        for (UnaryOp op : UnaryOp.values()) {
+            Domain domain = domain(op);
+            float lo = domain.lo() > 0f ? Math.max(domain.lo(), 0.3f) : domain.lo();
+            float[] input = BackendConformanceTest.values(op.ordinal() * 43L + 5, 12, lo, domain.hi());
+            for (int i = 0; i < input.length; i++) {
+                if (Math.abs(input[i]) < 0.1f) {
+                    input[i] = Math.copySign(0.1f, input[i]);
+                }
+            }
+            Tensor x = Tensor.of(deviceUnderTest(), input, 3, 4);
+            GradCheck.Report report = GradCheck.defaults().run(t -> t.get(0).unaryOp(op, domain.param()), x);
+            org.junit.jupiter.api.Assertions.assertTrue(report.passed(),
+                    "gradient of unary " + op + " on " + deviceUnderTest() + ": " + report);
         }
     }
 
