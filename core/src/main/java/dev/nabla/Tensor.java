@@ -366,8 +366,17 @@ public final class Tensor implements AutoCloseable {
      * shape) through the graph. Gradients of leaves accumulate across calls until zeroed.
      */
     public void backward(Tensor seed) {
+        backward(seed, false);
+    }
+
+    /**
+     * As {@link #backward(Tensor)}; with {@code createGraph} (PyTorch's {@code create_graph=True})
+     * the backward pass is itself recorded, so each leaf's {@link #grad()} is differentiable and
+     * second derivatives follow from a second backward. Without it nothing is recorded.
+     */
+    public void backward(Tensor seed, boolean createGraph) {
         Checks.backwardSeed("backward", this, seed);
-        Tape.backward(this, seed);
+        Tape.backward(this, seed, createGraph);
     }
 
     /**
@@ -377,9 +386,18 @@ public final class Tensor implements AutoCloseable {
      * on gets zeros.
      */
     public Tensor[] gradientsFor(Tensor seed, Tensor... inputs) {
+        return gradientsFor(seed, false, inputs);
+    }
+
+    /**
+     * As {@link #gradientsFor(Tensor, Tensor...)}; with {@code createGraph} the returned gradients
+     * carry a graph (as {@code torch.autograd.grad(..., create_graph=True)}), so they can be
+     * differentiated again: Hessians, Hessian-vector products, gradient penalties.
+     */
+    public Tensor[] gradientsFor(Tensor seed, boolean createGraph, Tensor... inputs) {
         Checks.gradientInputs(inputs);
         Checks.backwardSeed("gradientsFor", this, seed);
-        return Tape.gradients(this, seed, inputs);
+        return Tape.gradients(this, seed, createGraph, inputs);
     }
 
     // ---- Lifecycle -----------------------------------------------------------------------------
@@ -607,8 +625,9 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Applies a binary op without recording a node; for backward rules, which run under no-grad
-     * anyway, and for fused activation gradients.
+     * Applies a binary op by its enum constant, recorded like the named methods when grad mode is on:
+     * for backward rules (which record only in a differentiable backward) and fused activation
+     * gradients ({@code RELU_GRAD}, {@code GELU_GRAD}).
      */
     public Tensor binaryOp(BinaryOp op, Tensor other) {
         return binary(op, op.name().toLowerCase(java.util.Locale.ROOT), other);

@@ -6,8 +6,9 @@ import java.util.function.Function;
 
 /**
  * Function transforms in the style of {@code torch.func}: the gradient of a scalar function, the
- * Jacobian of a vector function (one vector-Jacobian product per output row), and the
- * Jacobian-vector product (directional derivative).
+ * Jacobian of a vector function (one vector-Jacobian product per output row), vector-Jacobian and
+ * Jacobian-vector products, and second derivatives (Hessian, Hessian-vector product) from a
+ * differentiable backward ({@code createGraph}).
  *
  * <p>Transforms have no side effects: they differentiate with respect to a detached copy of
  * {@code x}, return the gradients instead of accumulating them (no tensor's {@code grad()}
@@ -60,23 +61,106 @@ public final class Autograd {
     }
 
     /**
+     * The vector-Jacobian product {@code vᵀ J(x)}: the gradient of {@code Σ v ⊙ f(x)} with respect to
+     * x, in one backward pass (v has f's output shape; the result has x's). For a scalar f and
+     * {@code v = 1} it is the gradient.
+     */
+    public static Tensor vjp(Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        return GradMode.enabledFor(() -> {
+            Tensor input = x.detach().requiresGrad();
+            Tensor y = f.apply(input);
+            requireShape("vjp", "cotangent v", v, y.shape(), "f's output");
+            if (!y.isRequiresGrad()) {
+                return x.zerosLike();
+            }
+            return y.gradientsFor(v, input)[0];
+        });
+    }
+
+    /**
      * The Jacobian-vector product {@code J(x) · v}: the directional derivative of {@code f} at
      * {@code x} along {@code v} (v has x's shape). The result has f's output shape; for a scalar f
-     * it is {@code ∇f(x) · v}. Computed from the Jacobian, so it costs one backward pass per
-     * output element.
+     * it is {@code ∇f(x) · v}.
+     *
+     * <p>Two backward passes whatever the sizes (the double-vjp trick): {@code g(u) = uᵀJ} is
+     * linear in a dummy cotangent {@code u}, recorded with a differentiable backward, and the
+     * gradient of {@code g(u) · v} with respect to {@code u} is {@code J v}.
      */
     public static Tensor jvp(Function<Tensor, Tensor> f, Tensor x, Tensor v) {
-        if (!Arrays.equals(x.shape(), v.shape())) {
-            throw new IllegalArgumentException("Autograd.jvp: direction shape " + Arrays.toString(v.shape())
-                    + " does not match input shape " + Arrays.toString(x.shape()));
+        requireShape("jvp", "direction v", v, x.shape(), "the input");
+        return GradMode.enabledFor(() -> {
+            Tensor input = x.detach().requiresGrad();
+            Tensor y = f.apply(input);
+            if (!y.isRequiresGrad()) {
+                return y.zerosLike();
+            }
+            Tensor u = y.zerosLike().requiresGrad();
+            Tensor uJ = y.gradientsFor(u, true, input)[0];
+            if (!uJ.isRequiresGrad()) {
+                return y.zerosLike();   // f is linear with a constant Jacobian of zero along every path
+            }
+            return uJ.gradientsFor(v.detach(), u)[0];
+        });
+    }
+
+    /**
+     * The Hessian-vector product {@code H(x) · v} of a scalar {@code f}, never forming H: the
+     * gradient of {@code ∇f(x) · v}, from a differentiable backward and one more pass. v and the
+     * result have x's shape.
+     */
+    public static Tensor hvp(Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        requireShape("hvp", "direction v", v, x.shape(), "the input");
+        return GradMode.enabledFor(() -> {
+            Tensor input = x.detach().requiresGrad();
+            Tensor gradient = scalarGradient("hvp", f, input);
+            if (gradient == null || !gradient.isRequiresGrad()) {
+                return x.zerosLike();
+            }
+            return gradient.gradientsFor(v.detach(), input)[0];
+        });
+    }
+
+    /**
+     * The Hessian of a scalar {@code f} at {@code x}: an {@code n × n} tensor, {@code n =
+     * x.numel()}, both axes flattened row-major as in {@link #jacobian};
+     * {@code H[i][j] = ∂²f/∂x_i∂x_j}. One differentiable backward, then one pass per row.
+     */
+    public static Tensor hessian(Function<Tensor, Tensor> f, Tensor x) {
+        return GradMode.enabledFor(() -> {
+            Tensor input = x.detach().requiresGrad();
+            Tensor gradient = scalarGradient("hessian", f, input);
+            int n = (int) x.numel();
+            float[] rows = new float[n * n];
+            if (gradient != null && gradient.isRequiresGrad()) {
+                for (int i = 0; i < n; i++) {
+                    float[] seed = new float[n];
+                    seed[i] = 1f;
+                    Tensor row = gradient.gradientsFor(Tensor.of(x.device(), seed, n).reshape(x.shape()), input)[0];
+                    System.arraycopy(row.toFloatArray(), 0, rows, i * n, n);
+                }
+            }
+            return Tensor.of(x.device(), rows, n, n);
+        });
+    }
+
+    /** ∇f(input) with its graph, or null when f does not depend on input; f must return one element. */
+    private static Tensor scalarGradient(String op, Function<Tensor, Tensor> f, Tensor input) {
+        Tensor y = f.apply(input);
+        if (y.numel() != 1) {
+            throw new IllegalArgumentException("Autograd." + op + ": f must return a scalar, got shape "
+                    + Arrays.toString(y.shape()) + "; second derivatives of vector-valued functions are one "
+                    + op + " per output element");
         }
-        int[] outShape;
-        try (var ignored = NoGrad.open()) {
-            outShape = f.apply(x).shape();
+        if (!y.isRequiresGrad()) {
+            return null;
         }
-        Tensor jacobian = jacobian(f, x);
-        try (var ignored = NoGrad.open()) {
-            return jacobian.matmul(v.reshape(-1)).reshape(outShape);
+        return y.gradientsFor(y.onesLike(), true, input)[0];
+    }
+
+    private static void requireShape(String op, String what, Tensor t, int[] shape, String of) {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException("Autograd." + op + ": " + what + " has shape "
+                    + Arrays.toString(t.shape()) + ", but " + of + " has shape " + Arrays.toString(shape));
         }
     }
 }

@@ -41,6 +41,7 @@ public final class Backward {
             case Node.Transpose t -> new Tensor[] {g.transpose(t.axis0(), t.axis1())};
             case Node.Expand e -> new Tensor[] {sumTo(g, e.a().shape())};
             case Node.Slice s -> new Tensor[] {slice(s, g)};
+            case Node.SliceBackward s -> new Tensor[] {g.slice(s.axis(), s.start(), s.end())};
             case Node.ToDevice t -> new Tensor[] {g.to(t.a().device())};
             // out[i] = a[i, idx[i]]: da = onehot(idx) · g[i]
             case Node.Gather ga -> new Tensor[] {
@@ -115,8 +116,11 @@ public final class Backward {
                 Tensor.where(out.eq(0f), out.zerosLike(), g.mul(out).mul(x.log()))};
             // Comparisons are piecewise constant: zero gradient (and they never record a node).
             case EQ, NE, LT, LE, GT, GE -> new Tensor[] {null, null};
-            case RELU_GRAD, GELU_GRAD -> throw new UnsupportedOperationException(
-                    "backward of " + b.op() + ": gradients of gradients (double backward) are not supported");
+            // Reached by a differentiable backward only (createGraph), through ReLU's and GELU's rules.
+            // relu_grad(a, g) = [a > 0]·g: piecewise constant in a, linear in g
+            case RELU_GRAD -> new Tensor[] {null, x.binaryOp(BinaryOp.RELU_GRAD, g)};
+            // gelu_grad(a, g) = gelu'(a)·g, with gelu''(a) = φ(a)(2 − a²), φ the standard normal density
+            case GELU_GRAD -> new Tensor[] {g.mul(y).mul(geluSecondDerivative(x)), x.binaryOp(BinaryOp.GELU_GRAD, g)};
         };
         return new Tensor[] {
             grads[0] == null ? null : sumTo(grads[0], x.shape()),
@@ -141,17 +145,37 @@ public final class Backward {
         return y.mul(g.sub(g.mul(y).sum(axis, true)));
     }
 
+    /** 1/√(2π). */
+    private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
+
+    /** φ(a)(2 − a²) from differentiable ops, so third derivatives work too. */
+    private static Tensor geluSecondDerivative(Tensor a) {
+        Tensor squared = a.square();
+        return squared.mul(-0.5f).exp().mul(INV_SQRT_2PI).mul(squared.neg().add(2f));
+    }
+
+    /**
+     * Zeros with {@code g} written at the slice. In place (one copy, no graph) unless the backward is
+     * differentiable: then the result is recorded as a {@link Node.SliceBackward} of {@code g}.
+     */
     private static Tensor slice(Node.Slice s, Tensor g) {
         Tensor full = s.a().zerosLike();
         full.slice(s.axis(), s.start(), s.end()).copyFrom(g);
-        return full;
+        return Tape.record(full, new Node.SliceBackward(g, s.a().shape(), s.axis(), s.start(), s.end()), g);
     }
 
-    /** dL/dlogits = (softmax − onehot) · g / rows, one fused backend kernel. */
+    /**
+     * dL/dlogits = (softmax − onehot) · g / rows: one fused backend kernel; in a differentiable
+     * backward the same formula from recorded ops (softmax's own rule then gives the curvature).
+     */
     private static Tensor crossEntropy(Node.CrossEntropy ce, Tensor g) {
         Tensor logits = ce.logits();
         int rows = logits.size(0);
         Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows);
+        if (GradMode.isEnabled()) {
+            Tensor oneHot = Tensor.oneHot(ce.labels().reshape(-1), logits.size(1));
+            return logits.softmax(1).sub(oneHot).mul(rowGrad.reshape(rows, 1));
+        }
         return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
     }
 

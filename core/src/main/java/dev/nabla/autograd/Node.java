@@ -121,6 +121,17 @@ public sealed interface Node {
         }
     }
 
+    /**
+     * The gradient of a slice, recorded only by a differentiable backward ({@code createGraph}):
+     * {@code g} written into zeros of {@code shape} at {@code [start, end)} along {@code axis}.
+     * Its own gradient slices the incoming one again.
+     */
+    record SliceBackward(Tensor g, int[] shape, int axis, int start, int end) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(g);
+        }
+    }
+
     /** A copy to another device. */
     record ToDevice(Tensor a) implements Node {
         public List<Tensor> inputs() {

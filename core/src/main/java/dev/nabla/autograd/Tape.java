@@ -69,7 +69,16 @@ public final class Tape {
      * leaf that requires it. The caller has checked the seed against the output.
      */
     public static void backward(Tensor output, Tensor seed) {
-        run(output, seed, null);
+        backward(output, seed, false);
+    }
+
+    /**
+     * As {@link #backward(Tensor, Tensor)}; with {@code createGraph} the backward rules record
+     * nodes, so the gradients it leaves are themselves differentiable (PyTorch's
+     * {@code create_graph=True}).
+     */
+    public static void backward(Tensor output, Tensor seed, boolean createGraph) {
+        run(output, seed, null, createGraph);
     }
 
     /**
@@ -78,11 +87,16 @@ public final class Tape {
      * the output does not depend on gets zeros.
      */
     public static Tensor[] gradients(Tensor output, Tensor seed, Tensor... inputs) {
+        return gradients(output, seed, false, inputs);
+    }
+
+    /** As {@link #gradients(Tensor, Tensor, Tensor...)}; {@code createGraph} as in {@link #backward(Tensor, Tensor, boolean)}. */
+    public static Tensor[] gradients(Tensor output, Tensor seed, boolean createGraph, Tensor... inputs) {
         Map<Tensor, Tensor> captured = new IdentityHashMap<>();
         for (Tensor input : inputs) {
             captured.put(input, null);
         }
-        run(output, seed, captured);
+        run(output, seed, captured, createGraph);
         Tensor[] result = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor g = captured.get(inputs[i]);
@@ -97,39 +111,54 @@ public final class Tape {
      * only the gradients of the tensors in {@code capture} are recorded there, and nothing else
      * changes.
      */
-    private static void run(Tensor output, Tensor seed, Map<Tensor, Tensor> capture) {
+    private static void run(Tensor output, Tensor seed, Map<Tensor, Tensor> capture, boolean createGraph) {
+        if (createGraph) {
+            GradMode.enabledFor(() -> {
+                propagate(output, seed, capture);
+                return null;
+            });
+        } else {
+            try (var ignored = NoGrad.open()) {
+                propagate(output, seed, capture);
+            }
+        }
+    }
+
+    /**
+     * The pass itself, in whatever grad mode the caller set: off for a plain backward (no graph, no
+     * extra memory), on for a differentiable one, where every rule's tensor ops record nodes.
+     */
+    private static void propagate(Tensor output, Tensor seed, Map<Tensor, Tensor> capture) {
         List<Tensor> order = topologicalOrder(output);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(output, seed);
-        try (var ignored = NoGrad.open()) {
-            for (int i = order.size() - 1; i >= 0; i--) {
-                Tensor node = order.get(i);
-                Tensor g = grads.remove(node);
-                if (g == null) {
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Tensor node = order.get(i);
+            Tensor g = grads.remove(node);
+            if (g == null) {
+                continue;
+            }
+            if (capture != null && capture.containsKey(node)) {
+                // Complete here: every consumer of node comes later in the order.
+                capture.put(node, distinct(g));
+            }
+            Node gradFn = node.gradFn().orElse(null);
+            if (gradFn == null) {
+                if (capture == null) {
+                    accumulate(node, g, seed, grads);
+                }
+                continue;
+            }
+            List<Tensor> inputs = gradFn.inputs();
+            Tensor[] inputGrads = Backward.gradients(gradFn, g);
+            for (int k = 0; k < inputs.size(); k++) {
+                Tensor input = inputs.get(k);
+                Tensor ig = inputGrads[k];
+                if (ig == null || !input.isRequiresGrad()) {
                     continue;
                 }
-                if (capture != null && capture.containsKey(node)) {
-                    // Complete here: every consumer of node comes later in the order.
-                    capture.put(node, g.copy());
-                }
-                Node gradFn = node.gradFn().orElse(null);
-                if (gradFn == null) {
-                    if (capture == null) {
-                        accumulate(node, g, seed, grads);
-                    }
-                    continue;
-                }
-                List<Tensor> inputs = gradFn.inputs();
-                Tensor[] inputGrads = Backward.gradients(gradFn, g);
-                for (int k = 0; k < inputs.size(); k++) {
-                    Tensor input = inputs.get(k);
-                    Tensor ig = inputGrads[k];
-                    if (ig == null || !input.isRequiresGrad()) {
-                        continue;
-                    }
-                    Tensor previous = grads.get(input);
-                    grads.put(input, previous == null ? ig : previous.add(ig));
-                }
+                Tensor previous = grads.get(input);
+                grads.put(input, previous == null ? ig : previous.add(ig));
             }
         }
     }
@@ -148,7 +177,15 @@ public final class Tape {
             return;
         }
         // setGrad keeps the new gradient and closes the one it replaces.
-        leaf.setGrad(grad == null ? g.copy() : grad.add(g));
+        leaf.setGrad(grad == null ? distinct(g) : grad.add(g));
+    }
+
+    /**
+     * A tensor of its own with {@code g}'s values: a copy, or in a differentiable backward (where
+     * {@code g} carries a graph) {@code g · 1}, recorded, so the result stays differentiable.
+     */
+    private static Tensor distinct(Tensor g) {
+        return g.isRequiresGrad() ? g.mul(1f) : g.copy();
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.GradCheck;
 import dev.nabla.autograd.NoGrad;
 import dev.nabla.backend.Activation;
@@ -685,5 +686,47 @@ public abstract class BackendConformanceTest implements EveryOpConformance, Comp
         // a second backward accumulates: 7 + 7
         x.mul(x).add(x).sum().backward();
         assertArrayEquals(new float[] {14f}, x.grad().orElseThrow().toFloatArray(), 1e-6f);
+    }
+
+    /**
+     * Double backward on this device agrees with the reference: the Hessian-vector product of an
+     * MLP's cross-entropy loss with respect to all its parameters, through ReLU, GELU, tanh,
+     * sigmoid, a layer norm, the fused linear and the fused cross-entropy.
+     */
+    @Test
+    void hessianVectorProductOfAnMlpLossMatchesReference() {
+        int rows = 6;
+        int in = 5;
+        int hidden = 7;
+        int classes = 3;
+        int count = hidden * in + hidden + classes * hidden;
+        float[] inputs = values(111, rows * in, -1f, 1f);
+        int[] labels = {0, 2, 1, 1, 0, 2};
+        float[] params = values(112, count, -0.7f, 0.7f);
+        float[] direction = values(113, count, -1f, 1f);
+        float[] expected = hvpOfMlpLoss(ref, inputs, labels, params, direction, rows, in, hidden, classes);
+        float[] actual = hvpOfMlpLoss(dev, inputs, labels, params, direction, rows, in, hidden, classes);
+        assertClose("Hessian-vector product of an MLP loss on " + dev, expected, actual, 1e-4f, 1e-3f);
+    }
+
+    private static float[] hvpOfMlpLoss(Device device, float[] inputs, int[] labelData, float[] params,
+                                        float[] direction, int rows, int in, int hidden, int classes) {
+        try (Scope ignored = Scope.open()) {
+            Tensor x = Tensor.of(device, inputs, rows, in);
+            Tensor labels = Tensor.of(device, labelData);
+            int w1End = hidden * in;
+            int b1End = w1End + hidden;
+            Function<Tensor, Tensor> loss = p -> {
+                Tensor h = Tensor.linear(x, p.slice(0, 0, w1End).reshape(hidden, in), p.slice(0, w1End, b1End));
+                h = h.relu().add(h.gelu()).add(h.tanh()).add(h.sigmoid());
+                // layer norm over the features, without affine parameters
+                Tensor centred = h.sub(h.mean(new int[] {1}, true));
+                h = centred.div(centred.square().mean(new int[] {1}, true).add(1e-5f).sqrt());
+                Tensor w2 = p.slice(0, b1End, b1End + classes * hidden).reshape(classes, hidden);
+                return Losses.crossEntropy(h.matmul(w2.t()), labels);
+            };
+            return Autograd.hvp(loss, Tensor.of(device, params), Tensor.of(device, direction))
+                    .toFloatArray();
+        }
     }
 }
