@@ -47,19 +47,27 @@ public final class Tape {
         access = tensorAccess;
     }
 
-    /** Attaches {@code node} to {@code out} when grad mode is on and an input requires grad; returns {@code out}. */
+    /** How deep this thread is in backward passes: anomaly mode checks rules there, not the ops they run. */
+    private static final ThreadLocal<int[]> BACKWARD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * Attaches {@code node} to {@code out} when grad mode is on and an input requires grad; returns
+     * {@code out}. In anomaly mode every forward op's output is checked, recorded or not (a NaN
+     * made under {@code NoGrad} in evaluation is as wrong as one in training); inside a backward
+     * pass the rules' results are checked instead, by {@link #propagate}, so the error names the
+     * forward op whose rule produced the value.
+     */
     public static Tensor record(Tensor out, Node node, Tensor... inputs) {
-        if (!GradMode.isEnabled()) {
-            return out;
-        }
-        for (Tensor input : inputs) {
-            if (input.isRequiresGrad()) {
-                access.attach(out, node);
-                if (Anomaly.isEnabled()) {
-                    Anomaly.check(out, node);
+        if (GradMode.isEnabled()) {
+            for (Tensor input : inputs) {
+                if (input.isRequiresGrad()) {
+                    access.attach(out, node);
+                    break;
                 }
-                return out;
             }
+        }
+        if (Anomaly.isEnabled() && BACKWARD_DEPTH.get()[0] == 0) {
+            Anomaly.check(out, node);
         }
         return out;
     }
@@ -129,6 +137,16 @@ public final class Tape {
      * extra memory), on for a differentiable one, where every rule's tensor ops record nodes.
      */
     private static void propagate(Tensor output, Tensor seed, Map<Tensor, Tensor> capture) {
+        int[] depth = BACKWARD_DEPTH.get();
+        depth[0]++;
+        try {
+            propagateRules(output, seed, capture);
+        } finally {
+            depth[0]--;
+        }
+    }
+
+    private static void propagateRules(Tensor output, Tensor seed, Map<Tensor, Tensor> capture) {
         List<Tensor> order = topologicalOrder(output);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(output, seed);
@@ -151,6 +169,13 @@ public final class Tape {
             }
             List<Tensor> inputs = gradFn.inputs();
             Tensor[] inputGrads = Backward.gradients(gradFn, g);
+            if (Anomaly.isEnabled()) {
+                for (int k = 0; k < inputGrads.length; k++) {
+                    if (inputGrads[k] != null) {
+                        Anomaly.checkGradient(inputGrads[k], gradFn, k);
+                    }
+                }
+            }
             for (int k = 0; k < inputs.size(); k++) {
                 Tensor input = inputs.get(k);
                 Tensor ig = inputGrads[k];

@@ -211,6 +211,40 @@ class HigherOrderTest {
         assertGradGrad("max", t -> t.get(0).square().max(1, false), a);
     }
 
+    // ---- anomaly mode covers backward and unrecorded forward ops -------------------------------
+
+    @Test
+    void anomalyModeNamesTheForwardOpWhoseBackwardMadeAnInfinity() {
+        // d sqrt(x) = 1 / (2 sqrt(x)): +∞ at x = 0, although the forward values (0, 2) are finite
+        Tensor x = Tensor.of(ref, new float[] {0f, 4f}).requiresGrad();
+        Anomaly.enable();
+        try {
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> x.sqrt().sum().backward());
+            assertEquals("anomaly: the backward of sqrt produced Infinity at flat index 0 of the gradient of its"
+                    + " input 0, shape [2] (is an input outside the op's domain, e.g. sqrt or log at 0?)", e.getMessage());
+        } finally {
+            Anomaly.disable();
+        }
+        x.zeroGrad();
+        x.sqrt().sum().backward();   // without anomaly mode: PyTorch's result, silently
+        assertArrayEquals(new float[] {Float.POSITIVE_INFINITY, 0.25f}, x.grad().orElseThrow().toFloatArray());
+    }
+
+    @Test
+    void anomalyModeChecksForwardOpsThatRecordNothing() {
+        Tensor x = Tensor.of(ref, new float[] {1f, -1f});   // requires no grad
+        Anomaly.enable();
+        try {
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> x.log());
+            assertTrue(e.getMessage().startsWith("anomaly: log produced NaN at flat index 1"), e.getMessage());
+            try (var ignored = NoGrad.open()) {
+                assertThrows(ArithmeticException.class, () -> x.sqrt());
+            }
+        } finally {
+            Anomaly.disable();
+        }
+    }
+
     // ---- bad input ---------------------------------------------------------------------------
 
     @Test
