@@ -191,6 +191,7 @@ class HigherOrderTest {
         assertGradGrad("relu_grad", t -> t.get(0).binaryOp(BinaryOp.RELU_GRAD, t.get(1)), signed, g);
         assertGradGrad("gelu_grad", t -> t.get(0).binaryOp(BinaryOp.GELU_GRAD, t.get(1)), signed, g);
         assertGradGrad("maximum", t -> t.get(0).maximum(t.get(1)).square(), signed, g.mul(3f));
+        assertGradGrad("minimum", t -> t.get(0).minimum(t.get(1)).square(), signed, g.mul(3f));
     }
 
     @Test
@@ -209,6 +210,9 @@ class HigherOrderTest {
         assertGradGrad("transpose", t -> t.get(0).transpose(0, 1).square().matmul(t.get(0)), a);
         assertGradGrad("where", t -> Tensor.where(a.gt(0f), t.get(0).square(), t.get(0).exp()), a);
         assertGradGrad("max", t -> t.get(0).square().max(1, false), a);
+        Tensor index = Tensor.of(ref, new int[] {4, 0, 2}, 3, 1);
+        assertGradGrad("gather", t -> t.get(0).square().gather(1, index).exp(), a);
+        assertGradGrad("to (same device)", t -> t.get(0).to(ref).square(), a);
     }
 
     // ---- anomaly mode covers backward and unrecorded forward ops -------------------------------
