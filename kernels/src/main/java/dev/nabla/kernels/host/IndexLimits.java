@@ -23,19 +23,21 @@ public final class IndexLimits {
     /** {@code op} on a tensor of shape {@code dims}: their product must be at most {@link #LIMIT}. */
     public static void elements(String op, long... dims) {
         long product = 1;
-        boolean over = false;
+        boolean saturated = false;
         for (long d : dims) {
             if (d == 0) {
                 return;
             }
-            if (d > LIMIT || product > LIMIT / d) {
-                over = true;
+            if (product > Long.MAX_VALUE / d) {
+                saturated = true;
+                product = Long.MAX_VALUE;
+            } else {
+                product *= d;
             }
-            product = over ? Long.MAX_VALUE : product * d;
         }
-        if (over || product > LIMIT) {
+        if (product > LIMIT) {
             throw tooLarge(op, "shape " + Arrays.toString(dims) + " has "
-                    + (over ? "more than " + LIMIT : String.valueOf(product)) + " elements");
+                    + (saturated ? "more than " + Long.MAX_VALUE : String.valueOf(product)) + " elements");
         }
     }
 
