@@ -38,6 +38,15 @@ public final class Device {
     }
 
     /**
+     * The open device described by its backend, which says what it actually uses (a GPU backend's
+     * GEMM path, say, when the probe's guess did not hold), else by the probe.
+     */
+    private static Device opened(DeviceInfo probed, Backend backend) {
+        DeviceInfo actual = backend.info();
+        return new Device(actual != null && actual.id().equals(probed.id()) ? actual : probed, backend);
+    }
+
+    /**
      * A device with {@code base}'s description and another backend (a decorator such as
      * {@link Profiler}'s). Not registered: {@code Device.of(id)} keeps returning {@code base}.
      */
@@ -277,7 +286,7 @@ public final class Device {
             throw new IllegalArgumentException("device '" + spec + "': backend " + name + " has "
                     + probe.devices().size() + " device(s), indices 0.." + (probe.devices().size() - 1));
         }
-        return OPEN.computeIfAbsent(key, k -> new Device(probe.devices().get(index), report.provider().open(index)));
+        return OPEN.computeIfAbsent(key, k -> opened(probe.devices().get(index), report.provider().open(index)));
     }
 
     /** One line per provider: its devices or the reason it has none. */
@@ -315,7 +324,7 @@ public final class Device {
         return backend;
     }
 
-    /** What the provider reported about this device. */
+    /** What the open backend reports about this device (what it actually uses), else what the probe reported. */
     public DeviceInfo info() {
         return info;
     }

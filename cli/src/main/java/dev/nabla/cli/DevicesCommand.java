@@ -47,6 +47,11 @@ public final class DevicesCommand implements Callable<Integer> {
                     out.println("      " + device.description());
                 }
                 if (memory) {
+                    // Opening the device may change what it uses (a cuBLAS that fails to open): print what the open device reports.
+                    String opened = openedDescription(device);
+                    if (!opened.equals(device.description())) {
+                        out.println("      opened: " + opened);
+                    }
                     out.println("      memory: " + memoryLine(device));
                 }
             }
@@ -57,6 +62,15 @@ public final class DevicesCommand implements Callable<Integer> {
         out.println(NativeSignals.describe());
         out.flush();
         return 0;
+    }
+
+    /** What the open device reports it uses (its description), or the probe's when it cannot be opened. */
+    private static String openedDescription(DeviceInfo device) {
+        try {
+            return Device.of(device.id()).info().description();
+        } catch (RuntimeException | LinkageError e) {
+            return device.description();
+        }
     }
 
     /** The device's memory statistics, or why it could not be opened; never throws. */

@@ -11,6 +11,7 @@ import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Storage;
 import dev.nabla.kernels.host.CachingAllocator;
+import dev.nabla.kernels.host.IndexLimits;
 import dev.nabla.kernels.host.KernelBackend;
 import dev.nabla.kernels.host.KernelLauncher;
 import java.util.Optional;
@@ -51,9 +52,10 @@ public final class CudaBackend extends KernelBackend {
             LOG.log(System.Logger.Level.DEBUG, () -> String.format("cuda: %s in %.0f ms", loaded.description(),
                     (System.nanoTime() - start) / 1e6));
             this.kernels = new CudaKernels(loaded.module(), context.stream(), deviceName());
-            GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context);
-            this.cublas = gemm.cublas();
             this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName());
+            // Created before cuBLAS, so a handle that cannot get its memory can release the cache and retry.
+            GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context, this::releaseCacheForCublas);
+            this.cublas = gemm.cublas();
             this.staging = new PinnedStaging(context, kernels::lastKernel);
             this.peakFlops = fp32Peak(major, minor);
             // The probe guessed the paths; this is what the device actually uses.
@@ -84,6 +86,12 @@ public final class CudaBackend extends KernelBackend {
         }
         int multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         return OptionalDouble.of((double) multiprocessors * lanes * 2.0 * clockKhz[0] * 1e3);
+    }
+
+    /** Returns every cached block to the driver (after the stream): what cuBLAS retries after. */
+    private void releaseCacheForCublas() {
+        context.bind();
+        allocator.emptyCache();
     }
 
     @Override
@@ -203,7 +211,8 @@ public final class CudaBackend extends KernelBackend {
     /** cuBLAS where the device has it, else the shared kernel. */
     @Override
     public void gemm(GemmSpec spec) {
+        IndexLimits.gemm(spec);
         context.bind();
-        Gemm.gemm(kernels, cublas, spec);
+        Gemm.gemm(kernels, cublas, spec, this::releaseCacheForCublas);
     }
 }

@@ -102,7 +102,13 @@ public final class CudaProvider implements BackendProvider {
             if (noKernels.isPresent()) {
                 return unavailable(noKernels.get());
             }
-            GemmPaths.Plan gemm = GemmPaths.plan(driver);
+            GemmPaths.Plan gemm;
+            try {
+                gemm = GemmPaths.plan(driver);
+            } catch (GemmPaths.ForcedPathException e) {
+                // A forced GEMM path is a request to test it: no device rather than another path.
+                return unavailable(e.getMessage());
+            }
             List<DeviceInfo> infos = new ArrayList<>();
             List<String> hardware = new ArrayList<>();
             for (int i = 0; i < count[0]; i++) {

@@ -25,7 +25,17 @@ final class Gemm {
     private Gemm() {
     }
 
+    /** {@link #gemm(CudaKernels, Optional, GemmSpec, Runnable)} with nothing to release on ALLOC_FAILED. */
     static void gemm(CudaKernels kernels, Optional<Cublas> cublas, GemmSpec g) {
+        gemm(kernels, cublas, g, () -> {
+        });
+    }
+
+    /**
+     * {@code releaseCache} returns the caching allocator's cached blocks to the driver: cuBLAS
+     * failing with {@code CUBLAS_STATUS_ALLOC_FAILED} (its workspace) is retried once after it.
+     */
+    static void gemm(CudaKernels kernels, Optional<Cublas> cublas, GemmSpec g, Runnable releaseCache) {
         if (g.m() == 0 || g.n() == 0) {
             return;
         }
@@ -35,10 +45,15 @@ final class Gemm {
             return;
         }
         try {
-            cublas.get().sgemm(g.transB(), g.transA(), g.n(), g.m(), g.k(), 1f,
-                    DeviceBlock.of(g.b()), g.offsetB(), g.ldb(),
-                    DeviceBlock.of(g.a()), g.offsetA(), g.lda(),
-                    0f, DeviceBlock.of(g.c()), 0, g.n());
+            try {
+                sgemm(cublas.get(), g);
+            } catch (CudaException e) {
+                if (e.code() != GemmPaths.ALLOC_FAILED) {
+                    throw e;
+                }
+                releaseCache.run();
+                sgemm(cublas.get(), g);
+            }
         } catch (CudaException e) {
             // cuBLAS reports an earlier kernel's fault as its own failure (EXECUTION_FAILED): name that kernel.
             throw kernels == null ? e : new CudaException(e.call(), e.code(), e.getMessage() + "; " + g.m() + "x" + g.n()
@@ -52,5 +67,12 @@ final class Gemm {
         if (g.bias().isPresent() || g.activation() != Activation.NONE) {
             GemmKernel.biasAndActivation(kernels, g.m(), g.n(), g.c(), g.bias(), g.activation());
         }
+    }
+
+    private static void sgemm(Cublas cublas, GemmSpec g) {
+        cublas.sgemm(g.transB(), g.transA(), g.n(), g.m(), g.k(), 1f,
+                DeviceBlock.of(g.b()), g.offsetB(), g.ldb(),
+                DeviceBlock.of(g.a()), g.offsetA(), g.lda(),
+                0f, DeviceBlock.of(g.c()), 0, g.n());
     }
 }

@@ -3,6 +3,7 @@ package dev.nabla.cuda;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import jcuda.jcublas.JCublas2;
 
@@ -15,7 +16,9 @@ import jcuda.jcublas.JCublas2;
  *
  * <p>{@link #plan} only loads libraries (no GPU needed), so the probe can say which path a device
  * will use; {@link #open} creates the cuBLAS handle in a device's context and falls back to the
- * kernel, saying why, if that fails.
+ * kernel, logged at WARNING with the reason, if that fails. A path forced by
+ * {@code NABLA_CUDA_GEMM} never falls back: {@link #plan} or {@link #open} throws
+ * {@link ForcedPathException}, naming the variable, its value and the reason.
  */
 final class GemmPaths {
 
@@ -38,43 +41,106 @@ final class GemmPaths {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger("dev.nabla.cuda");
+
     private GemmPaths() {
     }
 
-    /** Never throws. */
+    /** What {@link #plan} loads, so that a test can stand in for the libraries (no GPU, no cuBLAS). */
+    interface Libraries {
+        /** Empty when JCublas2 and {@code libcublas.so.12} load, else why not. */
+        String cublas12Problem();
+
+        Optional<Path> findCublas13();
+
+        /** Throws IllegalArgumentException or IllegalCallerException when it does not load. */
+        ForeignCublas.Library loadCublas13(Path path);
+
+        Libraries SYSTEM = new Libraries() {
+            @Override
+            public String cublas12Problem() {
+                return jcublasProblem();
+            }
+
+            @Override
+            public Optional<Path> findCublas13() {
+                return NativeLibraries.find("libcublas.so.13", CUBLAS_VARIABLE, CUBLAS_PIP_FOLDERS,
+                        NativeLibraries.Environment.system());
+            }
+
+            @Override
+            public ForeignCublas.Library loadCublas13(Path path) {
+                return new ForeignCublas.Library(path);
+            }
+        };
+    }
+
+    /**
+     * Thrown when {@code NABLA_CUDA_GEMM} forces a path that cannot be used: a forced path is a
+     * request to test that path, so it never falls back.
+     */
+    static final class ForcedPathException extends IllegalStateException {
+        ForcedPathException(String value, String reason) {
+            super(FORCE_VARIABLE + "=" + value + " cannot be honoured: " + reason + " (unset " + FORCE_VARIABLE
+                    + " to let Nabla choose)");
+        }
+    }
+
+    /** The system's environment and libraries. */
     static Plan plan(DriverCheck.Driver driver) {
-        String forced = System.getenv().getOrDefault(FORCE_VARIABLE, "").strip().toLowerCase(Locale.ROOT);
+        return plan(driver, System.getenv(), Libraries.SYSTEM);
+    }
+
+    /**
+     * The GEMM path: the first that loads, or the one {@code NABLA_CUDA_GEMM} forces. A path passed
+     * over is logged at WARNING with its reason.
+     *
+     * @throws ForcedPathException when {@code NABLA_CUDA_GEMM} forces a path that does not load, or
+     *                             has a value other than {@code kernel}, {@code cublas12}, {@code cublas13}
+     */
+    static Plan plan(DriverCheck.Driver driver, Map<String, String> environment, Libraries libraries) {
+        String rawForced = environment.getOrDefault(FORCE_VARIABLE, "").strip();
+        String forced = rawForced.toLowerCase(Locale.ROOT);
+        if (!forced.isEmpty() && !List.of("kernel", "cublas12", "cublas13").contains(forced)) {
+            throw new ForcedPathException(rawForced, "the value must be kernel, cublas12 or cublas13");
+        }
         if (forced.equals("kernel")) {
             return new Plan(Kind.KERNEL, Optional.empty(), FORCE_VARIABLE + "=kernel");
         }
         StringBuilder notes = new StringBuilder();
         if (!forced.equals("cublas13")) {
-            String problem = jcublasProblem();
+            String problem = libraries.cublas12Problem();
             if (problem.isEmpty()) {
                 return new Plan(Kind.JCUBLAS12, Optional.empty(), "");
             }
+            if (forced.equals("cublas12")) {
+                throw new ForcedPathException(rawForced, "cuBLAS 12: " + problem);
+            }
             notes.append("cuBLAS 12: ").append(problem);
         }
-        if (!forced.equals("cublas12")) {
-            if (notes.length() > 0) {
-                notes.append("; ");
-            }
-            Optional<Path> found = NativeLibraries.find("libcublas.so.13", CUBLAS_VARIABLE, CUBLAS_PIP_FOLDERS,
-                    NativeLibraries.Environment.system());
-            if (found.isEmpty()) {
-                notes.append("cuBLAS 13: libcublas.so.13 not found (set ").append(CUBLAS_VARIABLE).append(")");
-            } else if (driver.cudaVersion() < 13000) {
-                notes.append("cuBLAS 13 at ").append(found.get()).append(" needs a CUDA 13 driver, this is a ")
-                        .append(driver.describe());
-            } else {
-                try {
-                    return new Plan(Kind.FOREIGN_CUBLAS13, Optional.of(new ForeignCublas.Library(found.get())), "");
-                } catch (IllegalArgumentException | IllegalCallerException e) {
-                    notes.append("cuBLAS 13 at ").append(found.get()).append(" did not load: ").append(e.getMessage());
-                }
+        if (notes.length() > 0) {
+            notes.append("; ");
+        }
+        String cublas13Problem;
+        Optional<Path> found = libraries.findCublas13();
+        if (found.isEmpty()) {
+            cublas13Problem = "cuBLAS 13: libcublas.so.13 not found (set " + CUBLAS_VARIABLE + ")";
+        } else if (driver.cudaVersion() < 13000) {
+            cublas13Problem = "cuBLAS 13 at " + found.get() + " needs a CUDA 13 driver, this is a " + driver.describe();
+        } else {
+            try {
+                return new Plan(Kind.FOREIGN_CUBLAS13, Optional.of(libraries.loadCublas13(found.get())), "");
+            } catch (IllegalArgumentException | IllegalCallerException e) {
+                cublas13Problem = "cuBLAS 13 at " + found.get() + " did not load: " + e.getMessage();
             }
         }
-        return new Plan(Kind.KERNEL, Optional.empty(), notes.toString());
+        if (forced.equals("cublas13")) {
+            throw new ForcedPathException(rawForced, cublas13Problem);
+        }
+        notes.append(cublas13Problem);
+        String why = notes.toString();
+        LOG.log(System.Logger.Level.WARNING, () -> "cuda: no cuBLAS, GEMM falls back to Nabla's kernel (slower): " + why);
+        return new Plan(Kind.KERNEL, Optional.empty(), why);
     }
 
     /** Empty when JCublas2 and libcublas.so.12 load, else why not. */
@@ -102,21 +168,55 @@ final class GemmPaths {
     record Opened(Optional<Cublas> cublas, String description) {
     }
 
-    static Opened open(Plan plan, CudaContext context) {
-        try {
-            return switch (plan.kind()) {
-                case JCUBLAS12 -> {
-                    JCublasGemm gemm = new JCublasGemm(context);
-                    yield new Opened(Optional.of(gemm), gemm.description());
-                }
-                case FOREIGN_CUBLAS13 -> {
-                    ForeignCublas gemm = new ForeignCublas(plan.cublas13().orElseThrow(), context.streamHandle());
-                    yield new Opened(Optional.of(gemm), gemm.description());
-                }
-                case KERNEL -> new Opened(Optional.empty(), plan.describe());
-            };
-        } catch (RuntimeException | LinkageError e) {
-            return new Opened(Optional.empty(), "GEMM: Nabla's kernel (" + plan.describe() + " failed: " + e.getMessage() + ")");
+    /**
+     * Creates the planned cuBLAS binding in the device's context. A handle whose creation fails
+     * with {@code CUBLAS_STATUS_ALLOC_FAILED} is retried once after {@code releaseCache} (the
+     * caching allocator's cached blocks go back to the driver). Any other failure falls back to the
+     * kernel, logged at WARNING, unless {@code NABLA_CUDA_GEMM} forced this path: then it throws.
+     */
+    static Opened open(Plan plan, CudaContext context, Runnable releaseCache) {
+        return open(plan, () -> create(plan, context), releaseCache, System.getenv());
+    }
+
+    /** The part of {@link #open} a test can drive without a device. */
+    static Opened open(Plan plan, java.util.function.Supplier<Cublas> create, Runnable releaseCache,
+                       Map<String, String> environment) {
+        if (plan.kind() == Kind.KERNEL) {
+            return new Opened(Optional.empty(), plan.describe());
         }
+        try {
+            Cublas gemm;
+            try {
+                gemm = create.get();
+            } catch (CudaException e) {
+                if (e.code() != ALLOC_FAILED) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, () -> "cuda: " + e.getMessage()
+                        + "; releasing the allocator's cache and retrying once");
+                releaseCache.run();
+                gemm = create.get();
+            }
+            return new Opened(Optional.of(gemm), gemm.description());
+        } catch (RuntimeException | LinkageError e) {
+            String forced = environment.getOrDefault(FORCE_VARIABLE, "").strip();
+            String reason = plan.describe() + " failed: " + e.getMessage();
+            if (!forced.isEmpty()) {
+                throw new ForcedPathException(forced, reason);
+            }
+            LOG.log(System.Logger.Level.WARNING, () -> "cuda: " + reason + "; GEMM falls back to Nabla's kernel (slower)");
+            return new Opened(Optional.empty(), "GEMM: Nabla's kernel (" + reason + ")");
+        }
+    }
+
+    /** {@code CUBLAS_STATUS_ALLOC_FAILED}. */
+    static final int ALLOC_FAILED = 3;
+
+    private static Cublas create(Plan plan, CudaContext context) {
+        return switch (plan.kind()) {
+            case JCUBLAS12 -> new JCublasGemm(context);
+            case FOREIGN_CUBLAS13 -> new ForeignCublas(plan.cublas13().orElseThrow(), context.streamHandle());
+            case KERNEL -> throw new IllegalStateException("no cuBLAS planned");
+        };
     }
 }

@@ -131,4 +131,53 @@ class GemmMappingTest {
                 + "before it was (none yet)", e.getMessage());
         assertEquals(13, e.code());
     }
+
+    @Test
+    void aCublasAllocationFailureReleasesTheCacheAndRetriesOnce() {
+        HostCublas host = new HostCublas();
+        int[] calls = new int[1];
+        Cublas flaky = new Cublas() {
+            @Override
+            public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBlock a,
+                              long offsetA, int lda, DeviceBlock b, long offsetB, int ldb, float beta, DeviceBlock c,
+                              long offsetC, int ldc) {
+                if (calls[0]++ == 0) {
+                    Cublas.check("cublasSgemm_v2", 3); // CUBLAS_STATUS_ALLOC_FAILED: its workspace
+                }
+            }
+
+            @Override
+            public String description() {
+                return "flaky";
+            }
+        };
+        GemmSpec spec = new GemmSpec(false, false, 2, 3, 4, host.storage(new float[8]), 0, 4,
+                host.storage(new float[12]), 0, 3, host.storage(new float[6]), Optional.empty(), Activation.NONE);
+        int[] releases = new int[1];
+        Gemm.gemm(null, Optional.of(flaky), spec, () -> releases[0]++);
+        assertEquals(2, calls[0]);
+        assertEquals(1, releases[0]);
+
+        calls[0] = -5; // fails every time from here: one retry, then the error
+        Cublas failing = new Cublas() {
+            @Override
+            public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBlock a,
+                              long offsetA, int lda, DeviceBlock b, long offsetB, int ldb, float beta, DeviceBlock c,
+                              long offsetC, int ldc) {
+                calls[0]++;
+                Cublas.check("cublasSgemm_v2", 3);
+            }
+
+            @Override
+            public String description() {
+                return "failing";
+            }
+        };
+        calls[0] = 0;
+        var e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class,
+                () -> Gemm.gemm(null, Optional.of(failing), spec, () -> releases[0]++));
+        assertEquals(3, e.code());
+        assertEquals(2, calls[0]);
+        assertEquals(2, releases[0]);
+    }
 }

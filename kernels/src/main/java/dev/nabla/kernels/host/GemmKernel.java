@@ -1,8 +1,11 @@
 package dev.nabla.kernels.host;
 
 import dev.nabla.backend.Activation;
+import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.GemmSpec;
+import dev.nabla.backend.Layout;
 import dev.nabla.backend.Storage;
+import dev.nabla.backend.UnaryOp;
 import dev.nabla.kernels.KernelNames;
 import dev.nabla.kernels.KernelSource;
 import java.util.Optional;
@@ -14,7 +17,14 @@ import java.util.Optional;
  */
 public final class GemmKernel {
 
+    /** CUDA's limit on a grid's y dimension (OpenCL has none this low). */
+    public static final int MAX_GRID_Y = 65_535;
+
     private GemmKernel() {
+    }
+
+    static long rowTiles(int m) {
+        return (m + (long) KernelSource.GEMM_TILE - 1) / KernelSource.GEMM_TILE;
     }
 
     /** Runs {@code g} on the shared tiled GEMM kernel. */
@@ -30,6 +40,21 @@ public final class GemmKernel {
      */
     public static void biasAndActivation(KernelLauncher kernels, int m, int n, Storage c, Optional<Storage> bias,
                                          Activation activation) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (rowTiles(m) > MAX_GRID_Y) {
+            // CUDA's grid y is at most 65535 blocks and the GEMM kernel puts row tiles there (m above
+            // ≈ 4.19M rows): run the epilogue as element-wise passes, whose 1-D grids lie on x.
+            Layout whole = new Layout(new int[] {m, n}, new int[] {n, 1}, 0);
+            if (bias.isPresent()) {
+                Elementwise.binary(kernels, BinaryOp.ADD, c, whole, bias.get(), new Layout(new int[] {m, n}, new int[] {0, 1}, 0), c);
+            }
+            if (activation == Activation.RELU) {
+                Elementwise.unary(kernels, UnaryOp.RELU, 0f, c, whole, c);
+            }
+            return;
+        }
         // C is passed as A and B too; with k = 0 they are never read.
         launch(kernels, false, false, m, n, 0, c, 0, Math.max(1, n), c, 0, Math.max(1, n), c, true, bias, activation);
     }

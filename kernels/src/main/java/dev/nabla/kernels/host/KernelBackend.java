@@ -36,6 +36,11 @@ public abstract class KernelBackend implements Backend {
     /** The launcher of this device's compiled kernels. */
     protected abstract KernelLauncher kernels();
 
+    /** {@link #kernels()} with every launch's size checked against the kernels' int indexing ({@link IndexLimits}). */
+    private KernelLauncher launcher() {
+        return IndexLimits.guard(kernels());
+    }
+
     /** The allocator of this device's memory; its storages are the ones the kernels receive. */
     protected abstract CachingAllocator<?> allocator();
 
@@ -84,7 +89,8 @@ public abstract class KernelBackend implements Backend {
         if (srcLayout.isContiguous()) {
             copyBuffer(src, srcLayout.offset(), dst, 0, n);
         } else {
-            Elementwise.copy(kernels(), src, srcLayout, dst);
+            IndexLimits.layout("copy", srcLayout);
+            Elementwise.copy(launcher(), src, srcLayout, dst);
         }
     }
 
@@ -98,7 +104,7 @@ public abstract class KernelBackend implements Backend {
         if (srcLayout.isContiguous() && dstLayout.isContiguous()) {
             copyBuffer(src, srcLayout.offset(), dst, dstLayout.offset(), n);
         } else {
-            Elementwise.copyInto(kernels(), src, srcLayout, dst, dstLayout);
+            Elementwise.copyInto(launcher(), src, srcLayout, dst, dstLayout);
         }
     }
 
@@ -111,14 +117,14 @@ public abstract class KernelBackend implements Backend {
         if (src.dtype() == dst.dtype()) {
             copyBuffer(src, 0, dst, 0, count);
         } else {
-            Elementwise.cast(kernels(), src, dst, count);
+            Elementwise.cast(launcher(), src, dst, count);
         }
     }
 
     @Override
     public void fill(Storage dst, float value, long count) {
         enter();
-        Elementwise.fill(kernels(), dst, value, count);
+        Elementwise.fill(launcher(), dst, value, count);
     }
 
     // ---- element-wise -------------------------------------------------------------------
@@ -126,20 +132,27 @@ public abstract class KernelBackend implements Backend {
     @Override
     public void unary(UnaryOp op, float param, Storage src, Layout srcLayout, Storage dst) {
         enter();
-        Elementwise.unary(kernels(), op, param, src, srcLayout, dst);
+        IndexLimits.layout(op.name().toLowerCase(java.util.Locale.ROOT), srcLayout);
+        Elementwise.unary(launcher(), op, param, src, srcLayout, dst);
     }
 
     @Override
     public void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst) {
         enter();
-        Elementwise.binary(kernels(), op, a, aLayout, b, bLayout, dst);
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        IndexLimits.layout(name, aLayout);
+        IndexLimits.layout(name, bLayout);
+        Elementwise.binary(launcher(), op, a, aLayout, b, bLayout, dst);
     }
 
     @Override
     public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
                       Storage dst) {
         enter();
-        Elementwise.where(kernels(), cond, condLayout, a, aLayout, b, bLayout, dst);
+        IndexLimits.layout("where", condLayout);
+        IndexLimits.layout("where", aLayout);
+        IndexLimits.layout("where", bLayout);
+        Elementwise.where(launcher(), cond, condLayout, a, aLayout, b, bLayout, dst);
     }
 
     // ---- reductions ---------------------------------------------------------------------
@@ -147,13 +160,15 @@ public abstract class KernelBackend implements Backend {
     @Override
     public void reduce(ReduceOp op, Storage src, int outer, int extent, int inner, Storage dst) {
         enter();
-        Reductions.reduce(kernels(), op, src, outer, extent, inner, dst);
+        IndexLimits.elements("reduce " + op.name().toLowerCase(java.util.Locale.ROOT), outer, extent, inner);
+        Reductions.reduce(launcher(), op, src, outer, extent, inner, dst);
     }
 
     @Override
     public void argmax(Storage src, int outer, int extent, int inner, Storage dst) {
         enter();
-        Reductions.argmax(kernels(), src, outer, extent, inner, dst);
+        IndexLimits.elements("argmax", outer, extent, inner);
+        Reductions.argmax(launcher(), src, outer, extent, inner, dst);
     }
 
     // ---- matrix multiply ----------------------------------------------------------------
@@ -162,7 +177,8 @@ public abstract class KernelBackend implements Backend {
     @Override
     public void gemm(GemmSpec spec) {
         enter();
-        GemmKernel.gemm(kernels(), spec);
+        IndexLimits.gemm(spec);
+        GemmKernel.gemm(launcher(), spec);
     }
 
     // ---- indexing -----------------------------------------------------------------------
@@ -170,13 +186,15 @@ public abstract class KernelBackend implements Backend {
     @Override
     public void gather(Storage src, int rows, int cols, Storage indices, Storage dst) {
         enter();
-        Indexing.gather(kernels(), src, rows, cols, indices, dst);
+        IndexLimits.elements("gather", rows, cols);
+        Indexing.gather(launcher(), src, rows, cols, indices, dst);
     }
 
     @Override
     public void oneHot(Storage indices, int rows, int classes, Storage dst) {
         enter();
-        Indexing.oneHot(kernels(), indices, rows, classes, dst);
+        IndexLimits.elements("oneHot", rows, classes);
+        Indexing.oneHot(launcher(), indices, rows, classes, dst);
     }
 
     // ---- random -------------------------------------------------------------------------
@@ -184,13 +202,13 @@ public abstract class KernelBackend implements Backend {
     @Override
     public void randomUniform(long seed, long offset, Storage dst, long count) {
         enter();
-        Random.uniform(kernels(), seed, offset, dst, count);
+        Random.uniform(launcher(), seed, offset, dst, count);
     }
 
     @Override
     public void randomNormal(long seed, long offset, Storage dst, long count) {
         enter();
-        Random.normal(kernels(), seed, offset, dst, count);
+        Random.normal(launcher(), seed, offset, dst, count);
     }
 
     // ---- fused numerics -----------------------------------------------------------------
@@ -199,20 +217,23 @@ public abstract class KernelBackend implements Backend {
     public void crossEntropyForward(Storage logits, Storage labels, int rows, int classes, Storage loss,
                                     Storage rowStats) {
         enter();
-        SoftmaxCrossEntropy.forward(kernels(), logits, labels, rows, classes, loss, rowStats);
+        IndexLimits.elements("crossEntropyForward", rows, classes);
+        SoftmaxCrossEntropy.forward(launcher(), logits, labels, rows, classes, loss, rowStats);
     }
 
     @Override
     public void crossEntropyBackward(Storage logits, Storage labels, Storage rowStats, Storage gradLoss,
                                      int rows, int classes, Storage gradLogits) {
         enter();
-        SoftmaxCrossEntropy.backward(kernels(), logits, labels, rowStats, gradLoss, rows, classes, gradLogits);
+        IndexLimits.elements("crossEntropyBackward", rows, classes);
+        SoftmaxCrossEntropy.backward(launcher(), logits, labels, rowStats, gradLoss, rows, classes, gradLogits);
     }
 
     @Override
     public void softmax(Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
         enter();
-        SoftmaxCrossEntropy.softmax(kernels(), src, outer, extent, inner, log, dst);
+        IndexLimits.elements(log ? "logSoftmax" : "softmax", outer, extent, inner);
+        SoftmaxCrossEntropy.softmax(launcher(), src, outer, extent, inner, log, dst);
     }
 
     // ---- optimizers ---------------------------------------------------------------------
@@ -221,7 +242,7 @@ public abstract class KernelBackend implements Backend {
     public void optimizerStep(OptimizerStep step, Storage param, Storage grad, Storage state1, Storage state2,
                               long count) {
         enter();
-        Optimizers.step(kernels(), step, param, grad, state1, state2, count);
+        Optimizers.step(launcher(), step, param, grad, state1, state2, count);
     }
 
     @Override
