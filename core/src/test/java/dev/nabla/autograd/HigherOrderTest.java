@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nabla.Device;
 import dev.nabla.Tensor;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.Philox;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.conformance.BackendConformanceTest;
 import dev.nabla.nn.Losses;
 import java.util.List;
 import java.util.function.Function;
@@ -24,15 +24,6 @@ import org.junit.jupiter.api.Test;
 class HigherOrderTest {
 
     private final Device ref = Device.reference();
-
-    private static float[] values(long seed, int n, float lo, float hi) {
-        float[] out = new float[n];
-        Philox.fillUniform(seed, 3, out, n);
-        for (int i = 0; i < n; i++) {
-            out[i] = lo + (hi - lo) * out[i];
-        }
-        return out;
-    }
 
     /** Component {@code i} of a 1-D tensor as a scalar, differentiably. */
     private static Tensor at(Tensor v, int i) {
@@ -94,7 +85,7 @@ class HigherOrderTest {
 
     /** A small MLP loss as a function of its flattened parameters, with every activation kind. */
     private static Function<Tensor, Tensor> mlpLoss(Device device) {
-        Tensor input = Tensor.of(device, values(1, 4 * 3, -1f, 1f), 4, 3);
+        Tensor input = Tensor.of(device, BackendConformanceTest.values(1, 4 * 3, -1f, 1f), 4, 3);
         Tensor labels = Tensor.of(device, new int[] {0, 2, 1, 2});
         return p -> {
             Tensor w1 = p.slice(0, 0, 15).reshape(5, 3);
@@ -108,8 +99,8 @@ class HigherOrderTest {
 
     @Test
     void hvpIsTheHessianTimesTheVector() {
-        Tensor params = Tensor.of(ref, values(2, 35, -0.8f, 0.8f));
-        Tensor v = Tensor.of(ref, values(3, 35, -1f, 1f));
+        Tensor params = Tensor.of(ref, BackendConformanceTest.values(2, 35, -0.8f, 0.8f));
+        Tensor v = Tensor.of(ref, BackendConformanceTest.values(3, 35, -1f, 1f));
         Function<Tensor, Tensor> f = mlpLoss(ref);
         float[] expected = Autograd.hessian(f, params).matmul(v).toFloatArray();
         float[] actual = Autograd.hvp(f, params, v).toFloatArray();
@@ -124,12 +115,12 @@ class HigherOrderTest {
 
     @Test
     void jvpAndVjpAgreeWithTheJacobian() {
-        Function<Tensor, Tensor> f = x -> x.matmul(Tensor.of(ref, values(4, 12, -1f, 1f), 3, 4)).tanh().mul(x.sum());
-        Tensor x = Tensor.of(ref, values(5, 6, -1f, 1f), 2, 3);
+        Function<Tensor, Tensor> f = x -> x.matmul(Tensor.of(ref, BackendConformanceTest.values(4, 12, -1f, 1f), 3, 4)).tanh().mul(x.sum());
+        Tensor x = Tensor.of(ref, BackendConformanceTest.values(5, 6, -1f, 1f), 2, 3);
         Tensor jacobian = Autograd.jacobian(f, x);   // [8, 6]
-        Tensor v = Tensor.of(ref, values(6, 6, -1f, 1f), 2, 3);
+        Tensor v = Tensor.of(ref, BackendConformanceTest.values(6, 6, -1f, 1f), 2, 3);
         assertArrayEquals(jacobian.matmul(v.reshape(-1)).toFloatArray(), Autograd.jvp(f, x, v).toFloatArray(), 1e-5f);
-        Tensor u = Tensor.of(ref, values(7, 8, -1f, 1f), 2, 4);
+        Tensor u = Tensor.of(ref, BackendConformanceTest.values(7, 8, -1f, 1f), 2, 4);
         assertArrayEquals(u.reshape(1, -1).matmul(jacobian).toFloatArray(), Autograd.vjp(f, x, u).toFloatArray(), 1e-5f);
         assertArrayEquals(new int[] {2, 4}, Autograd.jvp(f, x, v).shape());
     }
@@ -166,7 +157,7 @@ class HigherOrderTest {
                 case LOG, SQRT, RECIPROCAL, POW -> true;
                 default -> false;
             };
-            float[] data = values(op.ordinal() + 10, 6, positiveOnly ? 0.5f : -2f, 2f);
+            float[] data = BackendConformanceTest.values(op.ordinal() + 10, 6, positiveOnly ? 0.5f : -2f, 2f);
             for (int i = 0; i < data.length; i++) {
                 if (Math.abs(data[i]) < 0.2f) {
                     data[i] = Math.copySign(0.2f, data[i]);
@@ -179,15 +170,15 @@ class HigherOrderTest {
 
     @Test
     void binaryOpsAndFusedActivationGradientsHaveCheckedSecondDerivatives() {
-        Tensor a = Tensor.of(ref, values(20, 6, 0.5f, 2f), 2, 3);
-        Tensor b = Tensor.of(ref, values(21, 3, 0.5f, 2f), 3);
+        Tensor a = Tensor.of(ref, BackendConformanceTest.values(20, 6, 0.5f, 2f), 2, 3);
+        Tensor b = Tensor.of(ref, BackendConformanceTest.values(21, 3, 0.5f, 2f), 3);
         assertGradGrad("add", t -> t.get(0).add(t.get(1)).square(), a, b);
         assertGradGrad("sub", t -> t.get(0).sub(t.get(1)).square(), a, b);
         assertGradGrad("mul", t -> t.get(0).mul(t.get(1)), a, b);
         assertGradGrad("div", t -> t.get(0).div(t.get(1)), a, b);
         assertGradGrad("pow", t -> t.get(0).binaryOp(BinaryOp.POW, t.get(1)), a, b);
         Tensor signed = Tensor.of(ref, new float[] {-1.5f, -0.7f, 0.4f, 1.1f, 2f, -2.2f}, 2, 3);
-        Tensor g = Tensor.of(ref, values(22, 6, -1f, 1f), 2, 3);
+        Tensor g = Tensor.of(ref, BackendConformanceTest.values(22, 6, -1f, 1f), 2, 3);
         assertGradGrad("relu_grad", t -> t.get(0).binaryOp(BinaryOp.RELU_GRAD, t.get(1)), signed, g);
         assertGradGrad("gelu_grad", t -> t.get(0).binaryOp(BinaryOp.GELU_GRAD, t.get(1)), signed, g);
         assertGradGrad("maximum", t -> t.get(0).maximum(t.get(1)).square(), signed, g.mul(3f));
@@ -196,9 +187,9 @@ class HigherOrderTest {
 
     @Test
     void structuralOpsAndLossesHaveCheckedSecondDerivatives() {
-        Tensor a = Tensor.of(ref, values(30, 15, -1f, 1f), 3, 5);
-        Tensor w = Tensor.of(ref, values(31, 10, -1f, 1f), 2, 5);
-        Tensor bias = Tensor.of(ref, values(32, 2, -1f, 1f), 2);
+        Tensor a = Tensor.of(ref, BackendConformanceTest.values(30, 15, -1f, 1f), 3, 5);
+        Tensor w = Tensor.of(ref, BackendConformanceTest.values(31, 10, -1f, 1f), 2, 5);
+        Tensor bias = Tensor.of(ref, BackendConformanceTest.values(32, 2, -1f, 1f), 2);
         Tensor labels = Tensor.of(ref, new int[] {1, 0, 1});
         assertGradGrad("matmul", t -> t.get(0).matmul(t.get(1).t()).tanh(), a, w);
         assertGradGrad("linear+relu+square", t -> Tensor.linear(t.get(0), t.get(1), t.get(2)).relu().square(), a, w, bias);

@@ -63,7 +63,7 @@ public abstract class BackendConformanceTest implements EveryOpConformance, Comp
     // ---- helpers ------------------------------------------------------------------------------
 
     /** Deterministic values in [lo, hi). */
-    protected static float[] values(long seed, int n, float lo, float hi) {
+    public static float[] values(long seed, int n, float lo, float hi) {
         float[] out = new float[n];
         Philox.fillUniform(seed, 7, out, n);
         for (int i = 0; i < n; i++) {
