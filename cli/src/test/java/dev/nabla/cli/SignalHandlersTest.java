@@ -8,6 +8,7 @@ import dev.nabla.backend.NativeSignals;
 import dev.nabla.backend.Probe;
 import dev.nabla.opencl.OpenClProvider;
 import dev.nabla.testing.ChildJvm;
+import dev.nabla.testing.ProbedDevice;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,8 @@ class SignalHandlersTest {
     @BeforeAll
     static void needsOpenCl() {
         Probe probe = new OpenClProvider().probe();
-        assumeTrue(probe.isAvailable(), "needs an OpenCL platform (e.g. PoCL) to build programs: " + probe.reason());
+        // Needs an OpenCL platform (e.g. PoCL) to build programs; fails instead where NABLA_REQUIRE names opencl.
+        ProbedDevice.assumeAvailable("opencl", "OpenCL", probe);
         assumeTrue(NativeSignals.canRestore(), "signal handlers can be read and restored only on Linux x86-64 and "
                 + "AArch64; this is " + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     }

@@ -106,7 +106,9 @@ public final class CudaProvider implements BackendProvider {
             try {
                 gemm = GemmPaths.plan(driver);
             } catch (GemmPaths.ForcedPathException e) {
-                // A forced GEMM path is a request to test it: no device rather than another path.
+                // A forced GEMM path is a request to test it: no device rather than another path
+                // (and a warning, since Device.auto() then passes CUDA over).
+                System.getLogger("dev.nabla.cuda").log(System.Logger.Level.WARNING, "cuda: unavailable: " + e.getMessage());
                 return unavailable(e.getMessage());
             }
             List<DeviceInfo> infos = new ArrayList<>();

@@ -1,6 +1,8 @@
 package dev.nabla.cuda;
 
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import dev.nabla.kernels.Dialect;
 import dev.nabla.kernels.KernelSource;
@@ -13,8 +15,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jcuda.Pointer;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.JITOptions;
 import jcuda.nvrtc.JNvrtc;
 import jcuda.nvrtc.nvrtcProgram;
 import jcuda.nvrtc.nvrtcResult;
@@ -64,6 +69,18 @@ final class KernelModules {
                         + "and NVRTC cannot be used (" + nvrtcProblem + ")");
             }
             Integer needed = PTX_ISA_MIN_DRIVER.get(ptxIsa.get());
+            if (needed == null && newerThanKnown(ptxIsa.get())) {
+                // An ISA this build has no entry for, newer than all it knows: it needs a driver
+                // newer than the newest one known (the packed PTX came from a newer nvcc than this table).
+                int newest = PTX_ISA_MIN_DRIVER.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+                if (driver.cudaVersion() <= newest) {
+                    return Optional.of("the " + driver.describe() + " cannot JIT-compile PTX ISA " + ptxIsa.get()
+                            + " (newer than any this build knows; it needs a driver newer than "
+                            + DriverCheck.cudaVersionText(newest) + "), and NVRTC cannot be used (" + nvrtcProblem
+                            + "); install libnvrtc.so.12 (CUDA 12 toolkit, or pip install nvidia-cuda-nvrtc-cu12)"
+                            + " or a newer driver");
+                }
+            }
             if (needed != null && driver.cudaVersion() < needed) {
                 return Optional.of("the " + driver.describe() + " cannot JIT-compile PTX ISA " + ptxIsa.get()
                         + " (it needs a driver for " + DriverCheck.cudaVersionText(needed) + "), and NVRTC cannot be used ("
@@ -75,6 +92,64 @@ final class KernelModules {
     }
 
     private KernelModules() {
+    }
+
+    /** Whether PTX ISA {@code version} ("9.2") is newer than every version in the table; false if unparsable. */
+    static boolean newerThanKnown(String version) {
+        int[] parsed = isaNumber(version);
+        if (parsed == null) {
+            return false;
+        }
+        return PTX_ISA_MIN_DRIVER.keySet().stream().map(KernelModules::isaNumber)
+                .allMatch(known -> known != null && (parsed[0] > known[0] || parsed[0] == known[0] && parsed[1] > known[1]));
+    }
+
+    private static int[] isaNumber(String version) {
+        String[] parts = version.split("\\.");
+        try {
+            return parts.length == 2 ? new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The driver's JIT error and info logs for {@code image} (NUL-terminated PTX or a CUBIN), or
+     * empty: called only after {@code cuModuleLoadData} failed, to say why, so the plain load the
+     * normal path uses is untouched. NOTE: unverified on a GPU (JCuda's {@link JITOptions} with
+     * the log-buffer options: the buffer sizes as ints, the buffers filled in by JCuda).
+     */
+    static String jitLog(byte[] image) {
+        try {
+            JITOptions options = new JITOptions();
+            options.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, JIT_LOG_BYTES);
+            options.put(CUjit_option.CU_JIT_ERROR_LOG_BUFFER);
+            options.putInt(CUjit_option.CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES, JIT_LOG_BYTES);
+            options.put(CUjit_option.CU_JIT_INFO_LOG_BUFFER);
+            CUmodule module = new CUmodule();
+            int result = cuModuleLoadDataJIT(module, Pointer.to(image), options);
+            if (result == CUresult.CUDA_SUCCESS) {
+                cuModuleUnload(module);
+            }
+            return jitLogText(options.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER),
+                    options.getString(CUjit_option.CU_JIT_INFO_LOG_BUFFER));
+        } catch (RuntimeException | LinkageError e) {
+            return "";
+        }
+    }
+
+    private static final int JIT_LOG_BYTES = 16 * 1024;
+
+    /** {@code "; JIT error log: ...; JIT info log: ..."} with the empty parts left out, or empty. */
+    static String jitLogText(String error, String info) {
+        StringBuilder text = new StringBuilder();
+        if (error != null && !error.strip().isEmpty()) {
+            text.append("; JIT error log: ").append(error.strip());
+        }
+        if (info != null && !info.strip().isEmpty()) {
+            text.append("; JIT info log: ").append(info.strip());
+        }
+        return text.toString();
     }
 
     /** Looks at NVRTC and the packed PTX; never throws. */
@@ -139,7 +214,7 @@ final class KernelModules {
                 }
                 failures.append(made).append(target.cubin() ? "" : " (PTX ISA " + ptxIsaVersion(new String(image,
                                 StandardCharsets.US_ASCII)) + ")").append(", did not load: cuModuleLoadData: ")
-                        .append(CudaErrors.name(result));
+                        .append(CudaErrors.name(result)).append(jitLog(image));
             } catch (RuntimeException | LinkageError e) {
                 failures.append("NVRTC failed: ").append(e.getMessage());
             }
@@ -161,7 +236,8 @@ final class KernelModules {
                         + " (compute_75), JIT-compiled by the driver" + nvrtcNote);
             }
             failures.append("; the packed PTX (ISA ").append(ptxIsaVersion(packed.get()))
-                    .append(") did not load: cuModuleLoadData: ").append(CudaErrors.name(result));
+                    .append(") did not load: cuModuleLoadData: ").append(CudaErrors.name(result))
+                    .append(jitLog(nullTerminated(packed.get())));
             if (result == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION) {
                 failures.append(" (the driver is older than the nvcc that built it)");
             }

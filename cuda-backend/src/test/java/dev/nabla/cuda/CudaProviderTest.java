@@ -75,6 +75,31 @@ class CudaProviderTest {
     }
 
     @Test
+    void aPtxIsaNewerThanAnyKnownNeedsANewerDriver() {
+        var plan = new KernelModules.Plan(Optional.empty(), Optional.of("9.9"), "libnvrtc.so.12 is not installed");
+        String reason = plan.unavailableReason(new DriverCheck.Driver(13010, "590.1")).orElseThrow();
+        assertTrue(reason.startsWith("the driver 590.1 (CUDA 13.1) cannot JIT-compile PTX ISA 9.9 (newer than any this "
+                + "build knows; it needs a driver newer than CUDA 13.1)"), reason);
+        // A driver newer than every known one may JIT it: let it try (a failure names the JIT log).
+        assertEquals(Optional.empty(), plan.unavailableReason(new DriverCheck.Driver(13020, "")));
+        // An older unknown ISA (an older nvcc) loads on any CUDA 12 driver.
+        var old = new KernelModules.Plan(Optional.empty(), Optional.of("7.8"), "");
+        assertEquals(Optional.empty(), old.unavailableReason(new DriverCheck.Driver(12000, "")));
+        assertTrue(KernelModules.newerThanKnown("10.0"));
+        assertTrue(KernelModules.newerThanKnown("9.2"));
+        assertFalse(KernelModules.newerThanKnown("9.1"));
+        assertFalse(KernelModules.newerThanKnown("7.8"));
+        assertFalse(KernelModules.newerThanKnown("?"));
+    }
+
+    @Test
+    void theJitLogsJoinTheLoadFailure() {
+        assertEquals("; JIT error log: ptxas fatal: Unsupported .version 9.9; JIT info log: info",
+                KernelModules.jitLogText("ptxas fatal: Unsupported .version 9.9\n", " info "));
+        assertEquals("", KernelModules.jitLogText("", null));
+    }
+
+    @Test
     void describesTheDriver() {
         assertEquals("580.65.06", DriverCheck.parseRelease(
                 "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul 27 06:54:38 UTC 2025\n"

@@ -7,9 +7,9 @@ import dev.nabla.Device;
 import dev.nabla.backend.Activation;
 import dev.nabla.backend.Storage;
 import dev.nabla.kernels.host.GemmKernel;
+import dev.nabla.testing.ProbedDevice;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +23,7 @@ class GemmEpilogueKernelTest {
     @BeforeAll
     static void requireOpenCl() {
         var probe = new OpenClProvider().probe();
-        Assumptions.assumeTrue(probe.isAvailable(), "no OpenCL device: " + probe.reason());
+        ProbedDevice.assumeAvailable("opencl", "OpenCL", probe); // fails instead where NABLA_REQUIRE names opencl
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.Probe;
 import dev.nabla.kernels.KernelNames;
 import dev.nabla.testing.ChildJvm;
+import dev.nabla.testing.ProbedDevice;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class OpenClProviderTest {
     @BeforeAll
     static void requireOpenCl() {
         probe = new OpenClProvider().probe();
-        Assumptions.assumeTrue(probe.isAvailable(), "no OpenCL device: " + probe.reason());
+        ProbedDevice.assumeAvailable("opencl", "OpenCL", probe); // fails instead where NABLA_REQUIRE names opencl
     }
 
     @Test
