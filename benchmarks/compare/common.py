@@ -49,6 +49,36 @@ def loaded_blas():
     return found
 
 
+def openblas_core():
+    """OpenBLAS's build configuration and the kernel core it runs ({"config", "core"}), or None when
+    no OpenBLAS is loaded. Asked of the library itself (openblas_get_config/openblas_get_corename),
+    because OPENBLAS_CORETYPE can pin an older core than the CPU's."""
+    import ctypes
+    for path in loaded_blas():
+        if "openblas" not in os.path.basename(path).lower():
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        found = {}
+        for function, key in (("openblas_get_config", "config"), ("openblas_get_corename", "core")):
+            f = getattr(lib, function, None)
+            if f is not None:
+                f.restype = ctypes.c_char_p
+                value = f()
+                found[key] = value.decode(errors="replace") if value else ""
+        if found:
+            return found
+    return None
+
+
+def blas_suffix():
+    """' (OpenBLAS core Haswell)' for a library description, or '' without OpenBLAS."""
+    core = openblas_core()
+    return " (OpenBLAS core " + core.get("core", "?") + ")" if core else ""
+
+
 def ints(text):
     return [int(x) for x in text.split(",") if x.strip()]
 

@@ -22,8 +22,8 @@ class Numpy:
         blas = common.loaded_blas()
         kind = "OpenBLAS" if any("openblas" in b.lower() for b in blas) else (
             "reference BLAS (install libopenblas0 for OpenBLAS)" if blas else "unknown BLAS")
-        return dict(name="numpy", library="NumPy " + self.np.__version__ + " + " + kind,
-                    threads=self.threads or os.cpu_count(), device="cpu", blas=blas)
+        return dict(name="numpy", library="NumPy " + self.np.__version__ + " + " + kind + common.blas_suffix(),
+                    threads=self.threads or os.cpu_count(), device="cpu", blas=blas, blas_core=common.openblas_core())
 
     def sync(self):
         pass

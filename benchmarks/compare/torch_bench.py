@@ -18,8 +18,9 @@ class Torch:
 
     def info(self):
         t = self.torch
-        return dict(name="torch", library="PyTorch " + t.__version__, threads=t.get_num_threads(),
-                    device=str(self.device), blas=common.loaded_blas(),
+        return dict(name="torch", library="PyTorch " + t.__version__ + common.blas_suffix(),
+                    threads=t.get_num_threads(), device=str(self.device), blas=common.loaded_blas(),
+                    blas_core=common.openblas_core(),
                     config=t.__config__.show().split("\n")[-2].strip()[:300])
 
     def sync(self):

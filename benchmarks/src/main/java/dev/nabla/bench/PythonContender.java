@@ -50,12 +50,41 @@ public final class PythonContender implements Contender {
      */
     public static PythonContender start(String name, String python, Path scripts, String script, int threads)
             throws IOException {
+        return start(name, python, scripts, script, threads, false);
+    }
+
+    /**
+     * As {@link #start(String, String, Path, String, int)}; {@code keepBlasEnv} keeps
+     * {@link #BLAS_CORE_VARIABLES} in the contender's environment instead of removing them.
+     */
+    public static PythonContender start(String name, String python, Path scripts, String script, int threads,
+                                        boolean keepBlasEnv) throws IOException {
         Path err = Files.createTempFile("nabla-" + name + "-", ".log");
         err.toFile().deleteOnExit();
         ProcessBuilder pb = new ProcessBuilder(python, scripts.resolve(script).toString(), "--serve", "--threads",
                 Integer.toString(threads))
                 .redirectError(err.toFile());
-        Map<String, String> env = pb.environment();
+        prepareEnvironment(pb.environment(), threads, keepBlasEnv);
+        Process process = pb.start();
+        try {
+            return new PythonContender(name, process, err);
+        } catch (IOException | RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /**
+     * Variables that pin OpenBLAS to another kernel core or cache size than the CPU's own. Some
+     * machines set them (e.g. {@code OPENBLAS_CORETYPE=Haswell} on an AVX-512 CPU); measured here,
+     * that made NumPy's 2048³ SGEMM 195 GFLOP/s instead of 331-353, and the table flattered Nabla
+     * 1.4-1.6× where the honest figure was 0.87×. So {@code --compare} removes them unless told
+     * to keep them, and the table's footer says which it did.
+     */
+    public static final List<String> BLAS_CORE_VARIABLES = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
+
+    /** The contender's environment: thread counts, passive waiting, and the BLAS pins removed or kept. */
+    static void prepareEnvironment(Map<String, String> env, int threads, boolean keepBlasEnv) {
         for (String var : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
             env.put(var, Integer.toString(threads));
         }
@@ -69,13 +98,26 @@ public final class PythonContender implements Contender {
         // 2^17 cycles (≈ 40 µs) is the spin Nabla's own pool allows itself (50 µs); PyTorch's and
         // NumPy's own figures did not move with it.
         env.putIfAbsent("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT);
-        Process process = pb.start();
-        try {
-            return new PythonContender(name, process, err);
-        } catch (IOException | RuntimeException e) {
-            process.destroyForcibly();
-            throw e;
+        if (!keepBlasEnv) {
+            BLAS_CORE_VARIABLES.forEach(env::remove);
         }
+    }
+
+    /**
+     * What the footer says about {@link #BLAS_CORE_VARIABLES} set in {@code env}: empty when none
+     * is set, else which were removed from (or kept in) the contenders' environment.
+     */
+    public static java.util.Optional<String> blasEnvironmentNote(Map<String, String> env, boolean keepBlasEnv) {
+        List<String> set = BLAS_CORE_VARIABLES.stream().filter(env::containsKey).map(v -> v + "=" + env.get(v))
+                .toList();
+        if (set.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(keepBlasEnv
+                ? "kept " + String.join(", ", set) + " for the contenders (--keep-blas-env): their BLAS may not run"
+                        + " this CPU's fastest kernels"
+                : "removed " + String.join(", ", set) + " from the contenders' environment so OpenBLAS runs this"
+                        + " CPU's own kernels (--keep-blas-env keeps them)");
     }
 
     /** log2 of the cycles OpenBLAS worker threads spin before sleeping, unless the environment says otherwise. */

@@ -107,6 +107,9 @@ public record Report(String date, String command, Map<String, Object> machine, O
                             ? ", OPENBLAS_THREAD_TIMEOUT=" + compare.get("openblasThreadTimeout") : "")
                     .append('\n');
         }
+        if (compare.get("blasEnv") instanceof String note) {
+            text.append("blas: ").append(note).append('\n');
+        }
         for (String side : List.of("torch", "numpy")) {
             if (compare.get(side) instanceof String s) {
                 text.append(side).append(": ").append(s).append('\n');

@@ -102,6 +102,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "$NABLA_PYTHON picks one), interleaved, and print Nabla's speed ratios.")
     boolean compare;
 
+    @Option(names = "--keep-blas-env",
+            description = "With --compare: keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the contenders' environment"
+                    + " (by default they are removed, so OpenBLAS runs this CPU's own kernels).")
+    boolean keepBlasEnv;
+
     @Option(names = "--compare-threads", paramLabel = "N",
             description = "Threads for PyTorch and NumPy/OpenBLAS (default: the number of cores, as Nabla's pool).")
     Integer compareThreads;
@@ -245,21 +250,22 @@ public final class BenchCommand implements Callable<Integer> {
         info.put("ompWaitPolicy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "PASSIVE"));
         info.put("openblasThreadTimeout", System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT",
                 PythonContender.OPENBLAS_THREAD_TIMEOUT));
+        PythonContender.blasEnvironmentNote(System.getenv(), keepBlasEnv).ifPresent(note -> info.put("blasEnv", note));
         Path scripts = PythonEnv.unpackScripts();
         if (python.torch().isPresent()) {
-            result.add(startOne("torch", python, scripts, "torch_bench.py", threads, info, err));
+            result.add(startOne("torch", python, scripts, "torch_bench.py", threads, keepBlasEnv, info, err));
         }
         if (python.numpy().isPresent()) {
-            result.add(startOne("numpy", python, scripts, "numpy_bench.py", threads, info, err));
+            result.add(startOne("numpy", python, scripts, "numpy_bench.py", threads, keepBlasEnv, info, err));
         }
         result.removeIf(java.util.Objects::isNull);
         return result;
     }
 
     private static Contender startOne(String name, PythonEnv.Interpreter python, Path scripts, String script,
-                                      int threads, Map<String, Object> info, PrintWriter err) {
+                                      int threads, boolean keepBlasEnv, Map<String, Object> info, PrintWriter err) {
         try {
-            PythonContender c = PythonContender.start(name, python.command(), scripts, script, threads);
+            PythonContender c = PythonContender.start(name, python.command(), scripts, script, threads, keepBlasEnv);
             info.put(name, c.description());
             info.put(name + "Info", c.info());
             return c;
