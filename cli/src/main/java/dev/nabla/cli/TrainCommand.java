@@ -6,6 +6,7 @@ import dev.nabla.data.DatasetLocator;
 import dev.nabla.data.ImageDataset;
 import dev.nabla.data.Split;
 import dev.nabla.train.Checkpoint;
+import dev.nabla.train.RunLock;
 import dev.nabla.train.TrainConfig;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
@@ -118,13 +119,21 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
+    @Option(names = "--on-nan", defaultValue = "stop", paramLabel = "ACTION",
+            description = "When a training loss is NaN or infinite: stop (exit 1, keeping the last good checkpoint)"
+                    + " or continue (as PyTorch does) (default: ${DEFAULT-VALUE}).")
+    String onNan;
+
     /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
-            "--data", "--no-progress", "--debug");
+            "--data", "--no-progress", "--on-nan", "--debug");
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (!onNan.equals("stop") && !onNan.equals("continue")) {
+            throw new ParameterException(spec.commandLine(), "--on-nan: expected stop or continue, got '" + onNan + "'");
+        }
         TrainConfig config;
         Path runDir;
         if (resume != null) {
@@ -187,29 +196,38 @@ public final class TrainCommand implements Callable<Integer> {
         }
         boolean removable = createdFolder;
         boolean progress = !noProgress && System.console() != null && System.console().isTerminal();
-        Trainer trainer = new Trainer(config, split, device, runDir, progress, out);
+        Trainer trainer = new Trainer(config, split, device, runDir, progress, out)
+                .stopOnNonFiniteLoss(onNan.equals("stop"));
         // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
+        // What was kept is read from the folder, not from a counter: a save may be under way.
         Path folder = runDir;
         Thread interrupted = new Thread(() -> {
-            boolean saved = Files.exists(folder.resolve(Checkpoint.STATE_FILE));
-            if (!saved && removable) {
+            java.util.OptionalInt kept = Checkpoint.lastCompleteEpoch(folder);
+            if (kept.isEmpty() && removable) {
                 deleteIfEmpty(folder);
             }
-            spec.commandLine().getErr().println(saved
-                    ? "\ninterrupted: " + folder + " keeps the checkpoint of the last completed epoch; continue with"
-                            + " ./nabla train --resume " + folder
-                    : "\ninterrupted before the first epoch ended: nothing was saved");
+            spec.commandLine().getErr().println("\ninterrupted: " + whatWasKept(folder, kept));
             spec.commandLine().getErr().flush();
         }, "nabla-train-interrupted");
         Runtime.getRuntime().addShutdownHook(interrupted);
         Trainer.Result result;
         try {
             result = resume != null ? trainer.resume() : trainer.fit();
+        } catch (RunLock.HeldException | Trainer.DivergedException e) {
+            // Another run owns the folder (nothing of ours to describe or remove), or the message
+            // already says what was kept.
+            throw e;
         } catch (IOException | RuntimeException | Error e) {
-            if (removable) {
+            java.util.OptionalInt kept = Checkpoint.lastCompleteEpoch(runDir);
+            if (kept.isEmpty() && removable) {
                 deleteIfEmpty(runDir);
             }
-            throw e;
+            if (e instanceof Error) {
+                throw e;
+            }
+            String text = Main.describe(e);
+            throw new IllegalStateException(text + (text.endsWith(".") ? " " : ". ") + capitalize(
+                    whatWasKept(runDir, kept)), e);
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(interrupted);
@@ -222,9 +240,30 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Removes {@code folder} if it is empty (a run that saved nothing); a folder with files stays. */
+    /** After an interruption or failure: the last complete epoch on disk and how to continue from it. */
+    static String whatWasKept(Path folder, java.util.OptionalInt epoch) {
+        return epoch.isPresent()
+                ? folder + " keeps the checkpoint of epoch " + epoch.getAsInt() + " (the last complete one);"
+                        + " continue with ./nabla train --resume " + folder
+                : "no epoch had completed, so nothing was saved; start again with the same command";
+    }
+
+    private static String capitalize(String text) {
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    /**
+     * Removes {@code folder} if it is empty but for its released lock file (a run that saved
+     * nothing); a folder with other files stays.
+     */
     private static void deleteIfEmpty(Path folder) {
         try {
+            try (var entries = Files.list(folder)) {
+                if (entries.anyMatch(f -> !f.getFileName().toString().equals(RunLock.FILE))) {
+                    return;
+                }
+            }
+            Files.deleteIfExists(folder.resolve(RunLock.FILE));
             Files.deleteIfExists(folder);
         } catch (IOException notEmpty) {
             // keep it
@@ -247,7 +286,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (Files.isDirectory(dir)) {
             try (var entries = Files.list(dir)) {
-                List<String> names = entries.map(f -> f.getFileName().toString()).sorted().limit(3).toList();
+                List<String> names = entries.map(f -> f.getFileName().toString())
+                        .filter(name -> !name.equals(RunLock.FILE) && !dev.nabla.io.AtomicFiles.isTempFile(name))
+                        .sorted().limit(3).toList();
                 if (!names.isEmpty()) {
                     throw new ParameterException(spec.commandLine(), "--out " + dir + " is not empty (" + String.join(
                             ", ", names) + (names.size() == 3 ? ", ..." : "") + "); a run needs a new or empty folder");
