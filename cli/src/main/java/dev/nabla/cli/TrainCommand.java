@@ -131,6 +131,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        var hiddenGiven = spec.commandLine().getParseResult().matchedOption("--hidden");
+        if (hiddenGiven != null && hiddenGiven.originalStringValues().size() > 1) {
+            throw new ParameterException(spec.commandLine(), "--hidden given " + hiddenGiven.originalStringValues()
+                    .size() + " times (" + String.join(", ", hiddenGiven.originalStringValues()) + "); give all the"
+                    + " widths once, comma-separated: --hidden " + String.join(",",
+                    hiddenGiven.originalStringValues()));
+        }
         if (!onNan.equals("stop") && !onNan.equals("continue")) {
             throw new ParameterException(spec.commandLine(), "--on-nan: expected stop or continue, got '" + onNan + "'");
         }
@@ -147,14 +154,31 @@ public final class TrainCommand implements Callable<Integer> {
                         + " not apply (only --epochs, --backend, --data and --no-progress do). Start a new run to"
                         + " change them.");
             }
-            Map<String, Object> state = Checkpoint.load(resume).state();
+            Checkpoint.Contents saved = Checkpoint.load(resume);
             @SuppressWarnings("unchecked")
-            TrainConfig saved = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
+            TrainConfig savedConfig = TrainConfig.fromMap((Map<String, Object>) saved.state().get("config"));
             boolean epochsGiven = spec.commandLine().getParseResult().hasMatchedOption("--epochs");
-            config = epochsGiven ? saved.withEpochs(epochs) : saved;
+            try {
+                config = epochsGiven ? savedConfig.withEpochs(epochs) : savedConfig;
+            } catch (TrainConfig.InvalidSetting e) {
+                throw new ParameterException(spec.commandLine(),
+                        "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
+            }
+            int done = saved.epoch();
+            if (config.epochs() < done) {
+                throw new ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": " + resume
+                        + " has already trained " + done + " epochs; --epochs is the total to reach, so pass --epochs "
+                        + (done + 1) + " or more to train further (./nabla eval " + resume + " evaluates it as it is)");
+            }
+            if (config.epochs() == done) {
+                spec.commandLine().getErr().println("note: " + resume + " has already trained " + done + " of "
+                        + done + " epochs; nothing to train. Pass --epochs " + (done + 1)
+                        + " or more to train further.");
+            }
             if (data != null) {
                 config = config.withDataDir(data.toString());
             }
+            checkDataOptions(config.dataset());
             runDir = resume;
         } else {
             try {
@@ -165,6 +189,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
             }
+            checkDataOptions(dataset);
             if (!dataset.startsWith("csv:")) {
                 try {
                     ImageDataset.fromName(dataset);
@@ -238,6 +263,22 @@ public final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
         out.flush();
         return 0;
+    }
+
+    /** {@code csv:} needs a path, and takes no {@code --data} folder (the path is the file). */
+    private void checkDataOptions(String dataset) {
+        if (!dataset.startsWith("csv:")) {
+            return;
+        }
+        if (dataset.substring(4).isBlank()) {
+            throw new ParameterException(spec.commandLine(), "--dataset csv: the path after 'csv:' is empty; name the"
+                    + " file, e.g. --dataset csv:data/points.csv");
+        }
+        if (data != null) {
+            throw new ParameterException(spec.commandLine(), "--data " + data + " does not apply to --dataset "
+                    + dataset + ": a CSV dataset is the file its path names. Drop --data, or give the file's full"
+                    + " path after csv:");
+        }
     }
 
     /** After an interruption or failure: the last complete epoch on disk and how to continue from it. */

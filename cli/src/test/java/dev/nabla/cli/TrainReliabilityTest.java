@@ -91,4 +91,36 @@ class TrainReliabilityTest {
         assertEquals(Main.EXIT_USAGE, bad.exitCode(), bad.err());
         assertTrue(bad.err().contains("--on-nan"), bad.err());
     }
+
+    private static void assertUsage(Run run, String expected) {
+        assertEquals(Main.EXIT_USAGE, run.exitCode(), run.err());
+        assertTrue(run.err().contains(expected), run.err());
+    }
+
+    @Test
+    void badOptionValuesAreUsageErrors(@TempDir Path dir) throws IOException {
+        Path file = csv(dir);
+        assertUsage(Run.of("train", "--backend", "tpu", "--dataset", "csv:" + file), "--backend: ");
+        assertUsage(Run.of("train", "--backend", "opencl:x", "--dataset", "csv:" + file),
+                "--backend: device 'opencl:x'");
+        assertUsage(Run.of("train", "--dataset", "csv:" + file, "--hidden", "16", "--hidden", "64"),
+                "--hidden given 2 times (16, 64); give all the widths once, comma-separated: --hidden 16,64");
+        assertUsage(Run.of("train", "--dataset", "csv:", "--no-progress"), "the path after 'csv:' is empty");
+        assertUsage(train(file, "--data", dir.toString()), "--data " + dir + " does not apply to --dataset csv:");
+    }
+
+    @Test
+    void resumeChecksTheEpochTotal(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("run");
+        Run first = train(csv(dir), "--epochs", "3", "--out", run.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        assertUsage(Run.of("train", "--resume", run.toString(), "--epochs", "0"), "--epochs: ");
+        Run fewer = Run.of("train", "--resume", run.toString(), "--epochs", "2", "--no-progress");
+        assertUsage(fewer, "has already trained 3 epochs");
+        assertTrue(fewer.err().contains("--epochs 4"), fewer.err());
+        assertFalse(fewer.out().contains("of 2"), fewer.out());
+        Run same = Run.of("train", "--resume", run.toString(), "--no-progress");
+        assertEquals(0, same.exitCode(), same.err());
+        assertTrue(same.err().contains("has already trained 3 of 3 epochs; nothing to train"), same.err());
+    }
 }
