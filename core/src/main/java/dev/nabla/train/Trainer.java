@@ -250,15 +250,10 @@ public final class Trainer {
     }
 
     private DivergedException diverged(int epoch, int step, double loss, double lastFinite, int lastFiniteStep) {
-        String kept;
-        try {
-            kept = Checkpoint.lastCompleteEpoch(runDir).isPresent()
-                    ? runDir + " keeps the checkpoint of epoch " + Checkpoint.lastCompleteEpoch(runDir).getAsInt()
-                            + " (the diverged weights were not saved)"
-                    : "nothing was saved (no epoch had completed)";
-        } catch (RuntimeException e) {
-            kept = "nothing was saved";
-        }
+        java.util.OptionalInt saved = Checkpoint.lastCompleteEpoch(runDir);
+        String kept = saved.isPresent()
+                ? runDir + " keeps the checkpoint of epoch " + saved.getAsInt() + " (the diverged weights were not saved)"
+                : "nothing was saved (no epoch had completed)";
         return new DivergedException(String.format(Locale.ROOT, "training diverged: the loss is %s at epoch %d,"
                         + " step %d (%s); %s. Lower --lr (now %s)%s, or run with NABLA_JAVA_OPTS=-Dnabla.anomaly=true to"
                         + " find the op that first made a NaN; --on-nan continue keeps training regardless, as PyTorch"
