@@ -238,10 +238,13 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Result result;
         try {
             result = resume != null ? trainer.resume() : trainer.fit();
-        } catch (RunLock.HeldException | Trainer.DivergedException e) {
-            // Another run owns the folder (nothing of ours to describe or remove), or the message
-            // already says what was kept.
-            throw e;
+        } catch (RunLock.HeldException e) {
+            throw e; // another run owns the folder (and its lock file): nothing of ours to describe or remove
+        } catch (Trainer.DivergedException e) {
+            if (removable && Checkpoint.lastCompleteEpoch(runDir).isEmpty()) {
+                deleteIfEmpty(runDir);
+            }
+            throw e; // the message already says what was kept
         } catch (IOException | RuntimeException | Error e) {
             java.util.OptionalInt kept = Checkpoint.lastCompleteEpoch(runDir);
             if (kept.isEmpty() && removable) {

@@ -83,7 +83,7 @@ class TrainReliabilityTest {
         assertEquals(Main.EXIT_FAILURE, diverged.exitCode(), diverged.out() + diverged.err());
         assertTrue(diverged.err().contains("training diverged"), diverged.err());
         assertTrue(diverged.err().contains("Lower --lr"), diverged.err());
-        assertFalse(Files.exists(run.resolve(Checkpoint.STATE_FILE)));
+        assertFalse(Files.exists(run), "the folder this run created and saved nothing in is removed");
         Run carryOn = train(file, "--epochs", "1", "--lr", "1e30", "--on-nan", "continue", "--out",
                 dir.resolve("run2").toString());
         assertEquals(0, carryOn.exitCode(), carryOn.err());
