@@ -81,6 +81,7 @@ public final class Tensor implements AutoCloseable {
      * that an operation overwrites completely.
      */
     public static Tensor empty(Device device, DType dtype, int... shape) {
+        Shapes.numel("empty", shape);
         Checks.allocatable(shape);
         Backend backend = device.backend();
         Storage storage = backend.allocate(dtype, Math.max(1, Layout.numel(shape)));
@@ -133,6 +134,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor zeros(Device device, int... shape) {
+        Shapes.numel("zeros", shape);
         return full(device, 0f, shape);
     }
 
@@ -141,6 +143,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor ones(Device device, int... shape) {
+        Shapes.numel("ones", shape);
         return full(device, 1f, shape);
     }
 
@@ -150,6 +153,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor full(Device device, float value, int... shape) {
+        Shapes.numel("full", shape);
         return filled(device, DType.F32, value, shape);
     }
 
@@ -183,6 +187,7 @@ public final class Tensor implements AutoCloseable {
      * same seed and offset give the same numbers on every backend.
      */
     public static Tensor rand(Device device, long seed, long offset, int... shape) {
+        Shapes.numel("rand", shape);
         Tensor t = empty(device, DType.F32, shape);
         device.backend().randomUniform(seed, offset, t.handle.storage(), t.numel());
         return t;
@@ -198,6 +203,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Standard normal numbers from Philox stream {@code (seed, offset)} on {@code device}. */
     public static Tensor randn(Device device, long seed, long offset, int... shape) {
+        Shapes.numel("randn", shape);
         Tensor t = empty(device, DType.F32, shape);
         device.backend().randomNormal(seed, offset, t.handle.storage(), t.numel());
         return t;
@@ -840,6 +846,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor reshape(int... newShape) {
         checkOpen("reshape");
+        Shapes.numel("reshape", newShape, false);
         int[] resolved = Checks.reshapeTarget(this, newShape);
         Tensor source = dense();
         Tensor out = source.viewAs(resolved);
@@ -890,6 +897,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A view repeated along size-1 axes to {@code shape} (stride 0), as {@code torch.Tensor.expand}. */
     public Tensor expand(int... target) {
+        Shapes.numel("expand", target, false);
         Tensor out = new Tensor(device, dtype, Checks.expand(this, target), handle);
         return Tape.record(out, new Node.Expand(this), this);
     }

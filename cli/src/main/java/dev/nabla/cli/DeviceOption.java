@@ -1,7 +1,10 @@
 package dev.nabla.cli;
 
 import dev.nabla.Device;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code --backend DEVICE}, the option of the commands that run on one device ({@code train},
@@ -13,8 +16,18 @@ final class DeviceOption {
             description = "auto, cpu, reference, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    /** Opens the device the option names. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /**
+     * Opens the device the option names. A name that is not a device here (unknown backend, bad
+     * index, backend unavailable) is a usage error (exit 2), as for {@code bench --backend}.
+     */
     Device open() {
-        return Device.of(backend);
+        try {
+            return Device.of(backend);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(mixee.commandLine(), "--backend: " + e.getMessage(), e);
+        }
     }
 }

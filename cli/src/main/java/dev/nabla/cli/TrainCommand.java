@@ -6,6 +6,7 @@ import dev.nabla.data.DatasetLocator;
 import dev.nabla.data.ImageDataset;
 import dev.nabla.data.Split;
 import dev.nabla.train.Checkpoint;
+import dev.nabla.train.RunLock;
 import dev.nabla.train.TrainConfig;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
@@ -118,13 +119,28 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
+    @Option(names = "--on-nan", defaultValue = "stop", paramLabel = "ACTION",
+            description = "When a training loss is NaN or infinite: stop (exit 1, keeping the last good checkpoint)"
+                    + " or continue (as PyTorch does) (default: ${DEFAULT-VALUE}).")
+    String onNan;
+
     /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
-            "--data", "--no-progress", "--debug");
+            "--data", "--no-progress", "--on-nan", "--debug");
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        var hiddenGiven = spec.commandLine().getParseResult().matchedOption("--hidden");
+        if (hiddenGiven != null && hiddenGiven.originalStringValues().size() > 1) {
+            throw new ParameterException(spec.commandLine(), "--hidden given " + hiddenGiven.originalStringValues()
+                    .size() + " times (" + String.join(", ", hiddenGiven.originalStringValues()) + "); give all the"
+                    + " widths once, comma-separated: --hidden " + String.join(",",
+                    hiddenGiven.originalStringValues()));
+        }
+        if (!onNan.equals("stop") && !onNan.equals("continue")) {
+            throw new ParameterException(spec.commandLine(), "--on-nan: expected stop or continue, got '" + onNan + "'");
+        }
         TrainConfig config;
         Path runDir;
         if (resume != null) {
@@ -138,14 +154,31 @@ public final class TrainCommand implements Callable<Integer> {
                         + " not apply (only --epochs, --backend, --data and --no-progress do). Start a new run to"
                         + " change them.");
             }
-            Map<String, Object> state = Checkpoint.load(resume).state();
+            Checkpoint.Contents saved = Checkpoint.load(resume);
             @SuppressWarnings("unchecked")
-            TrainConfig saved = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
+            TrainConfig savedConfig = TrainConfig.fromMap((Map<String, Object>) saved.state().get("config"));
             boolean epochsGiven = spec.commandLine().getParseResult().hasMatchedOption("--epochs");
-            config = epochsGiven ? saved.withEpochs(epochs) : saved;
+            try {
+                config = epochsGiven ? savedConfig.withEpochs(epochs) : savedConfig;
+            } catch (TrainConfig.InvalidSetting e) {
+                throw new ParameterException(spec.commandLine(),
+                        "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
+            }
+            int done = saved.epoch();
+            if (config.epochs() < done) {
+                throw new ParameterException(spec.commandLine(), "--epochs " + config.epochs() + ": " + resume
+                        + " has already trained " + done + " epochs; --epochs is the total to reach, so pass --epochs "
+                        + (done + 1) + " or more to train further (./nabla eval " + resume + " evaluates it as it is)");
+            }
+            if (config.epochs() == done) {
+                spec.commandLine().getErr().println("note: " + resume + " has already trained " + done + " of "
+                        + done + " epochs; nothing to train. Pass --epochs " + (done + 1)
+                        + " or more to train further.");
+            }
             if (data != null) {
                 config = config.withDataDir(data.toString());
             }
+            checkDataOptions(config.dataset());
             runDir = resume;
         } else {
             try {
@@ -156,6 +189,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
             }
+            checkDataOptions(dataset);
             if (!dataset.startsWith("csv:")) {
                 try {
                     ImageDataset.fromName(dataset);
@@ -187,29 +221,41 @@ public final class TrainCommand implements Callable<Integer> {
         }
         boolean removable = createdFolder;
         boolean progress = !noProgress && System.console() != null && System.console().isTerminal();
-        Trainer trainer = new Trainer(config, split, device, runDir, progress, out);
+        Trainer trainer = new Trainer(config, split, device, runDir, progress, out)
+                .stopOnNonFiniteLoss(onNan.equals("stop"));
         // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
+        // What was kept is read from the folder, not from a counter: a save may be under way.
         Path folder = runDir;
         Thread interrupted = new Thread(() -> {
-            boolean saved = Files.exists(folder.resolve(Checkpoint.STATE_FILE));
-            if (!saved && removable) {
+            java.util.OptionalInt kept = Checkpoint.lastCompleteEpoch(folder);
+            if (kept.isEmpty() && removable) {
                 deleteIfEmpty(folder);
             }
-            spec.commandLine().getErr().println(saved
-                    ? "\ninterrupted: " + folder + " keeps the checkpoint of the last completed epoch; continue with"
-                            + " ./nabla train --resume " + folder
-                    : "\ninterrupted before the first epoch ended: nothing was saved");
+            spec.commandLine().getErr().println("\ninterrupted: " + whatWasKept(folder, kept));
             spec.commandLine().getErr().flush();
         }, "nabla-train-interrupted");
         Runtime.getRuntime().addShutdownHook(interrupted);
         Trainer.Result result;
         try {
             result = resume != null ? trainer.resume() : trainer.fit();
-        } catch (IOException | RuntimeException | Error e) {
-            if (removable) {
+        } catch (RunLock.HeldException e) {
+            throw e; // another run owns the folder (and its lock file): nothing of ours to describe or remove
+        } catch (Trainer.DivergedException e) {
+            if (removable && Checkpoint.lastCompleteEpoch(runDir).isEmpty()) {
                 deleteIfEmpty(runDir);
             }
-            throw e;
+            throw e; // the message already says what was kept
+        } catch (IOException | RuntimeException | Error e) {
+            java.util.OptionalInt kept = Checkpoint.lastCompleteEpoch(runDir);
+            if (kept.isEmpty() && removable) {
+                deleteIfEmpty(runDir);
+            }
+            if (e instanceof Error) {
+                throw e;
+            }
+            String text = Main.describe(e);
+            throw new IllegalStateException(text + (text.endsWith(".") ? " " : ". ") + capitalize(
+                    whatWasKept(runDir, kept)), e);
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(interrupted);
@@ -222,9 +268,46 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Removes {@code folder} if it is empty (a run that saved nothing); a folder with files stays. */
+    /** {@code csv:} needs a path, and takes no {@code --data} folder (the path is the file). */
+    private void checkDataOptions(String dataset) {
+        if (!dataset.startsWith("csv:")) {
+            return;
+        }
+        if (dataset.substring(4).isBlank()) {
+            throw new ParameterException(spec.commandLine(), "--dataset csv: the path after 'csv:' is empty; name the"
+                    + " file, e.g. --dataset csv:data/points.csv");
+        }
+        if (data != null) {
+            throw new ParameterException(spec.commandLine(), "--data " + data + " does not apply to --dataset "
+                    + dataset + ": a CSV dataset is the file its path names. Drop --data, or give the file's full"
+                    + " path after csv:");
+        }
+    }
+
+    /** After an interruption or failure: the last complete epoch on disk and how to continue from it. */
+    static String whatWasKept(Path folder, java.util.OptionalInt epoch) {
+        return epoch.isPresent()
+                ? folder + " keeps the checkpoint of epoch " + epoch.getAsInt() + " (the last complete one);"
+                        + " continue with ./nabla train --resume " + folder
+                : "no epoch had completed, so nothing was saved; start again with the same command";
+    }
+
+    private static String capitalize(String text) {
+        return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+    }
+
+    /**
+     * Removes {@code folder} if it is empty but for its released lock file (a run that saved
+     * nothing); a folder with other files stays.
+     */
     private static void deleteIfEmpty(Path folder) {
         try {
+            try (var entries = Files.list(folder)) {
+                if (entries.anyMatch(f -> !f.getFileName().toString().equals(RunLock.FILE))) {
+                    return;
+                }
+            }
+            Files.deleteIfExists(folder.resolve(RunLock.FILE));
             Files.deleteIfExists(folder);
         } catch (IOException notEmpty) {
             // keep it
@@ -247,7 +330,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (Files.isDirectory(dir)) {
             try (var entries = Files.list(dir)) {
-                List<String> names = entries.map(f -> f.getFileName().toString()).sorted().limit(3).toList();
+                List<String> names = entries.map(f -> f.getFileName().toString())
+                        .filter(name -> !name.equals(RunLock.FILE) && !dev.nabla.io.AtomicFiles.isTempFile(name))
+                        .sorted().limit(3).toList();
                 if (!names.isEmpty()) {
                     throw new ParameterException(spec.commandLine(), "--out " + dir + " is not empty (" + String.join(
                             ", ", names) + (names.size() == 3 ? ", ..." : "") + "); a run needs a new or empty folder");

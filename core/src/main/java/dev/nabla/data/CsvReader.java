@@ -22,8 +22,10 @@ import java.util.TreeSet;
  *       line's label is a number;
  *   <li><b>Label column</b>: the last one by default; or by header name; or by 0-based index,
  *       negative counting from the end ({@code -1} is the last);
- *   <li><b>Labels</b>: if every label is a non-negative integer ({@code 3} or {@code 3.0}) it is
- *       used as the class index; otherwise labels are class names, numbered in sorted order
+ *   <li><b>Labels</b>: if every label is a number, each must be a class index {@code 0..C-1}
+ *       ({@code 3} or {@code 3.0}), with C at most the number of rows (or 256 if more) and at most
+ *       {@link #MAX_CLASSES}; a negative, fractional or too large label is an error naming its
+ *       line. Otherwise (the column holds text) labels are class names, numbered in sorted order
  *       (so {@code setosa, versicolor, virginica} become 0, 1, 2 on every run);
  *   <li><b>Fields</b>: separated by the delimiter (default {@code ,}), trimmed, optionally in
  *       double quotes ({@code ""} for a quote); blank lines and a UTF-8 byte-order mark are
@@ -34,6 +36,9 @@ import java.util.TreeSet;
  * {@code data.csv: line 17, column 3 ("petal_width"): not a number: "abc"}.
  */
 public final class CsvReader {
+
+    /** Most classes a numeric label column may index. */
+    public static final int MAX_CLASSES = 65536;
 
     /** Whether the first line is a header. */
     public enum Header {
@@ -163,23 +168,36 @@ public final class CsvReader {
         String labelName = featureNames.remove(labelCol);
         int[] labels = new int[n];
         List<String> classNames = List.of();
-        boolean allIntegral = Arrays.stream(rawLabels).allMatch(CsvReader::isIntegral);
-        if (allIntegral && Arrays.stream(rawLabels).allMatch(l -> Double.parseDouble(l) >= 0)) {
+        boolean numeric = Arrays.stream(rawLabels).allMatch(CsvReader::isNumber);
+        if (numeric) {
+            // Class indices, as PyTorch's cross-entropy targets: 0..C-1, C bounded by the rows (a
+            // class needs examples; 256 leaves room for unused indices in small files) and by
+            // MAX_CLASSES, so that a typo (1000000) is an error rather than a million-wide layer.
+            int limit = Math.min(MAX_CLASSES, Math.max(256, n));
             for (int i = 0; i < n; i++) {
-                double v = Double.parseDouble(rawLabels[i]);
-                if (v > Integer.MAX_VALUE - 1) {
-                    throw fieldError(file, lineNumbers.get(first + i), labelCol, names,
-                            "label " + rawLabels[i] + " is too large for a class index");
+                String raw = rawLabels[i];
+                double v = Double.parseDouble(raw);
+                int line = lineNumbers.get(first + i);
+                if (v != Math.rint(v)) {
+                    throw fieldError(file, line, labelCol, names, "label " + raw + " is not a whole number; numeric"
+                            + " labels are class indices 0..C-1 (labels that are text are class names)");
+                }
+                if (v < 0) {
+                    throw fieldError(file, line, labelCol, names, "label " + raw + " is negative; numeric labels are"
+                            + " class indices 0..C-1: renumber the classes from 0 (e.g. -1/1 as 0/1) or write them as"
+                            + " names");
+                }
+                if (v >= limit) {
+                    throw fieldError(file, line, labelCol, names, "label " + raw + " is too large for a class index:"
+                            + " numeric labels are class indices 0..C-1, and " + (limit == MAX_CLASSES
+                            ? "Nabla supports at most " + MAX_CLASSES + " classes"
+                            : n + " rows allow at most " + limit + " classes") + "; renumber the classes from 0");
                 }
                 labels[i] = (int) v;
             }
         } else {
-            // Class names: sorted numerically when they are numbers (-1 before 1, 2 before 10).
-            java.util.Comparator<String> order = allIntegral
-                    ? java.util.Comparator.comparingDouble(Double::parseDouble)
-                    : java.util.Comparator.naturalOrder();
-            TreeSet<String> distinct = new TreeSet<>(order);
-            distinct.addAll(Arrays.asList(rawLabels));
+            // Class names: the label column is text (numbers among them are names too).
+            TreeSet<String> distinct = new TreeSet<>(Arrays.asList(rawLabels));
             classNames = List.copyOf(distinct);
             for (int i = 0; i < n; i++) {
                 labels[i] = classNames.indexOf(rawLabels[i]);

@@ -106,6 +106,37 @@ public final class AtomicFiles {
         return dir.resolve("." + name + "." + Long.toString(nonce, 36) + ".tmp");
     }
 
+    /** Temp-file names as {@link #newTempPath} makes them: {@code .NAME.BASE36.tmp}. */
+    private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.[0-9a-z]{1,13}\\.tmp");
+
+    /** True if {@code name} is a temporary file of {@link #write}, left behind if a write was killed. */
+    public static boolean isTempFile(String name) {
+        return TEMP_NAME.matcher(name).matches();
+    }
+
+    /**
+     * Deletes the temporary files {@link #write} left in {@code dir} when a process was killed
+     * mid-write (only names of its own pattern, {@code .NAME.BASE36.tmp}); returns their names.
+     * Call it only while no other writer can be using the folder.
+     */
+    public static java.util.List<String> removeTempFiles(Path dir) throws IOException {
+        java.util.List<String> removed = new java.util.ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return removed;
+        }
+        try (var entries = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) entries::iterator) {
+                String name = file.getFileName().toString();
+                if (isTempFile(name) && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(file);
+                    removed.add(name);
+                }
+            }
+        }
+        java.util.Collections.sort(removed);
+        return removed;
+    }
+
     private static void move(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

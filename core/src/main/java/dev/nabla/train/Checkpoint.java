@@ -108,6 +108,19 @@ public final class Checkpoint {
         return load(runDir, false, false);
     }
 
+    /**
+     * The epoch of the newest complete, verified checkpoint in {@code runDir} (all three files of
+     * one epoch, checksums intact), read from disk; empty if there is none. What {@code --resume}
+     * would continue from.
+     */
+    public static java.util.OptionalInt lastCompleteEpoch(Path runDir) {
+        try {
+            return java.util.OptionalInt.of(load(runDir, true, true).epoch());
+        } catch (IOException | RuntimeException none) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
     private static Contents load(Path runDir, boolean withModel, boolean withOptimizer) throws IOException {
         Path stateFile = runDir.resolve(STATE_FILE);
         if (!Files.exists(stateFile) && !Files.exists(previous(stateFile))) {

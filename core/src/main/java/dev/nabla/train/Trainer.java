@@ -58,6 +58,7 @@ public final class Trainer {
     private final boolean progress;
     private final PrintWriter out;
     private int stopAfter = Integer.MAX_VALUE;
+    private boolean stopOnNonFinite = true;
 
     /**
      * @param config   what to train
@@ -89,14 +90,57 @@ public final class Trainer {
         return this;
     }
 
-    /** Trains from scratch. */
-    public Result fit() throws IOException {
-        return run(Optional.empty());
+    /**
+     * What to do when a training step's loss is NaN or infinite: stop with {@link DivergedException}
+     * (the default; the last checkpoint, saved before the divergence, is kept), or keep training as
+     * PyTorch does. Returns this.
+     */
+    public Trainer stopOnNonFiniteLoss(boolean stop) {
+        this.stopOnNonFinite = stop;
+        return this;
     }
 
-    /** Continues the run saved in {@code runDir} up to {@code config.epochs()}. */
+    /** Training stopped because the loss became NaN or infinite. */
+    public static final class DivergedException extends IllegalStateException {
+        DivergedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Trains from scratch. The run folder is locked for the run's life ({@link RunLock}); one that
+     * already holds a checkpoint is refused (continue it with {@link #resume()}).
+     */
+    public Result fit() throws IOException {
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            // Checked under the lock: two runs racing for one new folder cannot both pass.
+            for (String name : List.of(Checkpoint.STATE_FILE, "state.prev.json")) {
+                if (Files.exists(runDir.resolve(name))) {
+                    throw new IllegalStateException(runDir + " already holds a run (" + name + "); choose another"
+                            + " folder, delete this one, or continue it with --resume " + runDir);
+                }
+            }
+            removeTempFiles();
+            return run(Optional.empty());
+        }
+    }
+
+    /** Continues the run saved in {@code runDir} up to {@code config.epochs()}, holding its {@link RunLock}. */
     public Result resume() throws IOException {
-        return run(Optional.of(Checkpoint.load(runDir)));
+        try (RunLock lock = RunLock.acquire(runDir)) {
+            removeTempFiles();
+            return run(Optional.of(Checkpoint.load(runDir)));
+        }
+    }
+
+    /** Temp files of a save that was killed (SIGKILL, power loss) are garbage once the folder is ours. */
+    private void removeTempFiles() throws IOException {
+        List<String> removed = dev.nabla.io.AtomicFiles.removeTempFiles(runDir);
+        if (!removed.isEmpty()) {
+            out.printf(Locale.ROOT, "removed %d temporary file%s left by an interrupted save in %s: %s%n",
+                    removed.size(), removed.size() == 1 ? "" : "s", runDir, String.join(", ", removed));
+            out.flush();
+        }
     }
 
     private Result run(Optional<Checkpoint.Contents> checkpoint) throws IOException {
@@ -135,6 +179,11 @@ public final class Trainer {
                         record.trainAccuracy(), record.testLoss(), record.testAccuracy(), record.seconds(),
                         record.samplesPerSecond());
                 out.flush();
+                if (stopOnNonFinite && !Double.isFinite(record.testLoss())) {
+                    // The last step's update made the weights non-finite: never save them over a good checkpoint.
+                    throw diverged(epoch + 1, loader.batches(), record.testLoss(), record.trainLoss(),
+                            loader.batches());
+                }
                 save(model, optimizer, scheduler, standardizer, epoch + 1, history);
             }
         }
@@ -149,6 +198,9 @@ public final class Trainer {
         double lossSum = 0;
         double correct = 0;
         int seen = 0;
+        int stepNo = 0;
+        double lastFinite = Double.NaN;
+        int lastFiniteStep = 0;
         ProgressBar bar = progress ? progressBar(epoch, loader.samplesPerEpoch()) : null;
         try {
             Iterator<DataLoader.Batch> batches = loader.epoch(epoch);
@@ -165,7 +217,16 @@ public final class Trainer {
                     scheduler.step();
                     int size = batch.size();
                     // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
-                    lossSum += loss.item() * (double) size;
+                    double stepLoss = loss.item();
+                    stepNo++;
+                    if (!Double.isFinite(stepLoss) && stopOnNonFinite) {
+                        throw diverged(epoch + 1, stepNo, stepLoss, lastFinite, lastFiniteStep);
+                    }
+                    if (Double.isFinite(stepLoss)) {
+                        lastFinite = stepLoss;
+                        lastFiniteStep = stepNo;
+                    }
+                    lossSum += stepLoss * (double) size;
                     try (var ignored = NoGrad.open()) {
                         correct += logits.argmax(1).eq(batch.labels()).sum().item();
                     }
@@ -186,6 +247,21 @@ public final class Trainer {
         double seconds = (System.nanoTime() - started) / 1e9;
         return new EpochRecord(epoch + 1, lossSum / seen, correct / seen, test.loss(), test.accuracy(), seconds,
                 seen / trainSeconds);
+    }
+
+    private DivergedException diverged(int epoch, int step, double loss, double lastFinite, int lastFiniteStep) {
+        java.util.OptionalInt saved = Checkpoint.lastCompleteEpoch(runDir);
+        String kept = saved.isPresent()
+                ? runDir + " keeps the checkpoint of epoch " + saved.getAsInt() + " (the diverged weights were not saved)"
+                : "nothing was saved (no epoch had completed)";
+        return new DivergedException(String.format(Locale.ROOT, "training diverged: the loss is %s at epoch %d,"
+                        + " step %d (%s); %s. Lower --lr (now %s)%s, or run with NABLA_JAVA_OPTS=-Dnabla.anomaly=true to"
+                        + " find the op that first made a NaN; --on-nan continue keeps training regardless, as PyTorch"
+                        + " does", Double.isNaN(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf", epoch, step,
+                Double.isNaN(lastFinite) ? "no finite loss in this epoch"
+                        : String.format(Locale.ROOT, "last finite loss %.4f at step %d", lastFinite, lastFiniteStep),
+                kept, config.lr(), config.clipNorm() > 0 ? ", lower --clip-norm (now " + config.clipNorm() + ")"
+                        : ", clip gradients with --clip-norm 1.0"));
     }
 
     private ProgressBar progressBar(int epoch, int samples) {

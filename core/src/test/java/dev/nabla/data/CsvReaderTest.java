@@ -131,12 +131,32 @@ class CsvReaderTest {
     }
 
     @Test
-    void minusOneAndOneLabelsBecomeClassesInNumericOrder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+    void numericLabelsMustBeClassIndicesNamedByLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
             throws java.io.IOException {
         java.nio.file.Path f = tmp.resolve("pm.csv");
-        java.nio.file.Files.writeString(f, "1.0,2.0,-1\n3.0,4.0,1\n5.0,6.0,10\n7.0,8.0,2\n");
-        CsvData data = CsvReader.read(f);
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("-1", "1", "2", "10"), data.classNames());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 3, 2}, data.labels());
+        for (String[] c : new String[][] {
+            {"1.0,2.0,-1\n3.0,4.0,1\n", "line 1, column 3 (\"column3\"): label -1 is negative"},
+            {"1.0,2.0,0\n3.0,4.0,2.5\n", "line 2, column 3 (\"column3\"): label 2.5 is not a whole number"},
+            {"1.0,2.0,0\n3.0,4.0,1\n5.0,6.0,1000000\n", "line 3, column 3 (\"column3\"): label 1000000 is too"
+                    + " large for a class index: numeric labels are class indices 0..C-1, and 3 rows allow at most 256 classes"},
+        }) {
+            java.nio.file.Files.writeString(f, c[0]);
+            DataFormatException e = org.junit.jupiter.api.Assertions.assertThrows(DataFormatException.class,
+                    () -> CsvReader.read(f));
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 70000; i++) {
+            many.append("1.0,").append(i == 5 ? 65536 : i % 3).append('\n');
+        }
+        java.nio.file.Files.writeString(f, many);
+        DataFormatException e = org.junit.jupiter.api.Assertions.assertThrows(DataFormatException.class,
+                () -> CsvReader.read(f));
+        assertTrue(e.getMessage().contains("line 6, column 2 (\"column2\"): label 65536 is too large"
+                + " for a class index: numeric labels are class indices 0..C-1, and Nabla supports at most 65536 classes"),
+                e.getMessage());
+        // text in the column: class names, numbers among them included
+        java.nio.file.Files.writeString(f, "1.0,2.0,-1\n3.0,4.0,one\n");
+        assertEquals(List.of("-1", "one"), CsvReader.read(f).classNames());
     }
 }
