@@ -90,11 +90,22 @@ final class Checks {
 
     /** Open F32 operands of an elementwise op on one device. */
     static void binary(String op, Tensor a, Tensor b) {
-        open(op, a);
-        open(op, b);
-        sameDevice(op, a, b);
-        f32(op, a);
-        f32(op, b);
+        openF32OnOneDevice(op, a, b);
+    }
+
+    /** Every operand open, on {@code first}'s device, and F32; checked in that order, all operands each time. */
+    static void openF32OnOneDevice(String op, Tensor first, Tensor... rest) {
+        open(op, first);
+        for (Tensor t : rest) {
+            open(op, t);
+        }
+        for (Tensor t : rest) {
+            sameDevice(op, first, t);
+        }
+        f32(op, first);
+        for (Tensor t : rest) {
+            f32(op, t);
+        }
     }
 
     /** Arguments of {@code where}; returns the shape all three broadcast to. */
@@ -405,14 +416,7 @@ final class Checks {
             throw new IllegalArgumentException("linear: only ReLU can be fused into the GEMM, not " + activation
                     + "; apply it after linear");
         }
-        open(op, x);
-        open(op, weight);
-        open(op, bias);
-        sameDevice(op, x, weight);
-        sameDevice(op, x, bias);
-        f32(op, x);
-        f32(op, weight);
-        f32(op, bias);
+        openF32OnOneDevice(op, x, weight, bias);
         if (x.rank() != 2 || weight.rank() != 2 || bias.rank() != 1) {
             throw new IllegalArgumentException(op + ": input " + Arrays.toString(x.shape()) + ", weight "
                     + Arrays.toString(weight.shape()) + ", bias " + Arrays.toString(bias.shape())

@@ -127,32 +127,34 @@ class GemmPathsTest {
 
     @Test
     void forcedCublas12ThatDoesNotLoadThrowsNamingTheVariableValueAndReason() {
-        var e = assertThrows(GemmPaths.ForcedPathException.class,
-                () -> GemmPaths.plan(CUDA13, Map.of("NABLA_CUDA_GEMM", "cublas12"), libraries(false)));
+        var e = forced(CUDA13, "cublas12", libraries(false));
         assertEquals("NABLA_CUDA_GEMM=cublas12 cannot be honoured: cuBLAS 12: libcublas.so.12 is not installed "
                 + "(unset NABLA_CUDA_GEMM to let Nabla choose)", e.getMessage());
     }
 
     @Test
     void forcedCublas13ThatDoesNotLoadThrows() {
-        var notFound = assertThrows(GemmPaths.ForcedPathException.class,
-                () -> GemmPaths.plan(CUDA13, Map.of("NABLA_CUDA_GEMM", "cublas13"), libraries(true)));
+        var notFound = forced(CUDA13, "cublas13", libraries(true));
         assertTrue(notFound.getMessage().startsWith("NABLA_CUDA_GEMM=cublas13 cannot be honoured: cuBLAS 13: "
                 + "libcublas.so.13 not found"), notFound.getMessage());
-        var broken = assertThrows(GemmPaths.ForcedPathException.class,
-                () -> GemmPaths.plan(CUDA13, Map.of("NABLA_CUDA_GEMM", "cublas13"), BROKEN_CUBLAS13));
+        var broken = forced(CUDA13, "cublas13", BROKEN_CUBLAS13);
         assertTrue(broken.getMessage().contains("did not load: undefined symbol: cublasLtFoo"), broken.getMessage());
-        var oldDriver = assertThrows(GemmPaths.ForcedPathException.class,
-                () -> GemmPaths.plan(CUDA12, Map.of("NABLA_CUDA_GEMM", "cublas13"), BROKEN_CUBLAS13));
+        var oldDriver = forced(CUDA12, "cublas13", BROKEN_CUBLAS13);
         assertTrue(oldDriver.getMessage().contains("needs a CUDA 13 driver"), oldDriver.getMessage());
     }
 
     @Test
     void anUnknownForcedValueThrows() {
-        var e = assertThrows(GemmPaths.ForcedPathException.class,
-                () -> GemmPaths.plan(CUDA13, Map.of("NABLA_CUDA_GEMM", "cuBLAS"), libraries(true)));
+        var e = forced(CUDA13, "cuBLAS", libraries(true));
         assertEquals("NABLA_CUDA_GEMM=cuBLAS cannot be honoured: the value must be kernel, cublas12 or cublas13 "
                 + "(unset NABLA_CUDA_GEMM to let Nabla choose)", e.getMessage());
+    }
+
+    /** The exception {@code NABLA_CUDA_GEMM=value} gets from planning with {@code driver} and {@code libraries}. */
+    private static GemmPaths.ForcedPathException forced(DriverCheck.Driver driver, String value,
+                                                        GemmPaths.Libraries libraries) {
+        return assertThrows(GemmPaths.ForcedPathException.class,
+                () -> GemmPaths.plan(driver, Map.of("NABLA_CUDA_GEMM", value), libraries));
     }
 
     private static final GemmPaths.Plan CUBLAS12 = new GemmPaths.Plan(GemmPaths.Kind.JCUBLAS12, Optional.empty(), "");
