@@ -133,6 +133,29 @@ public final class Trainer {
         }
     }
 
+    /**
+     * An upper bound of one checkpoint's size: the weights plus up to two optimizer states per
+     * parameter (Adam's moments), F32; headers and metrics are small beside them.
+     */
+    static long checkpointBytes(long parameters) {
+        return 3 * 4 * parameters;
+    }
+
+    /**
+     * Refuses to start (or resume) a run whose checkpoints cannot fit: a save writes the new files
+     * beside the old ones before replacing them, so twice the checkpoint must be free. Said before
+     * the first epoch, not after it, when the first save fails.
+     */
+    static void requireFreeSpace(Path dir, long checkpointBytes, long usableBytes) throws IOException {
+        long needed = 2 * checkpointBytes;
+        if (usableBytes < needed) {
+            throw new IOException(String.format(Locale.ROOT, "not enough free space in %s for this run's checkpoints:"
+                    + " a save needs about %.1f MB (the model and optimizer state, written beside the previous"
+                    + " save), %.1f MB are free; free some space or choose another --out", dir, needed / 1e6,
+                    usableBytes / 1e6));
+        }
+    }
+
     /** Temp files of a save that was killed (SIGKILL, power loss) are garbage once the folder is ours. */
     private void removeTempFiles() throws IOException {
         List<String> removed = dev.nabla.io.AtomicFiles.removeTempFiles(runDir);
@@ -154,6 +177,7 @@ public final class Trainer {
         Module model = buildModel(config, split.features(), split.classes(), device);
         model.train();
         Optimizer optimizer = buildOptimizer(config, model.parameters());
+        requireFreeSpace(runDir, checkpointBytes(model.parameterCount()), Files.getFileStore(runDir).getUsableSpace());
         DataLoader loader = new DataLoader(trainX, split.trainLabels(), split.features(), config.batchSize(), true,
                 false, config.seed(), device);
         LrScheduler scheduler = buildScheduler(config, optimizer, loader.batches());
