@@ -45,18 +45,7 @@ public final class Autograd {
         return GradMode.enabledFor(() -> {
             Tensor input = x.detach().requiresGrad();
             Tensor y = f.apply(input);
-            int m = (int) y.numel();
-            int n = (int) x.numel();
-            float[] rows = new float[m * n];
-            if (y.isRequiresGrad()) {
-                for (int i = 0; i < m; i++) {
-                    float[] seed = new float[m];
-                    seed[i] = 1f;
-                    Tensor row = y.gradientsFor(Tensor.of(y.device(), seed, m).reshape(y.shape()), input)[0];
-                    System.arraycopy(row.toFloatArray(), 0, rows, i * n, n);
-                }
-            }
-            return Tensor.of(x.device(), rows, m, n);
+            return jacobianRows(y.isRequiresGrad() ? y : null, (int) y.numel(), input);
         });
     }
 
@@ -129,18 +118,28 @@ public final class Autograd {
         return GradMode.enabledFor(() -> {
             Tensor input = x.detach().requiresGrad();
             Tensor gradient = scalarGradient("hessian", f, input);
-            int n = (int) x.numel();
-            float[] rows = new float[n * n];
-            if (gradient != null && gradient.isRequiresGrad()) {
-                for (int i = 0; i < n; i++) {
-                    float[] seed = new float[n];
-                    seed[i] = 1f;
-                    Tensor row = gradient.gradientsFor(Tensor.of(x.device(), seed, n).reshape(x.shape()), input)[0];
-                    System.arraycopy(row.toFloatArray(), 0, rows, i * n, n);
-                }
-            }
-            return Tensor.of(x.device(), rows, n, n);
+            boolean differentiable = gradient != null && gradient.isRequiresGrad();
+            return jacobianRows(differentiable ? gradient : null, (int) x.numel(), input);
         });
+    }
+
+    /**
+     * The {@code m × n} Jacobian of {@code y} (m elements) with respect to {@code input} (n
+     * elements), one backward pass per row seeded with a unit vector; zeros when {@code y} is null
+     * (it does not depend on the input).
+     */
+    private static Tensor jacobianRows(Tensor y, int m, Tensor input) {
+        int n = (int) input.numel();
+        float[] rows = new float[m * n];
+        if (y != null) {
+            for (int i = 0; i < m; i++) {
+                float[] seed = new float[m];
+                seed[i] = 1f;
+                Tensor row = y.gradientsFor(Tensor.of(y.device(), seed, m).reshape(y.shape()), input)[0];
+                System.arraycopy(row.toFloatArray(), 0, rows, i * n, n);
+            }
+        }
+        return Tensor.of(input.device(), rows, m, n);
     }
 
     /** ∇f(input) with its graph, or null when f does not depend on input; f must return one element. */
