@@ -51,7 +51,7 @@ public final class CudaBackend extends KernelBackend {
             KernelModules.Loaded loaded = KernelModules.load(kernelPlan, major, minor);
             LOG.log(System.Logger.Level.DEBUG, () -> String.format("cuda: %s in %.0f ms", loaded.description(),
                     (System.nanoTime() - start) / 1e6));
-            this.kernels = new CudaKernels(loaded.module(), context.stream(), deviceName());
+            this.kernels = new CudaKernels(context, loaded.module(), context.stream(), deviceName());
             this.allocator = new CachingAllocator<>(new DriverMemory(), deviceName());
             // Created before cuBLAS, so a handle that cannot get its memory can release the cache and retry.
             GemmPaths.Opened gemm = GemmPaths.open(gemmPlan, context, this::releaseCacheForCublas);
@@ -196,6 +196,7 @@ public final class CudaBackend extends KernelBackend {
 
     @Override
     protected void copyBuffer(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
+        context.bind();
         CudaErrors.checkQueued("cuMemcpyDtoDAsync",
                 cuMemcpyDtoDAsync(DeviceBlock.of(dst).pointer().withByteOffset(4L * dstOffset),
                         DeviceBlock.of(src).pointer().withByteOffset(4L * srcOffset), 4L * count, context.stream()),

@@ -1,6 +1,7 @@
 package dev.nabla.cuda;
 
 import static dev.nabla.cuda.CudaErrors.check;
+import static jcuda.driver.JCudaDriver.cuCtxGetCurrent;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxGetState;
@@ -26,8 +27,9 @@ import jcuda.driver.CUstream;
  * One device's primary context and its one stream.
  *
  * <p>The primary context is the one the CUDA runtime uses too, so cuBLAS (a runtime-API library)
- * works in it. A context is current per thread: every backend entry point calls {@link #bind()}
- * first, because the trainer's thread and the DataLoader's prefetch thread both use the device.
+ * works in it. A context is current per OS thread: every backend entry point calls {@link #bind()}
+ * first, because the trainer's thread and the DataLoader's prefetch thread both use the device,
+ * and so does every place that takes a lock before a driver call (see {@link #bind()}).
  *
  * <p>Waiting: the primary context is asked for {@code CU_CTX_SCHED_BLOCKING_SYNC} before it is
  * retained, and {@link #waitForStream} waits on an event created with
@@ -44,11 +46,10 @@ final class CudaContext {
     /** The wait event's flags: no timing (cheaper), and blocking waits even if the context spins. */
     static final int WAIT_EVENT_FLAGS = CUevent_flags.CU_EVENT_DISABLE_TIMING | CUevent_flags.CU_EVENT_BLOCKING_SYNC;
 
-    /** The context last made current on each thread, to skip redundant cuCtxSetCurrent calls. */
-    private static final ThreadLocal<CUcontext> CURRENT = new ThreadLocal<>();
-
     private final CUdevice device;
     private final CUcontext context;
+    /** The context's native handle, compared with cuCtxGetCurrent's; 0 when JCuda hides it (then bind always sets). */
+    private final long contextHandle;
     private final CUstream stream;
     /** Recorded on the stream and waited for by {@link #waitForStream}; shared by all threads (see there). */
     private final CUevent idle;
@@ -66,6 +67,7 @@ final class CudaContext {
         }
         context = new CUcontext();
         check("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain(context, device));
+        contextHandle = GET_NATIVE_POINTER == null ? 0 : nativeHandle(context);
         int[] flags = new int[1];
         int[] active = new int[1];
         if (cuDevicePrimaryCtxGetState(device, flags, active) == CUresult.CUDA_SUCCESS
@@ -93,7 +95,6 @@ final class CudaContext {
      * workspace. Never throws.
      */
     void release() {
-        CURRENT.remove();
         int result = cuDevicePrimaryCtxRelease(device);
         if (result != CUresult.CUDA_SUCCESS) {
             LOG.log(System.Logger.Level.DEBUG, "cuDevicePrimaryCtxRelease failed: " + CudaErrors.name(result));
@@ -113,16 +114,26 @@ final class CudaContext {
     }
 
     /**
-     * Makes this context current on the calling thread (cheap when it already is). A virtual
-     * thread may move between carrier threads, and the CUDA context is current per OS thread, so
-     * for those it is set every time (virtual threads are still best kept away from the device:
-     * one may move between this call and the next CUDA call).
+     * Makes this context current on the calling OS thread unless the driver says it already is.
+     *
+     * <p>Why ask the driver ({@code cuCtxGetCurrent}, a thread-local read inside libcuda) rather
+     * than remember what this class set: other code in the process (a second device, a library
+     * that creates its own context, user code calling JCuda) may have changed the current context
+     * since, and a remembered value would then launch into the wrong context. And a virtual thread
+     * can move to another carrier (OS) thread whenever it blocks, also on a contended lock, so
+     * code that takes a lock before a driver call binds again after taking it (staging, cuBLAS,
+     * kernel launches do).
      */
     void bind() {
-        if (CURRENT.get() != context || Thread.currentThread().isVirtual()) {
+        if (contextHandle == 0 || currentHandle() != contextHandle) {
             check("cuCtxSetCurrent", cuCtxSetCurrent(context));
-            CURRENT.set(context);
         }
+    }
+
+    /** The native handle of the calling thread's current context, or -1 when the driver cannot say. */
+    private static long currentHandle() {
+        CUcontext current = new CUcontext();
+        return cuCtxGetCurrent(current) == CUresult.CUDA_SUCCESS ? nativeHandle(current) : -1;
     }
 
     CUdevice device() {

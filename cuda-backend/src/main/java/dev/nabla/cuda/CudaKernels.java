@@ -29,6 +29,8 @@ import jcuda.driver.CUstream;
  */
 final class CudaKernels implements dev.nabla.kernels.host.KernelLauncher {
 
+    /** Bound before each launch: a virtual thread may have moved to another OS thread since the entry point bound it. */
+    private final CudaContext context;
     private final CUmodule module;
     private final CUstream stream;
     private final String deviceName;
@@ -36,7 +38,9 @@ final class CudaKernels implements dev.nabla.kernels.host.KernelLauncher {
     private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
     private volatile String lastKernel = "(none yet)";
 
-    CudaKernels(CUmodule module, CUstream stream, String deviceName) {
+    /** {@code context} may be null only in tests that never launch (GemmMappingTest). */
+    CudaKernels(CudaContext context, CUmodule module, CUstream stream, String deviceName) {
+        this.context = context;
         this.module = module;
         this.stream = stream;
         this.deviceName = deviceName;
@@ -124,6 +128,7 @@ final class CudaKernels implements dev.nabla.kernels.host.KernelLauncher {
         }
         String previous = lastKernel;
         lastKernel = name;
+        context.bind();
         // SAFETY: cuLaunchKernel copies the parameter values before it returns, so the Java arrays
         // behind these pointers may move or be collected afterwards.
         int result = cuLaunchKernel(function, gridX, gridY, 1, blockX, blockY, 1, 0, stream,

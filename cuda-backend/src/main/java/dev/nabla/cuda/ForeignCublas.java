@@ -69,6 +69,8 @@ final class ForeignCublas implements Cublas {
     }
 
     private final Library library;
+    /** Makes the device's context current; run after the lock is taken (a virtual thread may have moved meanwhile). */
+    private final Runnable bindContext;
     private final MemorySegment handle;
     /** Host scalars for alpha and beta; guarded by {@code this}. */
     private final MemorySegment scalars;
@@ -76,10 +78,12 @@ final class ForeignCublas implements Cublas {
 
     /**
      * Creates a handle in the current context, bound to the stream whose native handle is
-     * {@code streamHandle} ({@link CudaContext#streamHandle}).
+     * {@code streamHandle} ({@link CudaContext#streamHandle}); {@code bindContext} makes that
+     * context current ({@link CudaContext#bind}) and runs before each call.
      */
-    ForeignCublas(Library library, long streamHandle) {
+    ForeignCublas(Library library, long streamHandle, Runnable bindContext) {
         this.library = library;
+        this.bindContext = bindContext;
         Arena arena = Arena.ofAuto();
         scalars = arena.allocate(JAVA_FLOAT, 2);
         try {
@@ -109,6 +113,7 @@ final class ForeignCublas implements Cublas {
                                    float beta, DeviceBlock c, long offsetC, int ldc) {
         // Pointer mode is host (the default): cuBLAS reads alpha and beta before it returns, so
         // the two floats may be rewritten by the next call.
+        bindContext.run();
         scalars.setAtIndex(JAVA_FLOAT, 0, alpha);
         scalars.setAtIndex(JAVA_FLOAT, 1, beta);
         int status;

@@ -215,7 +215,7 @@ final class GemmPaths {
     private static Cublas create(Plan plan, CudaContext context) {
         return switch (plan.kind()) {
             case JCUBLAS12 -> new JCublasGemm(context);
-            case FOREIGN_CUBLAS13 -> new ForeignCublas(plan.cublas13().orElseThrow(), context.streamHandle());
+            case FOREIGN_CUBLAS13 -> new ForeignCublas(plan.cublas13().orElseThrow(), context.streamHandle(), context::bind);
             case KERNEL -> throw new IllegalStateException("no cuBLAS planned");
         };
     }

@@ -12,11 +12,13 @@ import jcuda.runtime.cudaStream_t;
  */
 final class JCublasGemm implements Cublas {
 
+    private final CudaContext context;
     private final cublasHandle handle = new cublasHandle();
     private final String description;
 
     /** Creates a handle in the current context, bound to {@code context}'s stream. */
     JCublasGemm(CudaContext context) {
+        this.context = context;
         Cublas.check("cublasCreate", JCublas2.cublasCreate(handle));
         Cublas.check("cublasSetStream", JCublas2.cublasSetStream(handle, new cudaStream_t(context.stream())));
         boolean tf32 = Cublas.tf32Requested();
@@ -36,6 +38,7 @@ final class JCublasGemm implements Cublas {
                       DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
                       float beta, DeviceBlock c, long offsetC, int ldc) {
         // Pointer mode is host (the default): cuBLAS reads alpha and beta before returning.
+        context.bind();
         Cublas.check("cublasSgemm", JCublas2.cublasSgemm(handle, transA ? OP_T : OP_N, transB ? OP_T : OP_N,
                 m, n, k, Pointer.to(new float[] {alpha}),
                 a.pointer().withByteOffset(4L * offsetA), lda,

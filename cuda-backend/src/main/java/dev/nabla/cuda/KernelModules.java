@@ -6,6 +6,7 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import dev.nabla.kernels.Dialect;
 import dev.nabla.kernels.KernelSource;
+import dev.nabla.kernels.host.KernelCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -91,7 +92,18 @@ final class KernelModules {
         }
     }
 
+    /** Compiled NVRTC output kept between processes (see {@link KernelCache}). */
+    private static final KernelCache CACHE = KernelCache.standard();
+
     private KernelModules() {
+    }
+
+    /**
+     * What an NVRTC image depends on: the kernel source, NVRTC's version, the target and the
+     * options (none besides the target today; they would go here).
+     */
+    static String cacheKey(String nvrtcVersion, NvrtcTarget target) {
+        return KernelCache.key("cuda", KernelSource.assemble(Dialect.CUDA), "nvrtc " + nvrtcVersion, target.option());
     }
 
     /** Whether PTX ISA {@code version} ("9.2") is newer than every version in the table; false if unparsable. */
@@ -205,12 +217,23 @@ final class KernelModules {
         if (plan.nvrtcVersion().isPresent()) {
             try {
                 NvrtcTarget target = nvrtcTarget(major * 10 + minor, nvrtcSupportedArchitectures());
-                byte[] image = compileWithNvrtc(target);
-                CUmodule module = new CUmodule();
-                int result = cuModuleLoadData(module, image);
                 String made = "NVRTC " + plan.nvrtcVersion().get() + ", " + target.describe();
+                String key = cacheKey(plan.nvrtcVersion().get(), target);
+                String suffix = target.cubin() ? "cubin" : "ptx";
+                KernelCache.Entry entry = CACHE.getOrCompile(key, suffix, () -> compileWithNvrtc(target));
+                CUmodule module = new CUmodule();
+                int result = cuModuleLoadData(module, entry.image());
+                if (result != CUresult.CUDA_SUCCESS && entry.cached()) {
+                    // A stored image the driver refuses (a driver downgrade, say): drop it and compile afresh.
+                    LOG.log(System.Logger.Level.WARNING, "cuda: the cached kernels " + CACHE.file(key, suffix)
+                            + " did not load (" + CudaErrors.name(result) + "); compiling them again");
+                    CACHE.remove(key, suffix);
+                    entry = CACHE.getOrCompile(key, suffix, () -> compileWithNvrtc(target));
+                    result = cuModuleLoadData(module, entry.image());
+                }
+                byte[] image = entry.image();
                 if (result == CUresult.CUDA_SUCCESS) {
-                    return new Loaded(module, "kernels: " + made);
+                    return new Loaded(module, "kernels: " + made + (entry.cached() ? " (from the kernel cache)" : ""));
                 }
                 failures.append(made).append(target.cubin() ? "" : " (PTX ISA " + ptxIsaVersion(new String(image,
                                 StandardCharsets.US_ASCII)) + ")").append(", did not load: cuModuleLoadData: ")

@@ -96,6 +96,7 @@ final class PinnedStaging {
     /** {@link #copyIn} of {@code length} elements of {@code elementBytes} each, one slot-sized piece at a time. */
     private void copyIn(int length, int elementBytes, CUdeviceptr dst, Piece fill) {
         synchronized (inLock) {
+            context.bind(); // again: a virtual thread that waited for the lock may be on another OS thread now
             // NOTE: start += count never passes length, so it cannot overflow for huge arrays.
             for (int start = 0, count; start < length; start += count) {
                 count = piece(start, length, elementBytes);
@@ -110,6 +111,7 @@ final class PinnedStaging {
     /** {@link #copyOut} of {@code length} elements of {@code elementBytes} each, one slot-sized piece at a time. */
     private void copyOut(CUdeviceptr src, int length, int elementBytes, Piece drain) {
         synchronized (outLock) {
+            context.bind(); // see copyIn
             for (int start = 0, count; start < length; start += count) {
                 count = piece(start, length, elementBytes);
                 queueOutAndWait(src, (long) start * elementBytes, (long) count * elementBytes);

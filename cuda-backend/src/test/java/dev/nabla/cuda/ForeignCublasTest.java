@@ -62,10 +62,25 @@ class ForeignCublasTest {
         }
         assertEquals(0, gcc.exitCode(), gcc.output());
         ForeignCublas.Library bound = new ForeignCublas.Library(library);
-        cublas = new ForeignCublas(bound, STREAM);
+        cublas = new ForeignCublas(bound, STREAM, BINDS::incrementAndGet);
         lastCall = Linker.nativeLinker().downcallHandle(
                 SymbolLookup.libraryLookup(library, Arena.global()).find("nabla_fake_cublas_last").orElseThrow(),
                 FunctionDescriptor.ofVoid(ADDRESS));
+    }
+
+    /** Counts the context binds the binding asks for. */
+    private static final java.util.concurrent.atomic.AtomicInteger BINDS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Every call binds the device's context after taking the binding's lock: a virtual thread
+     * that waited for the lock may run on another OS thread, where the context is not current.
+     */
+    @Test
+    void everyCallBindsTheContextFirst() throws Throwable {
+        int before = BINDS.get();
+        run(false, true, 2, 3, 4, 0, 0, 0);
+        run(true, false, 3, 2, 1, 0, 0, 0);
+        assertEquals(before + 2, BINDS.get());
     }
 
     @Test

@@ -122,7 +122,7 @@ class GemmMappingTest {
             }
         };
         // No driver call: the launcher is only asked for the last kernel's name.
-        CudaKernels kernels = new CudaKernels(new jcuda.driver.CUmodule(), new jcuda.driver.CUstream(), "cuda:0 (test)");
+        CudaKernels kernels = new CudaKernels(null, new jcuda.driver.CUmodule(), new jcuda.driver.CUstream(), "cuda:0 (test)");
         GemmSpec spec = new GemmSpec(true, false, 2, 3, 4, host.storage(new float[8]), 0, 2,
                 host.storage(new float[12]), 0, 3, host.storage(new float[6]), Optional.empty(), Activation.NONE);
         var e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class,
