@@ -18,6 +18,7 @@ Two ways to run a script:
   python3 torch_bench.py --serve --threads 2
       JSON lines on stdin/stdout, used by `nabla bench --compare` to interleave its samples:
       {"op": "info"} | {"op": "setup", "params": {...}} | {"op": "time", "calls": N} | {"op": "quit"}
+      | {"op": "check", "m": M, "n": N, "k": K}   one GEMM of check_operands, result row-major
 
 Threads are fixed before numpy/torch are imported (OMP/OpenBLAS/MKL read them at load time).
 """
@@ -77,6 +78,16 @@ def blas_suffix():
     """' (OpenBLAS core Haswell)' for a library description, or '' without OpenBLAS."""
     core = openblas_core()
     return " (OpenBLAS core " + core.get("core", "?") + ")" if core else ""
+
+
+def check_operands(m, n, k):
+    """The GEMM `nabla bench --compare` checks before it trusts a BLAS it runs without
+    OPENBLAS_CORETYPE (dev.nabla.bench.BlasCheck builds the same): small multiples of 1/8 and 1/4,
+    so every product and partial sum is exact in float32 and any correct SGEMM gives the exact
+    result, whatever its summation order. Row-major lists A (m×k) and B (k×n)."""
+    a = [((i * 7 + p * 3) % 17 - 8) / 8.0 for i in range(m) for p in range(k)]
+    b = [((p * 5 + j * 11) % 13 - 6) / 4.0 for p in range(k) for j in range(n)]
+    return a, b
 
 
 def ints(text):
@@ -223,6 +234,9 @@ def serve(module, threads):
                 if work is None:
                     raise RuntimeError("no workload set up")
                 reply = dict(ok=True, seconds=timed(work, lib.sync, int(request.get("calls", 1))))
+            elif op == "check":
+                m, n, k = int(request["m"]), int(request["n"]), int(request["k"])
+                reply = dict(ok=True, c=lib.gemm_check(m, n, k))
             elif op == "quit":
                 break
             else:

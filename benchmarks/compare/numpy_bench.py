@@ -28,6 +28,12 @@ class Numpy:
     def sync(self):
         pass
 
+    def gemm_check(self, m, n, k):
+        np = self.np
+        a, b = common.check_operands(m, n, k)
+        c = np.array(a, np.float32).reshape(m, k) @ np.array(b, np.float32).reshape(k, n)
+        return [float(x) for x in c.reshape(-1)]
+
     def rand(self, *shape):
         return self.rng.random(shape, dtype=self.np.float32)
 

@@ -26,6 +26,12 @@ class Torch:
     def sync(self):
         pass
 
+    def gemm_check(self, m, n, k):
+        t = self.torch
+        a, b = common.check_operands(m, n, k)
+        c = t.tensor(a, dtype=t.float32).reshape(m, k) @ t.tensor(b, dtype=t.float32).reshape(k, n)
+        return [float(x) for x in c.reshape(-1).tolist()]
+
     def make(self, p):
         t = self.torch
         F = t.nn.functional

@@ -156,6 +156,21 @@ public final class PythonContender implements Contender {
         return rpc(request).path("seconds").asDouble();
     }
 
+    /**
+     * The contender's result of {@link BlasCheck}'s GEMM of shape m×n×k, row-major.
+     *
+     * @throws IllegalStateException if the contender failed or ended while computing it
+     */
+    public float[] gemmCheck(int m, int n, int k) {
+        ObjectNode request = JSON.createObjectNode().put("op", "check").put("m", m).put("n", n).put("k", k);
+        JsonNode c = rpc(request).path("c");
+        float[] result = new float[c.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = (float) c.get(i).asDouble();
+        }
+        return result;
+    }
+
     @Override
     public void tearDown() {
         // The next setup replaces the workload; Python's GC frees the old one.

@@ -114,6 +114,9 @@ public record Report(String date, String command, Map<String, Object> machine, O
             if (compare.get(side) instanceof String s) {
                 text.append(side).append(": ").append(s).append('\n');
             }
+            if (compare.get(side + "BlasCheck") instanceof String check) {
+                text.append(side).append(" blas check: ").append(check).append('\n');
+            }
         }
         return text.toString();
     }

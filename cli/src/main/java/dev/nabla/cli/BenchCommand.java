@@ -1,9 +1,11 @@
 package dev.nabla.cli;
 
 import dev.nabla.Device;
+import dev.nabla.Tensor;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.bench.BackendSelection;
 import dev.nabla.bench.BarChart;
+import dev.nabla.bench.BlasCheck;
 import dev.nabla.bench.Contender;
 import dev.nabla.bench.Machine;
 import dev.nabla.bench.NablaContender;
@@ -266,6 +268,21 @@ public final class BenchCommand implements Callable<Integer> {
                                       int threads, boolean keepBlasEnv, Map<String, Object> info, PrintWriter err) {
         try {
             PythonContender c = PythonContender.start(name, python.command(), scripts, script, threads, keepBlasEnv);
+            if (!keepBlasEnv && PythonContender.blasEnvironmentNote(System.getenv(), false).isPresent()) {
+                // The pins were removed: trust this BLAS on the CPU's own kernels only once one GEMM is right.
+                String shape = BlasCheck.M + "×" + BlasCheck.N + "×" + BlasCheck.K;
+                Optional<String> wrong = checkGemm(c);
+                if (wrong.isPresent()) {
+                    c.close();
+                    err.println("compare: " + name + " without the OpenBLAS pins got a " + shape + " GEMM wrong ("
+                            + wrong.get() + "); running it with the pins kept");
+                    c = PythonContender.start(name, python.command(), scripts, script, threads, true);
+                    info.put(name + "BlasCheck", "without the pins a " + shape + " GEMM was wrong (" + wrong.get()
+                            + "), so " + name + " ran with them");
+                } else {
+                    info.put(name + "BlasCheck", "a " + shape + " GEMM without the pins matched Nabla's exactly");
+                }
+            }
             info.put(name, c.description());
             info.put(name + "Info", c.info());
             return c;
@@ -275,6 +292,39 @@ public final class BenchCommand implements Callable<Integer> {
             missing.add(name + ": " + e.getMessage());
             info.put("missing", missing);
             return null;
+        }
+    }
+
+    /**
+     * Empty when the contender's {@link BlasCheck} GEMM equals Nabla's on the CPU (both must be
+     * exact), else what went wrong, including a contender that failed or died computing it.
+     */
+    static Optional<String> checkGemm(PythonContender contender) {
+        float[] nabla = nablaCheckGemm();
+        float[] got;
+        try {
+            got = contender.gemmCheck(BlasCheck.M, BlasCheck.N, BlasCheck.K);
+        } catch (RuntimeException e) {
+            return Optional.of("it failed: " + e.getMessage());
+        }
+        return BlasCheck.mismatch(got, nabla, BlasCheck.N);
+    }
+
+    /** Nabla's result of the check GEMM on the CPU; the exact product if Nabla's differs (which it reports). */
+    private static float[] nablaCheckGemm() {
+        float[] exact = BlasCheck.expected(BlasCheck.M, BlasCheck.N, BlasCheck.K);
+        Device cpu = Device.cpu();
+        try (Tensor a = Tensor.of(cpu, BlasCheck.a(BlasCheck.M, BlasCheck.K), BlasCheck.M, BlasCheck.K);
+             Tensor b = Tensor.of(cpu, BlasCheck.b(BlasCheck.K, BlasCheck.N), BlasCheck.K, BlasCheck.N);
+             Tensor c = a.matmul(b)) {
+            float[] nabla = c.toFloatArray();
+            Optional<String> wrong = BlasCheck.mismatch(nabla, exact, BlasCheck.N);
+            if (wrong.isPresent()) {
+                System.getLogger("dev.nabla.cli").log(System.Logger.Level.WARNING,
+                        "bench: Nabla's own check GEMM on " + cpu + " is not exact: " + wrong.get());
+                return exact;
+            }
+            return nabla;
         }
     }
 
