@@ -25,6 +25,7 @@ public final class OpenClProvider implements BackendProvider {
 
     // Guarded by this (probe() and open() hold it).
     private List<OpenClDevices.Found> devices;
+    private GemmPaths.Plan gemm;
     private Probe probe;
     private final Map<Integer, OpenClBackend> opened = new HashMap<>();
 
@@ -57,10 +58,22 @@ public final class OpenClProvider implements BackendProvider {
             }
             List<OpenClDevices.Found> selected =
                     OpenClDevices.select(all, System.getenv(OpenClDevices.ENVIRONMENT_VARIABLE));
+            try {
+                gemm = GemmPaths.plan();
+            } catch (GemmPaths.ForcedPathException e) {
+                // A forced GEMM path is a request to test it: no device rather than another path
+                // (and a warning, since Device.auto() then passes OpenCL over).
+                System.getLogger("dev.nabla.opencl").log(System.Logger.Level.WARNING,
+                        "opencl: unavailable: " + e.getMessage());
+                return Probe.unavailable(e.getMessage());
+            }
             devices = selected;
             List<DeviceInfo> infos = new ArrayList<>();
             for (int i = 0; i < selected.size(); i++) {
-                infos.add(selected.get(i).info(i));
+                DeviceInfo found = selected.get(i).info(i);
+                // The probe's expectation; the opened device's info says what it actually uses.
+                infos.add(new DeviceInfo(found.backend(), found.index(), found.name(), found.kind(),
+                        found.description() + "; " + gemm.describe()));
             }
             return Probe.available(infos);
         } catch (CLException e) {
@@ -92,6 +105,19 @@ public final class OpenClProvider implements BackendProvider {
         }
         // Context creation and the kernel build run PoCL's LLVM, which may install signal handlers.
         return opened.computeIfAbsent(index, i -> NativeSignals.preserving("opening opencl:" + i,
-                () -> new OpenClBackend(devices.get(i), found.devices().get(i))));
+                () -> new OpenClBackend(devices.get(i), found.devices().get(i), gemm)));
+    }
+
+    /**
+     * A new backend on device {@code index} with the GEMM path {@code plan}, beside (not instead
+     * of) the one {@link #open} caches: tests run the suites through each path in one JVM.
+     */
+    synchronized OpenClBackend openWithGemm(int index, GemmPaths.Plan plan) {
+        Probe found = probe();
+        if (!found.isAvailable()) {
+            throw new IllegalArgumentException("opencl:" + index + ": OpenCL is unavailable: " + found.reason());
+        }
+        return NativeSignals.preserving("opening opencl:" + index,
+                () -> new OpenClBackend(devices.get(index), found.devices().get(index), plan));
     }
 }

@@ -1,0 +1,116 @@
+package dev.nabla.opencl;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Chooses how GEMM runs: CLBlast ({@link ClBlast}) where JOCLBlast loads and passes a test GEMM
+ * on the device, else the shared GEMM kernel of {@code gemm.c}. {@code NABLA_OPENCL_GEMM=clblast|kernel}
+ * forces one (to test a path, or to compare them).
+ *
+ * <p>The same rules as the CUDA backend's cuBLAS: {@link #plan} (at probe time, no device opened)
+ * loads the library, so {@code nabla devices} can say which path a device will use; {@link #open}
+ * runs the test GEMM on the opened device. Either falls back to the kernel, logged at WARNING with
+ * the reason, which {@code Device.info()} then shows. A forced path never falls back: they throw
+ * {@link ForcedPathException}, naming the variable, its value and the reason.
+ */
+final class GemmPaths {
+
+    static final String FORCE_VARIABLE = "NABLA_OPENCL_GEMM";
+
+    enum Kind { CLBLAST, KERNEL }
+
+    /** The chosen path and, for the kernel, why. */
+    record Plan(Kind kind, String notes) {
+
+        String describe() {
+            return switch (kind) {
+                case CLBLAST -> "GEMM: " + ClBlast.describe();
+                case KERNEL -> "GEMM: Nabla's kernel (" + notes + ")";
+            };
+        }
+    }
+
+    /**
+     * Thrown when {@code NABLA_OPENCL_GEMM} forces a path that cannot be used: a forced path is a
+     * request to test that path, so it never falls back.
+     */
+    static final class ForcedPathException extends IllegalStateException {
+        ForcedPathException(String value, String reason) {
+            super(FORCE_VARIABLE + "=" + value + " cannot be honoured: " + reason + " (unset " + FORCE_VARIABLE
+                    + " to let Nabla choose)");
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger("dev.nabla.opencl");
+
+    private GemmPaths() {
+    }
+
+    /** The system's environment and JOCLBlast. */
+    static Plan plan() {
+        return plan(System.getenv(), ClBlast::loadProblem);
+    }
+
+    /**
+     * CLBlast when {@code clblastProblem} (loading JOCLBlast) reports none, else the kernel; or
+     * the path {@code NABLA_OPENCL_GEMM} forces.
+     *
+     * @throws ForcedPathException when {@code NABLA_OPENCL_GEMM} forces CLBlast and it does not
+     *                             load, or has a value other than {@code clblast} or {@code kernel}
+     */
+    static Plan plan(Map<String, String> environment, Supplier<String> clblastProblem) {
+        String rawForced = environment.getOrDefault(FORCE_VARIABLE, "").strip();
+        String forced = rawForced.toLowerCase(Locale.ROOT);
+        if (!forced.isEmpty() && !List.of("clblast", "kernel").contains(forced)) {
+            throw new ForcedPathException(rawForced, "the value must be clblast or kernel");
+        }
+        if (forced.equals("kernel")) {
+            return new Plan(Kind.KERNEL, FORCE_VARIABLE + "=kernel");
+        }
+        String problem = clblastProblem.get();
+        if (problem.isEmpty()) {
+            return new Plan(Kind.CLBLAST, "");
+        }
+        if (forced.equals("clblast")) {
+            throw new ForcedPathException(rawForced, problem);
+        }
+        LOG.log(System.Logger.Level.WARNING, () -> "opencl: no CLBlast, GEMM falls back to Nabla's kernel (slower): "
+                + problem);
+        return new Plan(Kind.KERNEL, "CLBlast: " + problem);
+    }
+
+    /** The path one opened device uses, and how {@code Device.info()} describes it. */
+    record Opened(boolean clblast, String description) {
+    }
+
+    /** {@link #open(Plan, String, Runnable, Map)} with the system's environment. */
+    static Opened open(Plan plan, String deviceName, Runnable selfTest) {
+        return open(plan, deviceName, selfTest, System.getenv());
+    }
+
+    /**
+     * Runs {@code selfTest} (a test GEMM through CLBlast on the device) when the plan is CLBlast.
+     * A failure falls back to the kernel, logged at WARNING, unless {@code NABLA_OPENCL_GEMM}
+     * forced CLBlast: then it throws.
+     */
+    static Opened open(Plan plan, String deviceName, Runnable selfTest, Map<String, String> environment) {
+        if (plan.kind() == Kind.KERNEL) {
+            return new Opened(false, plan.describe());
+        }
+        try {
+            selfTest.run();
+            return new Opened(true, plan.describe());
+        } catch (RuntimeException | LinkageError e) {
+            String reason = ClBlast.describe() + " failed on " + deviceName + ": " + e.getMessage();
+            String forced = environment.getOrDefault(FORCE_VARIABLE, "").strip();
+            if (!forced.isEmpty()) {
+                throw new ForcedPathException(forced, reason);
+            }
+            LOG.log(System.Logger.Level.WARNING, () -> "opencl: " + reason + "; GEMM falls back to Nabla's kernel (slower)");
+            return new Opened(false, "GEMM: Nabla's kernel (" + reason + ")");
+        }
+    }
+}
