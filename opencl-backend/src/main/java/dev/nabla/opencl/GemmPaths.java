@@ -8,7 +8,8 @@ import java.util.function.Supplier;
 /**
  * Chooses how GEMM runs: CLBlast ({@link ClBlast}) where JOCLBlast loads and passes a test GEMM
  * on the device, else the shared GEMM kernel of {@code gemm.c}. {@code NABLA_OPENCL_GEMM=clblast|kernel}
- * forces one (to test a path, or to compare them).
+ * forces one (to test a path); {@code both} lists every device twice, with CLBlast and then with
+ * the kernel, so that {@code nabla bench --backend opencl} times the two paths side by side.
  *
  * <p>The same rules as the CUDA backend's cuBLAS: {@link #plan} (at probe time, no device opened)
  * loads the library, so {@code nabla devices} can say which path a device will use; {@link #open}
@@ -49,9 +50,25 @@ final class GemmPaths {
     private GemmPaths() {
     }
 
-    /** The system's environment and JOCLBlast. */
-    static Plan plan() {
-        return plan(System.getenv(), ClBlast::loadProblem);
+    /** {@link #plans(Map, Supplier)} with the system's environment and JOCLBlast. */
+    static List<Plan> plans() {
+        return plans(System.getenv(), ClBlast::loadProblem);
+    }
+
+    /**
+     * The path of every device, {@link #plan}; or with {@code NABLA_OPENCL_GEMM=both}, CLBlast
+     * (forced: it must load) and the kernel, each device being listed once per path.
+     */
+    static List<Plan> plans(Map<String, String> environment, Supplier<String> clblastProblem) {
+        String rawForced = environment.getOrDefault(FORCE_VARIABLE, "").strip();
+        if (!rawForced.equalsIgnoreCase("both")) {
+            return List.of(plan(environment, clblastProblem));
+        }
+        String problem = clblastProblem.get();
+        if (!problem.isEmpty()) {
+            throw new ForcedPathException(rawForced, problem);
+        }
+        return List.of(new Plan(Kind.CLBLAST, ""), new Plan(Kind.KERNEL, FORCE_VARIABLE + "=" + rawForced));
     }
 
     /**
@@ -59,13 +76,14 @@ final class GemmPaths {
      * the path {@code NABLA_OPENCL_GEMM} forces.
      *
      * @throws ForcedPathException when {@code NABLA_OPENCL_GEMM} forces CLBlast and it does not
-     *                             load, or has a value other than {@code clblast} or {@code kernel}
+     *                             load, or has a value other than {@code clblast}, {@code kernel}
+     *                             or {@code both}
      */
     static Plan plan(Map<String, String> environment, Supplier<String> clblastProblem) {
         String rawForced = environment.getOrDefault(FORCE_VARIABLE, "").strip();
         String forced = rawForced.toLowerCase(Locale.ROOT);
-        if (!forced.isEmpty() && !List.of("clblast", "kernel").contains(forced)) {
-            throw new ForcedPathException(rawForced, "the value must be clblast or kernel");
+        if (!forced.isEmpty() && !List.of("clblast", "kernel", "both").contains(forced)) {
+            throw new ForcedPathException(rawForced, "the value must be clblast, kernel or both");
         }
         if (forced.equals("kernel")) {
             return new Plan(Kind.KERNEL, FORCE_VARIABLE + "=kernel");
@@ -74,7 +92,7 @@ final class GemmPaths {
         if (problem.isEmpty()) {
             return new Plan(Kind.CLBLAST, "");
         }
-        if (forced.equals("clblast")) {
+        if (!forced.isEmpty()) {
             throw new ForcedPathException(rawForced, problem);
         }
         LOG.log(System.Logger.Level.WARNING, () -> "opencl: no CLBlast, GEMM falls back to Nabla's kernel (slower): "

@@ -110,7 +110,24 @@ class GemmPathsTest {
     void anUnknownForcedValueThrows() {
         var e = assertThrows(GemmPaths.ForcedPathException.class,
                 () -> GemmPaths.plan(Map.of("NABLA_OPENCL_GEMM", "clBLAS"), () -> ""));
-        assertEquals("NABLA_OPENCL_GEMM=clBLAS cannot be honoured: the value must be clblast or kernel "
+        assertEquals("NABLA_OPENCL_GEMM=clBLAS cannot be honoured: the value must be clblast, kernel or both "
+                + "(unset NABLA_OPENCL_GEMM to let Nabla choose)", e.getMessage());
+    }
+
+    @Test
+    void bothListsClblastThenTheKernel() {
+        List<GemmPaths.Plan> plans = GemmPaths.plans(Map.of("NABLA_OPENCL_GEMM", "both"), () -> "");
+        assertEquals(List.of(GemmPaths.Kind.CLBLAST, GemmPaths.Kind.KERNEL),
+                plans.stream().map(GemmPaths.Plan::kind).toList());
+        assertEquals("GEMM: Nabla's kernel (NABLA_OPENCL_GEMM=both)", plans.get(1).describe());
+        assertEquals(1, GemmPaths.plans(Map.of(), () -> "").size());
+    }
+
+    @Test
+    void bothWithoutClblastThrows() {
+        var e = assertThrows(GemmPaths.ForcedPathException.class,
+                () -> GemmPaths.plans(Map.of("NABLA_OPENCL_GEMM", "both"), () -> "JOCLBlast did not load: boom"));
+        assertEquals("NABLA_OPENCL_GEMM=both cannot be honoured: JOCLBlast did not load: boom "
                 + "(unset NABLA_OPENCL_GEMM to let Nabla choose)", e.getMessage());
     }
 
