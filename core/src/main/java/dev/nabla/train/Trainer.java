@@ -192,6 +192,8 @@ public final class Trainer {
         }
         out.printf(Locale.ROOT, "%s on %s (%s): %s, %,d parameters%n", split.name(), device,
                 device.info().name(), architecture(), model.parameterCount());
+        // What the open device runs (its GEMM path: cuBLAS, CLBlast or Nabla's kernel, and why).
+        out.printf(Locale.ROOT, "  %s: %s%n", device.id(), device.info().description());
         out.flush();
 
         try (loader) {
