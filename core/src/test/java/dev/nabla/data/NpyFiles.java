@@ -13,13 +13,13 @@ import java.nio.file.Path;
  * of the reader under test): magic, version, header length, the dict padded with spaces to a
  * multiple of 64 bytes and ended by a newline, then the data.
  */
-final class NpyFiles {
+public final class NpyFiles {
 
     private NpyFiles() {
     }
 
     /** The dict NumPy writes, e.g. {@code {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }}. */
-    static String dict(String descr, boolean fortran, long... shape) {
+    public static String dict(String descr, boolean fortran, long... shape) {
         StringBuilder s = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             s.append(i > 0 ? ", " : "").append(shape[i]);
@@ -30,7 +30,7 @@ final class NpyFiles {
     }
 
     /** Magic, version, length and {@code dict} padded so the data starts at a multiple of 64. */
-    static byte[] header(int major, String dict) {
+    public static byte[] header(int major, String dict) {
         int lengthBytes = major == 1 ? 2 : 4;
         byte[] text = dict.getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         int unpadded = 8 + lengthBytes + text.length + 1;
@@ -51,7 +51,7 @@ final class NpyFiles {
         return b.array();
     }
 
-    static Path write(Path file, int major, String dict, byte[] data) throws IOException {
+    public static Path write(Path file, int major, String dict, byte[] data) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(header(major, dict));
         out.write(data);
@@ -59,15 +59,15 @@ final class NpyFiles {
         return file;
     }
 
-    static Path write(Path file, String descr, byte[] data, long... shape) throws IOException {
+    public static Path write(Path file, String descr, byte[] data, long... shape) throws IOException {
         return write(file, 1, dict(descr, false, shape), data);
     }
 
-    static ByteBuffer buffer(int bytes, ByteOrder order) {
+    public static ByteBuffer buffer(int bytes, ByteOrder order) {
         return ByteBuffer.allocate(bytes).order(order);
     }
 
-    static byte[] float32(ByteOrder order, float... values) {
+    public static byte[] float32(ByteOrder order, float... values) {
         ByteBuffer b = buffer(4 * values.length, order);
         for (float v : values) {
             b.putFloat(v);
@@ -75,11 +75,11 @@ final class NpyFiles {
         return b.array();
     }
 
-    static byte[] float32(float... values) {
+    public static byte[] float32(float... values) {
         return float32(ByteOrder.LITTLE_ENDIAN, values);
     }
 
-    static byte[] float64(double... values) {
+    public static byte[] float64(double... values) {
         ByteBuffer b = buffer(8 * values.length, ByteOrder.LITTLE_ENDIAN);
         for (double v : values) {
             b.putDouble(v);
@@ -88,7 +88,7 @@ final class NpyFiles {
     }
 
     /** IEEE half precision, by {@link Float#floatToFloat16} (exact for the values the tests use). */
-    static byte[] float16(float... values) {
+    public static byte[] float16(float... values) {
         ByteBuffer b = buffer(2 * values.length, ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             b.putShort(Float.floatToFloat16(v));
@@ -96,7 +96,7 @@ final class NpyFiles {
         return b.array();
     }
 
-    static byte[] int64(ByteOrder order, long... values) {
+    public static byte[] int64(ByteOrder order, long... values) {
         ByteBuffer b = buffer(8 * values.length, order);
         for (long v : values) {
             b.putLong(v);
@@ -104,11 +104,11 @@ final class NpyFiles {
         return b.array();
     }
 
-    static byte[] int64(long... values) {
+    public static byte[] int64(long... values) {
         return int64(ByteOrder.LITTLE_ENDIAN, values);
     }
 
-    static byte[] int32(long... values) {
+    public static byte[] int32(long... values) {
         ByteBuffer b = buffer(4 * values.length, ByteOrder.LITTLE_ENDIAN);
         for (long v : values) {
             b.putInt((int) v);
@@ -116,7 +116,7 @@ final class NpyFiles {
         return b.array();
     }
 
-    static byte[] int16(long... values) {
+    public static byte[] int16(long... values) {
         ByteBuffer b = buffer(2 * values.length, ByteOrder.LITTLE_ENDIAN);
         for (long v : values) {
             b.putShort((short) v);
@@ -124,7 +124,7 @@ final class NpyFiles {
         return b.array();
     }
 
-    static byte[] int8(long... values) {
+    public static byte[] int8(long... values) {
         byte[] b = new byte[values.length];
         for (int i = 0; i < b.length; i++) {
             b[i] = (byte) values[i];
