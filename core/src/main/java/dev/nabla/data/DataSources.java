@@ -129,6 +129,19 @@ public final class DataSources {
             return CsvReader.read(Path.of(spec.substring(4)));
         }
         List<Path> paths = npyPaths(spec);
-        return NpyDataset.open(paths.get(0), paths.get(1));
+        NpyDataset mapped = NpyDataset.open(paths.get(0), paths.get(1));
+        if (!Boolean.getBoolean(IN_MEMORY_PROPERTY)) {
+            return mapped;
+        }
+        try (mapped) {
+            return InMemoryDataset.copyOf(mapped);
+        }
     }
+
+    /**
+     * {@code -Dnabla.npy.inMemory=true} reads {@code npy:} features into the heap instead of
+     * mapping them (as {@code np.load} without {@code mmap_mode}): for measuring what mapping
+     * costs against the same rows in memory; it needs a heap as large as the data.
+     */
+    public static final String IN_MEMORY_PROPERTY = "nabla.npy.inMemory";
 }

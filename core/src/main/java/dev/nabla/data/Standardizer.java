@@ -15,6 +15,10 @@ import java.util.Arrays;
  * only centred, divided by 1 rather than by a tiny number, as scikit-learn does, so a value seen
  * only at test time stays finite and of ordinary size. Statistics are accumulated in double
  * precision (the population std, {@code ddof = 0}), then stored as floats.
+ *
+ * <p>{@link #fit(Dataset, Scope)} reads a {@link Dataset} once, block by block, so the training
+ * set need not fit in the heap; {@link #applyInPlace} is what the {@link DataLoader} applies to
+ * each batch.
  */
 public final class Standardizer {
 
