@@ -166,7 +166,9 @@ public final class Checkpoint {
         @Override
         public String toString() {
             var location = e.getLocation();
-            return e.getOriginalMessage() + (location != null && location.getLineNr() > 0
+            // an unclosed object's message names where it started as "[Source: ...; line: 2, column: 13]"
+            String message = e.getOriginalMessage().replaceAll("\\[Source: [^;]*; (line: \\d+, column: \\d+)]", "$1");
+            return message + (location != null && location.getLineNr() > 0
                     ? " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")" : "");
         }
     }
