@@ -82,6 +82,7 @@ public record CsvData(String source, List<String> featureNames, String labelName
                 testY[k - train] = labels[src];
             }
         }
-        return new Split("csv", source, f, classes(), trainX, trainY, testX, testY);
+        return new Split("csv", source, f, classes(), trainX, trainY, testX, testY,
+                classNames.isEmpty() ? Split.indexNames(classes()) : classNames);
     }
 }

@@ -169,7 +169,7 @@ public final class DatasetLocator {
         checkLabels(f.trainLabels(), trainLabels, dataset.classes());
         checkLabels(f.testLabels(), testLabels, dataset.classes());
         return new Split(dataset.displayName(), f.dir().toString(), trainImages.pixelsPerImage(), dataset.classes(),
-                trainImages.toFloats(), trainLabels, testImages.toFloats(), testLabels);
+                trainImages.toFloats(), trainLabels, testImages.toFloats(), testLabels, dataset.classNames());
     }
 
     private static void checkPair(Path imagesFile, ImageSet images, Path labelsFile, int[] labels)

@@ -20,8 +20,43 @@ public final class Evaluation {
     public record Result(double loss, double accuracy, int samples) {
     }
 
+    /**
+     * {@link Result} with the confusion matrix: {@code confusion[t][p]} counts the samples of class
+     * {@code t} predicted as {@code p}.
+     */
+    public record Detailed(Result result, long[][] confusion) {
+
+        /** Samples of class {@code c}. */
+        public long support(int c) {
+            long n = 0;
+            for (long count : confusion[c]) {
+                n += count;
+            }
+            return n;
+        }
+
+        /** The fraction of class {@code c}'s samples predicted as {@code c} (recall); NaN without samples. */
+        public double accuracy(int c) {
+            long n = support(c);
+            return n == 0 ? Double.NaN : (double) confusion[c][c] / n;
+        }
+    }
+
     /** Evaluates {@code model} on row-major {@code features} ({@code n × featureCount}) and labels. */
     public static Result evaluate(Module model, float[] features, int[] labels, int featureCount, Device device) {
+        return run(model, features, labels, featureCount, device, null);
+    }
+
+    /** As {@link #evaluate}, also counting which class each sample of each class was predicted as. */
+    public static Detailed evaluateDetailed(Module model, float[] features, int[] labels, int featureCount,
+                                            int classes, Device device) {
+        long[][] confusion = new long[classes][classes];
+        Result result = run(model, features, labels, featureCount, device, confusion);
+        return new Detailed(result, confusion);
+    }
+
+    private static Result run(Module model, float[] features, int[] labels, int featureCount, Device device,
+                              long[][] confusion) {
         boolean wasTraining = model.isTraining();
         model.eval();
         double lossSum = 0;
@@ -36,7 +71,14 @@ public final class Evaluation {
                     Tensor labelsTensor = Tensor.of(device, y, size);
                     Tensor logits = model.forward(Tensor.of(device, x, size, featureCount));
                     lossSum += Losses.crossEntropy(logits, labelsTensor).item() * (double) size;
-                    correct += (long) logits.argmax(1).eq(labelsTensor).sum().item();
+                    Tensor predicted = logits.argmax(1);
+                    correct += (long) predicted.eq(labelsTensor).sum().item();
+                    if (confusion != null) {
+                        int[] p = predicted.toIntArray();
+                        for (int i = 0; i < size; i++) {
+                            confusion[y[i]][p[i]]++;
+                        }
+                    }
                 }
             }
         } finally {
