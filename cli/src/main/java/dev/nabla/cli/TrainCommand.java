@@ -365,11 +365,30 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The file of {@code --dataset csv:PATH}. A leading {@code ~/} is the home folder: the shell
+     * does not expand it after {@code csv:}. A missing file is named with the absolute path looked
+     * at, since a relative one depends on the folder the command ran in.
+     */
+    static Path csvFile(String path) throws IOException {
+        Path file = path.equals("~") || path.startsWith("~/")
+                ? Path.of(System.getProperty("user.home")).resolve(path.substring(Math.min(2, path.length())))
+                : Path.of(path);
+        if (!Files.exists(file)) {
+            Path absolute = file.toAbsolutePath().normalize();
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "--dataset csv:" + path
+                    + " names no file" + (absolute.toString().equals(path) ? "" : "; looked for " + absolute)
+                    + (Files.isDirectory(absolute.getParent() == null ? absolute : absolute.getParent()) ? ""
+                    : ", whose folder does not exist either"));
+        }
+        return file;
+    }
+
     /** Loads the dataset a config names: an IDX image set, or {@code csv:PATH} split 80/20 by seed. */
     static Split loadDataset(String dataset, String dataDir) throws IOException {
         Optional<Path> dir = dataDir == null || dataDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(dataDir));
         if (dataset.startsWith("csv:")) {
-            return CsvReader.read(Path.of(dataset.substring(4))).split(0.2, 0);
+            return CsvReader.read(csvFile(dataset.substring(4))).split(0.2, 0);
         }
         return DatasetLocator.standard().load(ImageDataset.fromName(dataset), dir);
     }

@@ -157,6 +157,21 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Writes and removes a small file the way a save does (temporary file, rename), so that a
+     * read-only folder fails now, not after the first epoch.
+     */
+    static void requireWritable(Path dir) throws IOException {
+        Path probe = dir.resolve(".nabla-write-check");
+        try {
+            dev.nabla.io.AtomicFiles.writeString(probe, "");
+            Files.delete(probe);
+        } catch (dev.nabla.io.AtomicFiles.WriteException e) {
+            throw new IOException("the run folder " + dir + " is not writable (" + e.reason() + "), so no checkpoint"
+                    + " could be saved; choose another --out", e);
+        }
+    }
+
     /** Temp files of a save that was killed (SIGKILL, power loss) are garbage once the folder is ours. */
     private void removeTempFiles() throws IOException {
         List<String> removed = dev.nabla.io.AtomicFiles.removeTempFiles(runDir);
@@ -191,6 +206,7 @@ public final class Trainer {
         Module model = buildModel(config, split.features(), split.classes(), device);
         model.train();
         Optimizer optimizer = buildOptimizer(config, model.parameters());
+        requireWritable(runDir);
         requireFreeSpace(runDir, checkpointBytes(model.parameterCount()), Files.getFileStore(runDir).getUsableSpace());
         DataLoader loader = new DataLoader(trainX, split.trainLabels(), split.features(), config.batchSize(), true,
                 false, config.seed(), device);
