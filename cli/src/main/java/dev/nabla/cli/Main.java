@@ -176,7 +176,9 @@ public final class Main implements Callable<Integer> {
         Throwable t = unwrap(e);
         String message = t.getMessage();
         if (t instanceof NoSuchFileException nsf) {
-            return "no such file: " + nsf.getFile();
+            // A reason, where the thrower gave one, says what the missing file means (e.g. that
+            // a folder is not a run folder); the JDK's own have none.
+            return "no such file: " + nsf.getFile() + (nsf.getReason() != null ? " (" + nsf.getReason() + ")" : "");
         }
         if (t instanceof AccessDeniedException ade) {
             return "permission denied: " + ade.getFile();

@@ -417,4 +417,9 @@ public final class TrainCommand implements Callable<Integer> {
         Optional<Path> dir = dataDir == null || dataDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(dataDir));
         return DataSources.load(config.dataset(), config.test(), dir);
     }
+
+    /** See {@link DataSources#csvFile}. */
+    static Path csvFile(String path) throws IOException {
+        return DataSources.csvFile(path);
+    }
 }

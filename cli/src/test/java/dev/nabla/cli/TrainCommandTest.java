@@ -47,6 +47,8 @@ class TrainCommandTest {
         assertTrue(m.find(), eval.out());
         assertEquals(String.format(java.util.Locale.ROOT, "%.4f", accuracy), m.group(1),
                 "eval reproduces the final test accuracy");
+        // Fashion-MNIST's class names, from the run's state.json (issue 17, item 4)
+        assertTrue(eval.out().contains("\n  0 T-shirt/top ") && eval.out().contains("\n  9 Ankle boot "), eval.out());
         for (String file : new String[] {"metrics.csv", "metrics.json", "model.safetensors", "optimizer.safetensors",
             "state.json", "curves.png"}) {
             assertTrue(Files.exists(run.resolve(file)), file);

@@ -123,4 +123,29 @@ class TrainReliabilityTest {
         assertEquals(0, same.exitCode(), same.err());
         assertTrue(same.err().contains("has already trained 3 of 3 epochs; nothing to train"), same.err());
     }
+
+    @Test
+    void csvPathsAreNamedAndATildeIsTheHomeFolder(@TempDir Path dir) throws IOException {
+        Run missing = Run.of("train", "--backend", "cpu", "--dataset", "csv:no/such.csv", "--no-progress", "--out",
+                dir.resolve("r").toString());
+        assertEquals(Main.EXIT_FAILURE, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("no such file: no/such.csv (--dataset csv:no/such.csv names no file; looked"
+                + " for " + Path.of("no/such.csv").toAbsolutePath() + ", whose folder does not exist either)"),
+                missing.err());
+        assertFalse(Files.exists(dir.resolve("r")), "no run folder for data that is not there");
+
+        Path empty = Files.writeString(dir.resolve("empty.csv"), "");
+        Run onEmpty = Run.of("train", "--backend", "cpu", "--dataset", "csv:" + empty, "--no-progress");
+        assertTrue(onEmpty.err().contains(empty + ": no data: the file is empty"), onEmpty.err());
+
+        // The shell leaves ~ alone after "csv:"; Nabla expands it.
+        Path home = Path.of(System.getProperty("user.home"));
+        Path inHome = Files.createTempFile(home, "nabla-tilde-", ".csv");
+        try {
+            Files.writeString(inHome, Files.readString(csv(dir)));
+            assertEquals(inHome, TrainCommand.csvFile("~/" + inHome.getFileName()));
+        } finally {
+            Files.delete(inHome);
+        }
+    }
 }

@@ -39,6 +39,11 @@ public record CsvData(String source, List<String> featureNames, String labelName
     }
 
     @Override
+    public java.util.List<String> labelNames() {
+        return classNames.isEmpty() ? Split.indexNames(classes()) : classNames;
+    }
+
+    @Override
     public int label(int row) {
         return labels[row];
     }
@@ -103,6 +108,7 @@ public record CsvData(String source, List<String> featureNames, String labelName
                 testY[k - train] = labels[src];
             }
         }
-        return new Split("csv", source, f, classes(), trainX, trainY, testX, testY);
+        return new Split("csv", source, f, classes(), trainX, trainY, testX, testY,
+                classNames.isEmpty() ? Split.indexNames(classes()) : classNames);
     }
 }

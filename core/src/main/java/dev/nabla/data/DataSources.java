@@ -124,9 +124,28 @@ public final class DataSources {
                 train.classes());
     }
 
+    /**
+     * The file of {@code csv:PATH}. A leading {@code ~/} is the home folder: the shell does not
+     * expand it after {@code csv:}. A missing file is named with the absolute path looked at, since
+     * a relative one depends on the folder the command ran in.
+     */
+    public static Path csvFile(String path) throws IOException {
+        Path file = path.equals("~") || path.startsWith("~/")
+                ? Path.of(System.getProperty("user.home")).resolve(path.substring(Math.min(2, path.length())))
+                : Path.of(path);
+        if (!java.nio.file.Files.exists(file)) {
+            Path absolute = file.toAbsolutePath().normalize();
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "--dataset csv:" + path
+                    + " names no file" + (absolute.toString().equals(path) ? "" : "; looked for " + absolute)
+                    + (java.nio.file.Files.isDirectory(absolute.getParent() == null ? absolute : absolute.getParent())
+                    ? "" : ", whose folder does not exist either"));
+        }
+        return file;
+    }
+
     private static Dataset open(String spec) throws IOException {
         if (spec.startsWith("csv:")) {
-            return CsvReader.read(Path.of(spec.substring(4)));
+            return CsvReader.read(csvFile(spec.substring(4)));
         }
         List<Path> paths = npyPaths(spec);
         NpyDataset mapped = NpyDataset.open(paths.get(0), paths.get(1));

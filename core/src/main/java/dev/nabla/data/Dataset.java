@@ -87,6 +87,32 @@ public interface Dataset extends AutoCloseable {
         }
     }
 
+    /**
+     * The label → index mapping of a classification set: entry {@code i} names class {@code i}
+     * (Fashion-MNIST's {@code T-shirt/top}, a CSV file's class names); {@code "0".."C-1"} when the
+     * labels are class indices already, empty for real-valued targets. A run saves it, so that a
+     * resumed run and {@code nabla eval} read the outputs as training meant them.
+     */
+    default java.util.List<String> labelNames() {
+        return targetKind() == TargetKind.CLASS_INDEX ? Split.indexNames(classes()) : java.util.List.of();
+    }
+
+    /** This set with its classes named {@code names} (one per class), as a view. */
+    default Dataset withLabelNames(java.util.List<String> names) {
+        return LabelView.named(this, names);
+    }
+
+    /**
+     * This set relabelled to a saved mapping ({@code savedNames}, index → name): class {@code i}
+     * means what it meant when the mapping was saved, even if the data now holds fewer classes or
+     * names that sort differently. This set itself if the mappings are equal.
+     *
+     * @throws IllegalArgumentException naming the classes of this set that the saved mapping lacks
+     */
+    default Dataset relabelledTo(java.util.List<String> savedNames) {
+        return LabelView.relabelled(this, savedNames);
+    }
+
     /** The first {@code n} rows (all of them if there are fewer), as a view: nothing is copied. */
     default Dataset head(int n) {
         if (n < 0) {

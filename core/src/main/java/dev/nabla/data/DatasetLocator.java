@@ -157,7 +157,7 @@ public final class DatasetLocator {
         Loaded l = read(dataset, explicit);
         return new Split(dataset.displayName(), l.files().dir().toString(), l.trainImages().pixelsPerImage(),
                 dataset.classes(), l.trainImages().toFloats(), l.trainLabels(), l.testImages().toFloats(),
-                l.testLabels());
+                l.testLabels(), dataset.classNames());
     }
 
     /**
@@ -168,9 +168,10 @@ public final class DatasetLocator {
         Loaded l = read(dataset, explicit);
         DatasetFiles f = l.files();
         return TrainingData.of(dataset.displayName(), f.dir().toString(),
-                new IdxDataset(f.trainImages().toString(), l.trainImages(), l.trainLabels(), dataset.classes()),
+                new IdxDataset(f.trainImages().toString(), l.trainImages(), l.trainLabels(), dataset.classes())
+                        .withLabelNames(dataset.classNames()),
                 Optional.of(new IdxDataset(f.testImages().toString(), l.testImages(), l.testLabels(),
-                        dataset.classes())));
+                        dataset.classes()).withLabelNames(dataset.classNames())));
     }
 
     private record Loaded(DatasetFiles files, ImageSet trainImages, int[] trainLabels, ImageSet testImages,

@@ -47,6 +47,11 @@ final class RowRange implements Dataset {
     }
 
     @Override
+    public java.util.List<String> labelNames() {
+        return whole.labelNames();
+    }
+
+    @Override
     public String source() {
         return whole.source() + " rows " + first + ".." + (first + size - 1);
     }

@@ -216,7 +216,8 @@ public final class Standardizer {
     public static Split standardize(Split split, Scope scope) {
         Standardizer s = fit(split.trainFeatures(), split.features(), scope);
         return new Split(split.name(), split.source(), split.features(), split.classes(), s.apply(split.trainFeatures()),
-                split.trainLabels(), s.apply(split.testFeatures()), split.testLabels());
+                split.trainLabels(), s.apply(split.testFeatures()), split.testLabels(),
+                split.classNames());
     }
 
     public Scope scope() {

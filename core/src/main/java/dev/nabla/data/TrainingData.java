@@ -41,8 +41,9 @@ public final class TrainingData implements AutoCloseable {
     public static TrainingData of(Split split) {
         String where = split.source();
         return of(split.name(), where, InMemoryDataset.ofClasses(where + " (train)", split.trainFeatures(),
-                split.features(), split.trainLabels(), split.classes()), Optional.of(InMemoryDataset.ofClasses(
-                where + " (test)", split.testFeatures(), split.features(), split.testLabels(), split.classes())));
+                split.features(), split.trainLabels(), split.classes()).withLabelNames(split.classNames()),
+                Optional.of(InMemoryDataset.ofClasses(where + " (test)", split.testFeatures(), split.features(),
+                        split.testLabels(), split.classes()).withLabelNames(split.classNames())));
     }
 
     private static void check(Dataset train, Dataset test) {
@@ -96,6 +97,26 @@ public final class TrainingData implements AutoCloseable {
     /** The training set's classes (0 for real-valued targets). */
     public int classes() {
         return train.classes();
+    }
+
+    /** The label → index mapping of the training set ({@link Dataset#labelNames}); test labels use its numbering. */
+    public java.util.List<String> labelNames() {
+        return train.labelNames();
+    }
+
+    /**
+     * This data relabelled to a run's saved mapping (entry i names output i): both sets renumbered
+     * from the training set's names, so class i means what it meant when the mapping was saved.
+     *
+     * @throws IllegalArgumentException naming the classes of the data that the saved mapping lacks
+     */
+    public TrainingData relabelledTo(java.util.List<String> savedNames) {
+        java.util.List<String> current = train.labelNames();
+        if (current.equals(savedNames)) {
+            return this;
+        }
+        return new TrainingData(name, source, LabelView.relabelled(train, current, savedNames),
+                test.map(t -> LabelView.relabelled(t, current, savedNames)));
     }
 
     /** The same data with only the first {@code n} training rows (the CLI's {@code --limit}); 0 keeps all. */

@@ -54,10 +54,66 @@ public final class AtomicFiles {
 
     /**
      * Atomically replaces {@code target} with whatever {@code body} writes, streaming, so large
-     * files need not be held in memory. If {@code body} throws, the exception propagates, the
-     * temporary file is removed and {@code target} keeps its previous content (or stays absent).
+     * files need not be held in memory. If {@code body} throws, the temporary file is removed and
+     * {@code target} keeps its previous content (or stays absent); an {@link IOException}, the
+     * body's or the file system's, comes out as a {@link WriteException} naming {@code target}.
      */
     public static void write(Path target, Body body) throws IOException {
+        try {
+            writeUnnamed(target, body);
+        } catch (WriteException alreadyNamed) {
+            throw alreadyNamed;
+        } catch (IOException e) {
+            // A full disk surfaces as a bare "No space left on device" from some write() deep in
+            // the body: say which file was being written.
+            throw new WriteException(target, e);
+        }
+    }
+
+    /**
+     * Writing a file failed: the message names the file (the target, not its temporary file) and
+     * the cause, e.g. {@code cannot write runs/x/curves.png: No space left on device}. The
+     * original exception is the cause.
+     */
+    public static final class WriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient Path file;
+        private final String reason;
+
+        WriteException(Path file, IOException cause) {
+            super("cannot write " + file + ": " + describe(cause, file), cause);
+            this.file = file;
+            this.reason = describe(cause, file);
+        }
+
+        /** Why, without the file: {@code No space left on device}, {@code Read-only file system}... */
+        public String reason() {
+            return reason;
+        }
+
+        /** The file that was being written. */
+        public Path file() {
+            return file;
+        }
+
+        private static String describe(IOException e, Path target) {
+            if (e instanceof java.nio.file.FileSystemException fse) {
+                String what = fse.getReason() != null ? fse.getReason() : switch (fse) {
+                    case java.nio.file.AccessDeniedException x -> "permission denied";
+                    case NoSuchFileException x -> "no such file or folder";
+                    case java.nio.file.FileAlreadyExistsException x -> "already exists";
+                    case java.nio.file.DirectoryNotEmptyException x -> "a folder that is not empty is in the way";
+                    default -> fse.getClass().getSimpleName();
+                };
+                String file = fse.getFile();
+                boolean other = file != null && !Path.of(file).toAbsolutePath().equals(target.toAbsolutePath());
+                return what + (other ? " (" + file + ")" : "");
+            }
+            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+    }
+
+    private static void writeUnnamed(Path target, Body body) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Files.createDirectories(dir);

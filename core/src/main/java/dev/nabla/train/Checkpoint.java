@@ -123,9 +123,14 @@ public final class Checkpoint {
 
     private static Contents load(Path runDir, boolean withModel, boolean withOptimizer) throws IOException {
         Path stateFile = runDir.resolve(STATE_FILE);
+        if (!Files.isDirectory(runDir)) {
+            throw new NoSuchFileException(runDir.toString(), null, (Files.exists(runDir) ? "a file, not a folder"
+                    : "no such folder") + "; is it a run folder written by 'nabla train'?");
+        }
         if (!Files.exists(stateFile) && !Files.exists(previous(stateFile))) {
-            throw new NoSuchFileException(stateFile.toString(), null,
-                    "no checkpoint in " + runDir + " (state.json missing); is it a run folder written by 'nabla train'?");
+            throw new NoSuchFileException(stateFile.toString(), null, "no checkpoint in " + runDir + " (state.json"
+                    + " missing" + (isEmpty(runDir) ? ", the folder is empty" : "") + "); is it a run folder written"
+                    + " by 'nabla train'?");
         }
         IOException firstProblem = null;
         for (Path candidate : List.of(stateFile, previous(stateFile))) {
@@ -150,6 +155,14 @@ public final class Checkpoint {
     }
 
     private static final List<String> FILES = List.of(MODEL_FILE, OPTIMIZER_FILE, STATE_FILE);
+
+    private static boolean isEmpty(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException unreadable) {
+            return false;
+        }
+    }
 
     private static Path previous(Path file) {
         String name = file.getFileName().toString();

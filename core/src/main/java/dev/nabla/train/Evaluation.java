@@ -25,6 +25,28 @@ public final class Evaluation {
     public record Result(double loss, double accuracy, int samples) {
     }
 
+    /**
+     * {@link Result} with the confusion matrix: {@code confusion[t][p]} counts the samples of class
+     * {@code t} predicted as {@code p}.
+     */
+    public record Detailed(Result result, long[][] confusion) {
+
+        /** Samples of class {@code c}. */
+        public long support(int c) {
+            long n = 0;
+            for (long count : confusion[c]) {
+                n += count;
+            }
+            return n;
+        }
+
+        /** The fraction of class {@code c}'s samples predicted as {@code c} (recall); NaN without samples. */
+        public double accuracy(int c) {
+            long n = support(c);
+            return n == 0 ? Double.NaN : (double) confusion[c][c] / n;
+        }
+    }
+
     /** Evaluates {@code model} on row-major {@code features} ({@code n × featureCount}) and labels, as they are. */
     public static Result evaluate(Module model, float[] features, int[] labels, int featureCount, Device device) {
         int classes = 1;
@@ -35,11 +57,31 @@ public final class Evaluation {
                 device, 0);
     }
 
+    /** As {@link #evaluate(Module, float[], int[], int, Device)}, also counting which class each sample was predicted as. */
+    public static Detailed evaluateDetailed(Module model, float[] features, int[] labels, int featureCount,
+                                            int classes, Device device) {
+        return evaluateDetailed(model, InMemoryDataset.ofClasses("memory", features, featureCount, labels, classes),
+                null, device, 0, classes);
+    }
+
     /**
      * Evaluates {@code model} on every row of {@code data}, standardised by {@code normalizer}
      * (null: as they are), read by {@code workers} loader threads.
      */
     public static Result evaluate(Module model, Dataset data, Standardizer normalizer, Device device, int workers) {
+        return run(model, data, normalizer, device, workers, null);
+    }
+
+    /** As {@link #evaluate(Module, Dataset, Standardizer, Device, int)}, with the {@code classes × classes} confusion matrix. */
+    public static Detailed evaluateDetailed(Module model, Dataset data, Standardizer normalizer, Device device,
+                                            int workers, int classes) {
+        long[][] confusion = new long[classes][classes];
+        Result result = run(model, data, normalizer, device, workers, confusion);
+        return new Detailed(result, confusion);
+    }
+
+    private static Result run(Module model, Dataset data, Standardizer normalizer, Device device, int workers,
+                              long[][] confusion) {
         if (data.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
             throw new IllegalArgumentException("Evaluation: " + data.source() + " holds real-valued targets; accuracy"
                     + " and cross-entropy need class indices");
@@ -58,7 +100,15 @@ public final class Evaluation {
                 try (DataLoader.Batch batch = batches.next(); Scope scope = Scope.open()) {
                     Tensor logits = model.forward(batch.features());
                     lossSum += Losses.crossEntropy(logits, batch.labels()).item() * (double) batch.size();
-                    correct += (long) logits.argmax(1).eq(batch.labels()).sum().item();
+                    Tensor predicted = logits.argmax(1);
+                    correct += (long) predicted.eq(batch.labels()).sum().item();
+                    if (confusion != null) {
+                        int[] p = predicted.toIntArray();
+                        int[] y = batch.labels().toIntArray();
+                        for (int i = 0; i < p.length; i++) {
+                            confusion[y[i]][p[i]]++;
+                        }
+                    }
                 }
             }
         } finally {

@@ -59,8 +59,17 @@ public final class RunLock implements AutoCloseable {
     public static RunLock acquire(Path dir) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(FILE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (java.nio.file.FileSystemException e) {
+            // The lock is a run's first write: a read-only folder shows here, before any training.
+            String reason = e.getReason() != null ? e.getReason()
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.toString();
+            throw new IOException("the run folder " + dir + " is not writable (" + reason + ": " + file
+                    + "), so no checkpoint could be saved; choose another --out", e);
+        }
         FileLock lock;
         try {
             lock = channel.tryLock();

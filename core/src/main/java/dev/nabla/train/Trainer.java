@@ -57,7 +57,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 public final class Trainer {
 
     private final TrainConfig config;
-    private final TrainingData data;
+    /** The data; on resume relabelled to the run's saved class mapping ({@link TrainingData#relabelledTo}). */
+    private TrainingData data;
     private final Device device;
     private final Path runDir;
     private final boolean progress;
@@ -184,6 +185,21 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Writes and removes a small file the way a save does (temporary file, rename), so that a
+     * read-only folder fails now, not after the first epoch.
+     */
+    static void requireWritable(Path dir) throws IOException {
+        Path probe = dir.resolve(".nabla-write-check");
+        try {
+            dev.nabla.io.AtomicFiles.writeString(probe, "");
+            Files.delete(probe);
+        } catch (dev.nabla.io.AtomicFiles.WriteException e) {
+            throw new IOException("the run folder " + dir + " is not writable (" + e.reason() + "), so no checkpoint"
+                    + " could be saved; choose another --out", e);
+        }
+    }
+
     /** Temp files of a save that was killed (SIGKILL, power loss) are garbage once the folder is ours. */
     private void removeTempFiles() throws IOException {
         List<String> removed = dev.nabla.io.AtomicFiles.removeTempFiles(runDir);
@@ -196,6 +212,19 @@ public final class Trainer {
 
     private Result run(Optional<Checkpoint.Contents> checkpoint) throws IOException {
         Files.createDirectories(runDir);
+        // A resumed run keeps its class mapping: output i stays the class it was trained as, even if
+        // the data file now lacks a class or its names sort differently.
+        if (checkpoint.isPresent()) {
+            Optional<List<String>> saved = classNames(checkpoint.get().state());
+            if (saved.isPresent()) {
+                try {
+                    data = data.relabelledTo(saved.get());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("resume: " + e.getMessage() + ", saved in " + runDir.resolve(
+                            Checkpoint.STATE_FILE), e);
+                }
+            }
+        }
         Dataset train = data.train();
         if (train.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
             throw new IllegalArgumentException("the training targets (" + train.source() + ") are real values ("
@@ -209,6 +238,7 @@ public final class Trainer {
         Module model = buildModel(config, data.features(), data.classes(), device);
         model.train();
         Optimizer optimizer = buildOptimizer(config, model.parameters());
+        requireWritable(runDir);
         requireFreeSpace(runDir, checkpointBytes(model.parameterCount()), Files.getFileStore(runDir).getUsableSpace());
         DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
                 .device(device).workers(workers).normalize(standardizer).build();
@@ -405,6 +435,7 @@ public final class Trainer {
         state.put("config", config.toMap());
         state.put("features", data.features());
         state.put("classes", data.classes());
+        state.put(CLASS_NAMES, data.labelNames());
         state.put("dataset", data.name());
         state.put("optimizer_step_count", optimizer.stepCount());
         state.put("optimizer_lr", optimizer.lr());
@@ -484,6 +515,20 @@ public final class Trainer {
         return records;
     }
 
+    /** The key of the label → index mapping in {@code state.json}: a list, entry i names output i. */
+    public static final String CLASS_NAMES = "class_names";
+
+    /**
+     * The label → index mapping saved in a checkpoint's state (entry i names output i); empty for
+     * checkpoints written before it was saved.
+     */
+    public static Optional<List<String>> classNames(Map<String, Object> state) {
+        if (!(state.get(CLASS_NAMES) instanceof List<?> names)) {
+            return Optional.empty();
+        }
+        return Optional.of(names.stream().map(String::valueOf).toList());
+    }
+
     /** Rebuilds the standardiser saved in a checkpoint's state. */
     public static Standardizer standardizer(Map<String, Object> state) {
         @SuppressWarnings("unchecked")
@@ -513,11 +558,51 @@ public final class Trainer {
 
     /** Loads a model and its config from a run folder, for {@code nabla eval}. */
     public static Module loadModel(Checkpoint.Contents contents, Device device) {
+        return loadModel(contents, device, "the checkpoint");
+    }
+
+    /**
+     * Loads a model with the architecture saved in {@code contents}' state and the weights of
+     * {@code contents.model()}, which come from {@code weightsSource} (a file name, for messages):
+     * a missing or extra tensor, or one of another shape or dtype, is an error naming that source,
+     * each tensor, and the shape the run's model expects.
+     */
+    public static Module loadModel(Checkpoint.Contents contents, Device device, String weightsSource) {
         Map<String, Object> state = contents.state();
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
-        Module model = buildModel(config, ((Number) state.get("features")).intValue(),
-                ((Number) state.get("classes")).intValue(), device);
+        int features = ((Number) state.get("features")).intValue();
+        int classes = ((Number) state.get("classes")).intValue();
+        Module model = buildModel(config, features, classes, device);
+        Map<String, Tensor> expected = model.stateDict();
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Tensor> entry : expected.entrySet()) {
+            NamedArray found = contents.model().get(entry.getKey());
+            int[] shape = entry.getValue().shape();
+            if (found == null) {
+                problems.add("tensor '" + entry.getKey() + "' " + java.util.Arrays.toString(shape) + " is missing");
+            } else if (!java.util.Arrays.equals(found.shape(), shape)) {
+                problems.add("tensor '" + entry.getKey() + "' has shape " + java.util.Arrays.toString(found.shape())
+                        + ", expected " + java.util.Arrays.toString(shape));
+            } else if (found.dtype() != entry.getValue().dtype()) {
+                problems.add("tensor '" + entry.getKey() + "' is " + found.dtype() + ", expected "
+                        + entry.getValue().dtype());
+            }
+        }
+        for (String name : contents.model().keySet()) {
+            if (!expected.containsKey(name)) {
+                problems.add("tensor '" + name + "' is not in the model");
+            }
+        }
+        if (!problems.isEmpty()) {
+            StringBuilder layers = new StringBuilder().append(features);
+            for (int width : config.hidden()) {
+                layers.append('-').append(width);
+            }
+            layers.append('-').append(classes);
+            throw new IllegalArgumentException(weightsSource + " does not fit the run's " + layers + " model: "
+                    + String.join("; ", problems));
+        }
         Map<String, float[]> arrays = new HashMap<>();
         for (Map.Entry<String, NamedArray> entry : contents.model().entrySet()) {
             arrays.put(entry.getKey(), entry.getValue().floats());

@@ -69,7 +69,10 @@ class AtomicFilesTest {
             out.write(new byte[100_000]); // more than the buffer, so bytes reach the temp file
             throw boom;
         }));
-        assertSame(boom, thrown);
+        // The failing write is named by its target (a full disk's message names no file).
+        assertSame(boom, thrown.getCause());
+        assertEquals("cannot write " + target + ": disk full", thrown.getMessage());
+        assertEquals(target, ((AtomicFiles.WriteException) thrown).file());
         assertEquals("previous checkpoint", Files.readString(target));
         assertEquals(1, entries(), "temporary file removed");
     }

@@ -52,8 +52,7 @@ public final class ChildJvm {
     public static Result run(Class<?> main, List<String> args, Map<String, String> environment, List<String> jvmOptions,
                              Duration timeout) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-DuniqueLibraryNames=true"));
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", classPath(main), main.getName()));
         command.addAll(args);

@@ -81,6 +81,7 @@ public final class CudaProvider implements BackendProvider {
             DriverCheck.Driver driver = driverCheck.driver().get();
             int status;
             try {
+                JCudaLibraries.load("JCudaDriver", jcuda.driver.JCudaDriver.class);
                 status = cuInit(0);
             } catch (LinkageError e) {
                 return unavailable("JCuda's driver binding did not load: " + NativeLibraries.describeLoadFailure(e));

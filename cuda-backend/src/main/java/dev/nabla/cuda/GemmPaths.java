@@ -157,6 +157,7 @@ final class GemmPaths {
                     return cublas12.get() + " did not load: " + e.getMessage();
                 }
             }
+            JCudaLibraries.load("JCublas2", JCublas2.class);
             JCublas2.initialize();
             return "";
         } catch (LinkageError e) {

@@ -169,6 +169,7 @@ final class KernelModules {
         Optional<String> ptxIsa = packedPtx().map(KernelModules::ptxIsaVersion);
         try {
             NvrtcLibrary.preload();
+            JCudaLibraries.load("JNvrtc", JNvrtc.class);
             int[] major = new int[1];
             int[] minor = new int[1];
             int status = JNvrtc.nvrtcVersion(major, minor);

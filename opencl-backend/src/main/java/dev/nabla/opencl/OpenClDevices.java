@@ -65,6 +65,7 @@ final class OpenClDevices {
      * @throws UnsatisfiedLinkError if libOpenCL cannot be loaded
      */
     static List<Found> discover() {
+        JoclLibrary.load();
         CL.setExceptionsEnabled(true);
         int[] count = new int[1];
         clGetPlatformIDs(0, null, count);
