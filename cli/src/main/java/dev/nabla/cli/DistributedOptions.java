@@ -53,6 +53,13 @@ final class DistributedOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
 
+    /**
+     * Set by {@code --nproc} for its ranks: a folder where each rank leaves its exit status
+     * ({@code rank-R}). {@code mpirun --enable-recovery} exits 0 even after {@code MPI_Abort} or a
+     * killed rank, so the launcher reads these instead.
+     */
+    static final String STATUS_VARIABLE = "NABLA_RANK_STATUS_DIR";
+
     /** The options that choose how a run is spread over processes (allowed with --resume too). */
     static final List<String> NAMES = List.of("--nproc", "--distributed", "--collective-timeout", "--bucket-mb");
 
@@ -130,9 +137,64 @@ final class DistributedOptions {
         // picocli's original arguments may start with the top command's options and "train".
         int train = trainArguments.indexOf("train");
         args.addAll(withoutNproc(train >= 0 ? trainArguments.subList(train + 1, trainArguments.size()) : trainArguments));
-        List<String> command = MpiLauncher.command(mpirun, nproc, MpiLauncher.javaCommand(Main.class.getName(), args));
-        Process job = new ProcessBuilder(command).inheritIO().start();
-        return job.waitFor();
+        Path statusDir = java.nio.file.Files.createTempDirectory("nabla-ranks-");
+        try {
+            List<String> command = new ArrayList<>(MpiLauncher.command(mpirun, nproc,
+                    MpiLauncher.javaCommand(Main.class.getName(), args)));
+            command.addAll(1, List.of("-x", STATUS_VARIABLE));
+            ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+            builder.environment().put(STATUS_VARIABLE, statusDir.toString());
+            int mpirunStatus = builder.start().waitFor();
+            return jobStatus(mpirunStatus, statusDir, nproc, mixee.commandLine().getErr());
+        } finally {
+            try (var files = java.nio.file.Files.list(statusDir)) {
+                for (Path file : files.toList()) {
+                    java.nio.file.Files.deleteIfExists(file);
+                }
+            }
+            java.nio.file.Files.deleteIfExists(statusDir);
+        }
+    }
+
+    /**
+     * The job's exit status: mpirun's if it failed, else the first failing rank's, else 1 naming
+     * the ranks that left no status (killed, or died in native code).
+     */
+    static int jobStatus(int mpirunStatus, Path statusDir, int ranks, PrintWriter err) throws java.io.IOException {
+        if (mpirunStatus != 0) {
+            return mpirunStatus;
+        }
+        List<Integer> silent = new ArrayList<>();
+        int failed = 0;
+        for (int rank = 0; rank < ranks; rank++) {
+            Path file = statusDir.resolve("rank-" + rank);
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                silent.add(rank);
+            } else if (failed == 0) {
+                failed = Integer.parseInt(java.nio.file.Files.readString(file).strip());
+            }
+        }
+        if (!silent.isEmpty()) {
+            err.println("error: rank" + (silent.size() == 1 ? " " : "s ") + String.join(", ", silent.stream()
+                    .map(String::valueOf).toList()) + " of " + ranks + " ended without finishing (killed, or"
+                    + " aborted by another rank's failure; see above)");
+            err.flush();
+            return failed != 0 ? failed : Main.EXIT_FAILURE;
+        }
+        return failed;
+    }
+
+    /** Leaves this rank's exit status where {@code --nproc}'s launcher looks (nothing without one). */
+    private static void recordStatus(int rank, int status) {
+        String dir = System.getenv(STATUS_VARIABLE);
+        if (dir == null || dir.isBlank()) {
+            return;
+        }
+        try {
+            java.nio.file.Files.writeString(Path.of(dir, "rank-" + rank), Integer.toString(status));
+        } catch (java.io.IOException e) {
+            // the launcher then reports this rank as silent, with exit status 1
+        }
     }
 
     /** The arguments after {@code train}, without {@code --nproc N} / {@code --nproc=N}. */
@@ -193,6 +255,7 @@ final class DistributedOptions {
             }
             err.flush();
             mixee.commandLine().getOut().flush();
+            recordStatus(communicator.rank(), usage ? Main.EXIT_USAGE : Main.EXIT_FAILURE);
             // The other ranks may wait for this one in a collective: end them all.
             communicator.abort(usage ? Main.EXIT_USAGE : Main.EXIT_FAILURE);
             return usage ? Main.EXIT_USAGE : Main.EXIT_FAILURE;
@@ -200,6 +263,7 @@ final class DistributedOptions {
             ddp.close();
         }
         communicator.close();
+        recordStatus(communicator.rank(), status);
         return status;
     }
 
