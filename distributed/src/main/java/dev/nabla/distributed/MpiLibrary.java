@@ -12,7 +12,6 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -250,10 +249,5 @@ final class MpiLibrary {
             throw new IllegalStateException(call + " failed on rank " + rank + ": " + errorText(status) + " (MPI error "
                     + status + ")");
         }
-    }
-
-    /** For messages: where Open MPI was looked for. */
-    static List<String> searched() {
-        return List.of("$" + OVERRIDE_VARIABLE, "the dynamic loader's path (" + SONAME + ")");
     }
 }
