@@ -396,9 +396,10 @@ final class Checks {
         sameDevice(op, a, b);
         f32(op, a);
         f32(op, b);
-        if (a.rank() < 1 || a.rank() > 2 || b.rank() < 1 || b.rank() > 2) {
+        if (a.rank() < 1 || b.rank() < 1) {
             throw new IllegalArgumentException(op + ": " + Arrays.toString(a.shape()) + " @ "
-                    + Arrays.toString(b.shape()) + ": only 1-D and 2-D operands are supported");
+                    + Arrays.toString(b.shape()) + ": both operands need at least one axis (a scalar has none;"
+                    + " use mul)");
         }
     }
 

@@ -798,11 +798,16 @@ public final class Tensor implements AutoCloseable {
     /**
      * Matrix product: {@code [m, k] @ [k, n] -> [m, n]}; a 1-D operand is a vector
      * ({@code [m, k] @ [k] -> [m]}, {@code [k] @ [k, n] -> [n]}). Transposed views are passed to
-     * the backend as transposed operands, without copies.
+     * the backend as transposed operands, without copies. Operands of rank ≥ 3 are batches of
+     * matrices whose batch axes broadcast, as {@code torch.matmul}: {@code [b, m, k] @ [b, k, n]
+     * -> [b, m, n]}, {@code [b, m, k] @ [k, n] -> [b, m, n]}.
      */
     public Tensor matmul(Tensor other) {
         String op = "matmul";
         Checks.matmulOperands(op, this, other);
+        if (rank() > 2 || other.rank() > 2) {
+            return ShapeOps.batchedMatmul(this, other);
+        }
         if (rank() == 1 || other.rank() == 1) {
             Tensor left = rank() == 1 ? reshape(1, size(0)) : this;
             Tensor right = other.rank() == 1 ? other.reshape(other.size(0), 1) : other;
@@ -870,6 +875,46 @@ public final class Tensor implements AutoCloseable {
         strides[a] = layout.stride(b);
         strides[b] = layout.stride(a);
         return new Tensor(device, dtype, new Layout(shape, strides, layout.offset()), handle);
+    }
+
+    /** A view with the axes in the order {@code dims}, as {@code torch.Tensor.permute}; no copy. */
+    public Tensor permute(int... dims) {
+        return ShapeOps.permute(this, dims);
+    }
+
+    /** A view with a size-1 axis inserted at {@code axis}, as {@code torch.Tensor.unsqueeze}. */
+    public Tensor unsqueeze(int axis) {
+        return ShapeOps.unsqueeze(this, axis);
+    }
+
+    /** A view without axis {@code axis} if it has size 1 (else this tensor), as {@code torch.Tensor.squeeze(dim)}. */
+    public Tensor squeeze(int axis) {
+        return ShapeOps.squeeze(this, axis);
+    }
+
+    /** A view without its size-1 axes, as {@code torch.Tensor.squeeze()}. */
+    public Tensor squeeze() {
+        return ShapeOps.squeezeAll(this);
+    }
+
+    /** The tensors joined along {@code axis}, as {@code torch.cat}; sizes must agree on the other axes. */
+    public static Tensor cat(java.util.List<Tensor> tensors, int axis) {
+        return ShapeOps.cat(tensors, axis);
+    }
+
+    /** The tensors, all of one shape, joined along a new axis {@code axis}, as {@code torch.stack}. */
+    public static Tensor stack(java.util.List<Tensor> tensors, int axis) {
+        return ShapeOps.stack(tensors, axis);
+    }
+
+    /** The entries at {@code index} (1-D I32) along {@code axis}, as {@code torch.index_select}. */
+    public Tensor indexSelect(int axis, Tensor index) {
+        return ShapeOps.indexSelect(this, axis, index);
+    }
+
+    /** A view of this tensor's storage with another layout (the caller checked it fits). */
+    Tensor withLayout(Layout view) {
+        return new Tensor(device, dtype, view, handle);
     }
 
     /** Transpose of a 2-D tensor, as {@code torch.Tensor.t()}. */

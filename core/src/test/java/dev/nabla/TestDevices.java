@@ -1,5 +1,6 @@
 package dev.nabla;
 
+import dev.nabla.backend.Backend;
 import dev.nabla.testing.PrimitivesOnlyBackend;
 
 /** Devices over test-only backends, for the conformance suite and the examples' tests. */
@@ -25,5 +26,15 @@ public final class TestDevices {
             }
         }
         return device;
+    }
+
+    /**
+     * A device over {@code backend} that describes itself as {@code base} and prints as
+     * {@code "base (label)"}, for a second backend on the same hardware (another backend module's
+     * tests: the OpenCL suites through its GEMM kernel as well as through CLBlast). Not registered:
+     * {@code Device.of(base.id())} keeps returning {@code base}.
+     */
+    public static Device over(Device base, Backend backend, String label) {
+        return Device.decorated(base, backend, label);
     }
 }

@@ -81,7 +81,7 @@ public record Report(String date, String command, Map<String, Object> machine, O
         return results.stream().anyMatch(r -> !r.nabla());
     }
 
-    /** Notes under the table: the machine, peak, what the columns mean, what did not run. */
+    /** Notes under the table: the machine, peak, each device, what the columns mean, what did not run. */
     public String notes() {
         StringBuilder text = new StringBuilder();
         text.append("machine: ").append(machine.get("cpu")).append(", ").append(machine.get("cores"))
@@ -89,6 +89,10 @@ public record Report(String date, String command, Map<String, Object> machine, O
         cpuPeak.ifPresent(p -> text.append(String.format(Locale.ROOT,
                 "CPU peak: %.0f GFLOP/s (FMA probe, %d threads, %d-bit vectors; %.0f GFLOP/s one thread)%n",
                 p.flops() / 1e9, p.threads(), p.vectorBits(), p.perThread() / 1e9)));
+        // What each device runs (its open backend's description: the GEMM path, library versions).
+        Map<String, String> devices = new java.util.LinkedHashMap<>();
+        results.stream().filter(Result::nabla).forEach(r -> devices.putIfAbsent(r.contender(), r.description()));
+        devices.forEach((id, description) -> text.append(id).append(": ").append(description).append('\n'));
         text.append("median of the samples; spread = interquartile range / median")
                 .append(compared() ? "; vs torch, vs numpy = their time / Nabla's (above 1: Nabla faster)\n" : "\n");
         for (Map.Entry<String, String> e : unavailable.entrySet()) {

@@ -73,9 +73,12 @@ class ReportTest {
     }
 
     @Test
-    void notesNameMachinePeakAndSkippedBackends() {
+    void notesNameMachinePeakDevicesAndSkippedBackends() {
         String notes = sample().notes();
         assertTrue(notes.contains("machine: Test CPU, 2 cores"), notes);
+        // Each Nabla device once, with its open backend's description (the GEMM path): not the contenders.
+        assertTrue(notes.contains("\ncpu:0: fake cpu:0\ncuda:0: fake gpu\n"), notes);
+        assertTrue(!notes.contains("fake torch"), notes);
         assertTrue(notes.contains("CPU peak: 400 GFLOP/s"), notes);
         assertTrue(notes.contains("skipped reference: too slow"), notes);
     }

@@ -1,7 +1,7 @@
 package dev.nabla.cli;
 
 import dev.nabla.Device;
-import dev.nabla.data.Split;
+import dev.nabla.data.TrainingData;
 import dev.nabla.data.Standardizer;
 import dev.nabla.io.Safetensors;
 import dev.nabla.nn.Module;
@@ -58,11 +58,17 @@ public final class EvalCommand implements Callable<Integer> {
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) checkpoint.state().get("config"));
         Device device = backend.open();
-        Split split = TrainCommand.loadDataset(config.dataset(), data != null ? data.toString() : config.dataDir());
         Standardizer standardizer = Trainer.standardizer(checkpoint.state());
         Module model = Trainer.loadModel(checkpoint, device);
-        Evaluation.Result result = Evaluation.evaluate(model, standardizer.apply(split.testFeatures()),
-                split.testLabels(), split.features(), device);
+        Evaluation.Result result;
+        try (TrainingData sets = TrainCommand.loadDataset(data != null ? config.withDataDir(data.toString())
+                : config)) {
+            if (sets.test().isEmpty()) {
+                throw new IllegalArgumentException(runDir + " was trained on " + config.dataset() + " without a test"
+                        + " set, so there is nothing to evaluate on");
+            }
+            result = Evaluation.evaluate(model, sets.test().get(), standardizer, device, 1);
+        }
         String what = weights != null ? runDir + " with " + weights : runDir + " epoch " + checkpoint.epoch();
         spec.commandLine().getOut().printf(Locale.ROOT, "%s on %s: test loss %.4f, test accuracy %.4f"
                         + " (%d samples)%n", what, device, result.loss(), result.accuracy(), result.samples());

@@ -1,10 +1,9 @@
 package dev.nabla.cli;
 
 import dev.nabla.Device;
-import dev.nabla.data.CsvReader;
-import dev.nabla.data.DatasetLocator;
+import dev.nabla.data.DataSources;
 import dev.nabla.data.ImageDataset;
-import dev.nabla.data.Split;
+import dev.nabla.data.TrainingData;
 import dev.nabla.train.Checkpoint;
 import dev.nabla.train.RunLock;
 import dev.nabla.train.TrainConfig;
@@ -47,9 +46,20 @@ public final class TrainCommand implements Callable<Integer> {
     DistributedOptions parallel;
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
-            description = "fashion-mnist, mnist, or csv:PATH (numeric features, label in the last column)"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "fashion-mnist, mnist, csv:PATH (numeric features, label in the last column) or"
+                    + " npy:FEATURES.npy,TARGETS.npy (NumPy files; the features are memory-mapped, so they may be"
+                    + " larger than the heap) (default: ${DEFAULT-VALUE}).")
     String dataset;
+
+    @Option(names = "--test", paramLabel = "SPEC",
+            description = "Test set for a csv: or npy: dataset: csv:PATH or npy:FEATURES.npy,TARGETS.npy. Without"
+                    + " it an npy: dataset has no test set (the run says so) and a csv: one holds out 20%.")
+    String test;
+
+    @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
+            description = "Threads assembling batches ahead of training; 0 assembles them between steps. Changes"
+                    + " speed, never results (default: ${DEFAULT-VALUE}).")
+    int workers;
 
     @Option(names = "--data", paramLabel = "DIR",
             description = "Folder holding the dataset files; by default $NABLA_DATA, ~/.cache/nabla/<dataset>"
@@ -129,8 +139,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
-            "--data", "--no-progress", "--on-nan", "--debug", "--nproc", "--distributed", "--collective-timeout",
-            "--bucket-mb");
+            "--data", "--no-progress", "--on-nan", "--debug", "--workers", "--nproc", "--distributed",
+            "--collective-timeout", "--bucket-mb");
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -141,17 +151,17 @@ public final class TrainCommand implements Callable<Integer> {
         if (parallel.isRank()) {
             return parallel.runAsRank(group -> {
                 try {
-                    return train(group);
+                    return trainAs(group);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
         }
-        return train(DistributedOptions.SINGLE);
+        return trainAs(DistributedOptions.SINGLE);
     }
 
     /** Trains as one process, or as one rank of a distributed run ({@code group}). */
-    private Integer train(DistributedOptions.Group group) throws IOException {
+    private Integer trainAs(DistributedOptions.Group group) throws IOException {
         PrintWriter out = group.primary() ? spec.commandLine().getOut()
                 : new PrintWriter(java.io.Writer.nullWriter()); // rank 0 alone reports
         var hiddenGiven = spec.commandLine().getParseResult().matchedOption("--hidden");
@@ -160,6 +170,9 @@ public final class TrainCommand implements Callable<Integer> {
                     .size() + " times (" + String.join(", ", hiddenGiven.originalStringValues()) + "); give all the"
                     + " widths once, comma-separated: --hidden " + String.join(",",
                     hiddenGiven.originalStringValues()));
+        }
+        if (workers < 0) {
+            throw new ParameterException(spec.commandLine(), "--workers: expected 0 or more, got " + workers);
         }
         if (!onNan.equals("stop") && !onNan.equals("continue")) {
             throw new ParameterException(spec.commandLine(), "--on-nan: expected stop or continue, got '" + onNan + "'");
@@ -212,20 +225,28 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
             }
+            config = config.withTest(test);
             checkDataOptions(dataset);
-            if (!dataset.startsWith("csv:")) {
+            if (!DataSources.isFileSpec(dataset)) {
                 try {
                     ImageDataset.fromName(dataset);
                 } catch (IllegalArgumentException e) {
-                    throw new ParameterException(spec.commandLine(), "--dataset: " + e.getMessage() + ", or csv:PATH");
+                    throw new ParameterException(spec.commandLine(), "--dataset: " + e.getMessage()
+                            + ", or csv:PATH, or npy:FEATURES.npy,TARGETS.npy");
                 }
             }
             runDir = null;
         }
         backend.backend = group.deviceFor(backend.backend);
         Device device = backend.open();
-        Split split = loadDataset(config.dataset(), config.dataDir());
-        if (split.classes() < 2) {
+        try (TrainingData data = loadDataset(config)) {
+            return train(config, runDir, device, data, out, group);
+        }
+    }
+
+    private Integer train(TrainConfig config, Path runDir, Device device, TrainingData data, PrintWriter out,
+                          DistributedOptions.Group group) throws IOException {
+        if (data.classes() < 2) {
             spec.commandLine().getErr().println("warning: " + config.dataset() + " has a single class: every prediction is"
                     + " right and the loss is 0, so there is nothing to learn");
         }
@@ -248,8 +269,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         boolean removable = createdFolder;
         boolean progress = !noProgress && group.primary() && System.console() != null && System.console().isTerminal();
-        Trainer trainer = new Trainer(config, split, device, runDir, progress, out)
-                .stopOnNonFiniteLoss(onNan.equals("stop")).parallel(group.parallel());
+        Trainer trainer = new Trainer(config, data, device, runDir, progress, out)
+                .stopOnNonFiniteLoss(onNan.equals("stop")).workers(workers).parallel(group.parallel());
         // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
         // What was kept is read from the folder, not from a counter: a save may be under way.
         Path folder = runDir;
@@ -292,24 +313,46 @@ public final class TrainCommand implements Callable<Integer> {
                 // the hook is already running: the JVM is exiting
             }
         }
-        out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
+        if (data.test().isPresent()) {
+            out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
+        } else {
+            out.printf(Locale.ROOT, "no test set was given, so there is no test accuracy; run folder %s%n", runDir);
+        }
         out.flush();
         return 0;
     }
 
-    /** {@code csv:} needs a path, and takes no {@code --data} folder (the path is the file). */
+    /**
+     * {@code csv:} and {@code npy:} need their paths, and take no {@code --data} folder (the paths
+     * are the files); {@code --test} needs one of them.
+     */
     private void checkDataOptions(String dataset) {
-        if (!dataset.startsWith("csv:")) {
+        if (test != null && resume == null) {
+            if (!DataSources.isFileSpec(dataset)) {
+                throw new ParameterException(spec.commandLine(), "--test applies to csv: and npy: datasets; "
+                        + dataset + " comes with its own test set");
+            }
+            try {
+                DataSources.checkFileSpec(test);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--test: " + e.getMessage());
+            }
+        }
+        if (!DataSources.isFileSpec(dataset)) {
             return;
         }
-        if (dataset.substring(4).isBlank()) {
-            throw new ParameterException(spec.commandLine(), "--dataset csv: the path after 'csv:' is empty; name the"
-                    + " file, e.g. --dataset csv:data/points.csv");
+        try {
+            DataSources.checkFileSpec(dataset);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--dataset " + dataset.substring(0, 4) + " "
+                    + e.getMessage());
         }
         if (data != null) {
+            String kind = dataset.startsWith("csv:") ? "a CSV dataset is the file its path names" : "an npy: dataset"
+                    + " is the files its paths name";
             throw new ParameterException(spec.commandLine(), "--data " + data + " does not apply to --dataset "
-                    + dataset + ": a CSV dataset is the file its path names. Drop --data, or give the file's full"
-                    + " path after csv:");
+                    + dataset + ": " + kind + ". Drop --data, or give the full paths after "
+                    + dataset.substring(0, 4));
         }
     }
 
@@ -394,12 +437,13 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Loads the dataset a config names: an IDX image set, or {@code csv:PATH} split 80/20 by seed. */
-    static Split loadDataset(String dataset, String dataDir) throws IOException {
+    /**
+     * Loads the data a config names: an IDX image set, {@code csv:PATH} (split 80/20 by seed unless
+     * a test set is named) or {@code npy:X.npy,Y.npy}, and its test set; close it after use.
+     */
+    static TrainingData loadDataset(TrainConfig config) throws IOException {
+        String dataDir = config.dataDir();
         Optional<Path> dir = dataDir == null || dataDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(dataDir));
-        if (dataset.startsWith("csv:")) {
-            return CsvReader.read(Path.of(dataset.substring(4))).split(0.2, 0);
-        }
-        return DatasetLocator.standard().load(ImageDataset.fromName(dataset), dir);
+        return DataSources.load(config.dataset(), config.test(), dir);
     }
 }

@@ -36,6 +36,8 @@ class TrainCommandTest {
                 "--no-progress", "--out", run.toString());
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().contains("epoch 3/3"), train.out());
+        // The header's second line: the open device's description, e.g. its GEMM path.
+        assertTrue(train.out().contains("\n  cpu:0: " + dev.nabla.Device.cpu().info().description() + "\n"), train.out());
         double accuracy = MetricsWriter.readJson(run.resolve("metrics.json")).testAccuracy();
         assertTrue(accuracy >= 0.80, "test accuracy " + accuracy + " after 3 epochs on 10,000 samples");
 

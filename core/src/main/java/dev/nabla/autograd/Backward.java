@@ -42,6 +42,10 @@ public final class Backward {
             case Node.Expand e -> new Tensor[] {sumTo(g, e.a().shape())};
             case Node.Slice s -> new Tensor[] {slice(s, g)};
             case Node.SliceBackward s -> new Tensor[] {g.slice(s.axis(), s.start(), s.end())};
+            case Node.Permute p -> new Tensor[] {g.permute(inverse(p.order()))};
+            case Node.Cat c -> cat(c, g);
+            case Node.IndexSelect i -> new Tensor[] {indexAdd(g, i.a().shape(), i.axis(), i.index())};
+            case Node.IndexAdd i -> new Tensor[] {g.indexSelect(i.axis(), indexTensor(i.index(), g))};
             case Node.ToDevice t -> new Tensor[] {g.to(t.a().device())};
             // out[i] = a[i, idx[i]]: da = onehot(idx) · g[i]
             case Node.Gather ga -> new Tensor[] {
@@ -177,6 +181,48 @@ public final class Backward {
             return logits.softmax(1).sub(oneHot).mul(rowGrad.reshape(rows, 1));
         }
         return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
+    }
+
+    /** The order that undoes a permutation {@code order}. */
+    private static int[] inverse(int[] order) {
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            inverse[order[i]] = i;
+        }
+        return inverse;
+    }
+
+    /** Each input of a cat gets its slice of {@code g} (views; differentiable as slices are). */
+    private static Tensor[] cat(Node.Cat c, Tensor g) {
+        Tensor[] grads = new Tensor[c.sizes().length];
+        int at = 0;
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = g.slice(c.axis(), at, at + c.sizes()[i]);
+            at += c.sizes()[i];
+        }
+        return grads;
+    }
+
+    /**
+     * Zeros of {@code shape} with entry i of {@code g} (along {@code axis}) added at {@code index[i]};
+     * repeated indices accumulate, in index order. Computed outside the graph and recorded as one
+     * {@link Node.IndexAdd} of {@code g} when the backward is differentiable.
+     */
+    private static Tensor indexAdd(Tensor g, int[] shape, int axis, int[] index) {
+        Tensor full = Tensor.zeros(g.device(), shape);
+        try (NoGrad ignored = NoGrad.open()) {
+            for (int i = 0; i < index.length; i++) {
+                Tensor target = full.slice(axis, index[i], index[i] + 1);
+                try (Tensor sum = target.add(g.slice(axis, i, i + 1))) {
+                    target.copyFrom(sum);
+                }
+            }
+        }
+        return Tape.record(full, new Node.IndexAdd(g, shape, axis, index), g);
+    }
+
+    private static Tensor indexTensor(int[] index, Tensor like) {
+        return Tensor.of(like.device(), index, index.length);
     }
 
     /** Sums {@code g} over the axes that broadcasting added or stretched, back to {@code shape}. */

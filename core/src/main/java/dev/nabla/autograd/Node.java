@@ -132,6 +132,38 @@ public sealed interface Node {
         }
     }
 
+    /** Axes reordered: output axis i is input axis {@code order[i]}. */
+    record Permute(Tensor a, int[] order) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /** The inputs joined along {@code axis}; input i has {@code sizes[i]} entries there. */
+    record Cat(List<Tensor> parts, int axis, int[] sizes) implements Node {
+        public List<Tensor> inputs() {
+            return parts;
+        }
+    }
+
+    /** Entries {@code index} of {@code a} along {@code axis} (index values checked at the forward). */
+    record IndexSelect(Tensor a, int axis, int[] index) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
+    /**
+     * The gradient of an index_select, recorded only by a differentiable backward: {@code g}'s
+     * entries added into zeros of {@code shape} at {@code index} along {@code axis}. Its own
+     * gradient selects the incoming one at the same index again.
+     */
+    record IndexAdd(Tensor g, int[] shape, int axis, int[] index) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(g);
+        }
+    }
+
     /** A copy to another device. */
     record ToDevice(Tensor a) implements Node {
         public List<Tensor> inputs() {

@@ -8,7 +8,7 @@ import java.util.List;
  * the name found in the file.
  */
 public record CsvData(String source, List<String> featureNames, String labelName, float[] features, int[] labels,
-        int featureCount, List<String> classNames) {
+        int featureCount, List<String> classNames) implements Dataset {
 
     public CsvData {
         featureNames = List.copyOf(featureNames);
@@ -23,7 +23,28 @@ public record CsvData(String source, List<String> featureNames, String labelName
         return labels.length;
     }
 
+    @Override
+    public int size() {
+        return labels.length;
+    }
+
+    @Override
+    public TargetKind targetKind() {
+        return TargetKind.CLASS_INDEX;
+    }
+
+    @Override
+    public void readFeatures(int row, float[] dst, int offset) {
+        System.arraycopy(features, row * featureCount, dst, offset, featureCount);
+    }
+
+    @Override
+    public int label(int row) {
+        return labels[row];
+    }
+
     /** Number of classes: the class names, or the largest label plus one. */
+    @Override
     public int classes() {
         if (!classNames.isEmpty()) {
             return classNames.size();

@@ -24,7 +24,16 @@ public class DataFormatException extends IOException {
         this.file = file;
     }
 
-    /** The offending file. */
+    /**
+     * A problem with data that may not be one file (an in-memory set, a pair of files):
+     * {@code source} names it as {@link Dataset#source()} does; {@link #file()} is then null.
+     */
+    public DataFormatException(String source, String problem) {
+        super(source + ": " + problem);
+        this.file = null;
+    }
+
+    /** The offending file, or null if the data was not one file. */
     public Path file() {
         return file;
     }

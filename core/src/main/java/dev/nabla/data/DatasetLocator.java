@@ -152,8 +152,31 @@ public final class DatasetLocator {
         return sb.toString();
     }
 
-    /** Locates and reads {@code dataset}: pixels scaled to {@code [0, 1]}, 784 features. */
+    /** Locates and reads {@code dataset} into float arrays: pixels scaled to {@code [0, 1]}, 784 features. */
     public Split load(ImageDataset dataset, Optional<Path> explicit) throws IOException {
+        Loaded l = read(dataset, explicit);
+        return new Split(dataset.displayName(), l.files().dir().toString(), l.trainImages().pixelsPerImage(),
+                dataset.classes(), l.trainImages().toFloats(), l.trainLabels(), l.testImages().toFloats(),
+                l.testLabels());
+    }
+
+    /**
+     * Locates and reads {@code dataset} as two {@link IdxDataset}s: the same rows as {@link #load},
+     * with the pixels kept as bytes (a quarter of the memory) and scaled as each batch is read.
+     */
+    public TrainingData open(ImageDataset dataset, Optional<Path> explicit) throws IOException {
+        Loaded l = read(dataset, explicit);
+        DatasetFiles f = l.files();
+        return TrainingData.of(dataset.displayName(), f.dir().toString(),
+                new IdxDataset(f.trainImages().toString(), l.trainImages(), l.trainLabels(), dataset.classes()),
+                Optional.of(new IdxDataset(f.testImages().toString(), l.testImages(), l.testLabels(),
+                        dataset.classes())));
+    }
+
+    private record Loaded(DatasetFiles files, ImageSet trainImages, int[] trainLabels, ImageSet testImages,
+            int[] testLabels) {}
+
+    private Loaded read(ImageDataset dataset, Optional<Path> explicit) throws IOException {
         DatasetFiles f = locate(dataset, explicit);
         ImageSet trainImages = IdxReader.readImages(f.trainImages());
         int[] trainLabels = IdxReader.readLabels(f.trainLabels());
@@ -168,8 +191,7 @@ public final class DatasetLocator {
         }
         checkLabels(f.trainLabels(), trainLabels, dataset.classes());
         checkLabels(f.testLabels(), testLabels, dataset.classes());
-        return new Split(dataset.displayName(), f.dir().toString(), trainImages.pixelsPerImage(), dataset.classes(),
-                trainImages.toFloats(), trainLabels, testImages.toFloats(), testLabels);
+        return new Loaded(f, trainImages, trainLabels, testImages, testLabels);
     }
 
     private static void checkPair(Path imagesFile, ImageSet images, Path labelsFile, int[] labels)

@@ -15,6 +15,10 @@ import java.util.Arrays;
  * only centred, divided by 1 rather than by a tiny number, as scikit-learn does, so a value seen
  * only at test time stays finite and of ordinary size. Statistics are accumulated in double
  * precision (the population std, {@code ddof = 0}), then stored as floats.
+ *
+ * <p>{@link #fit(Dataset, Scope)} reads a {@link Dataset} once, block by block, so the training
+ * set need not fit in the heap; {@link #applyInPlace} is what the {@link DataLoader} applies to
+ * each batch.
  */
 public final class Standardizer {
 
@@ -87,6 +91,113 @@ public final class Standardizer {
         }
         return new Standardizer(scope, features, mean, std);
     }
+
+    /**
+     * Fits on every row of {@code data} in one streaming pass, with the default floor: the rows are
+     * read a block at a time (a few hundred kilobytes), so a set larger than the heap, mapped from
+     * its file, is never held whole.
+     *
+     * <p>NOTE: one pass and still stable: each block's mean and sum of squared deviations are
+     * computed from the block itself (two passes over a block that sits in cache), then merged
+     * with the running totals by Chan, Golub and LeVeque's pairwise update
+     * ({@code M2 = M2a + M2b + δ²·na·nb/n}), which avoids the cancellation of {@code E[x²] − E[x]²}.
+     *
+     * @throws DataFormatException naming the row and feature of the first NaN or infinite value
+     *         (it would turn every statistic, and then the whole run, into NaN)
+     */
+    public static Standardizer fit(Dataset data, Scope scope) throws DataFormatException {
+        return fit(data, scope, DEFAULT_MIN_STD);
+    }
+
+    public static Standardizer fit(Dataset data, Scope scope, double minStd) throws DataFormatException {
+        int features = data.featureCount();
+        int rows = data.size();
+        if (rows == 0) {
+            throw new IllegalArgumentException("cannot fit a standardizer on zero samples (" + data.source() + ")");
+        }
+        int k = scope == Scope.GLOBAL ? 1 : features;
+        double[] mean = new double[k];
+        double[] m2 = new double[k];
+        double count = 0; // values per statistic so far
+        int blockRows = Math.max(1, Math.min(rows, BLOCK_VALUES / features));
+        float[] block = new float[Math.multiplyExact(blockRows, features)];
+        double[] blockSum = new double[k];
+        double[] blockM2 = new double[k];
+        for (int first = 0; first < rows; first += blockRows) {
+            int n = Math.min(blockRows, rows - first);
+            int values = n * features;
+            data.readRows(first, n, block, 0);
+            java.util.Arrays.fill(blockSum, 0);
+            java.util.Arrays.fill(blockM2, 0);
+            for (int row = 0; row < values; row += features) {
+                if (scope == Scope.GLOBAL) {
+                    double sum = 0;
+                    for (int j = 0; j < features; j++) {
+                        sum += block[row + j];
+                    }
+                    blockSum[0] += sum;
+                } else {
+                    for (int j = 0; j < features; j++) {
+                        blockSum[j] += block[row + j];
+                    }
+                }
+            }
+            // A NaN or infinity anywhere makes its sum non-finite: look for it only then.
+            for (double sum : blockSum) {
+                if (!Double.isFinite(sum)) {
+                    throw nonFinite(data, block, values, first);
+                }
+            }
+            double blockCount = scope == Scope.GLOBAL ? values : n;
+            for (int row = 0; row < values; row += features) {
+                if (scope == Scope.GLOBAL) {
+                    double blockMean = blockSum[0] / blockCount;
+                    double sq = 0;
+                    for (int j = 0; j < features; j++) {
+                        double d = block[row + j] - blockMean;
+                        sq += d * d;
+                    }
+                    blockM2[0] += sq;
+                } else {
+                    for (int j = 0; j < features; j++) {
+                        double d = block[row + j] - blockSum[j] / blockCount;
+                        blockM2[j] += d * d;
+                    }
+                }
+            }
+            double total = count + blockCount;
+            for (int j = 0; j < k; j++) {
+                double blockMean = blockSum[j] / blockCount;
+                double delta = blockMean - mean[j];
+                mean[j] += delta * (blockCount / total);
+                m2[j] += blockM2[j] + delta * delta * (count * blockCount / total);
+            }
+            count = total;
+        }
+        float[] mu = new float[k];
+        float[] std = new float[k];
+        for (int j = 0; j < k; j++) {
+            double s = Math.sqrt(m2[j] / count);
+            mu[j] = (float) mean[j];
+            std[j] = s < minStd ? 1f : (float) s;
+        }
+        return new Standardizer(scope, features, mu, std);
+    }
+
+    private static DataFormatException nonFinite(Dataset data, float[] block, int values, int firstRow) {
+        int features = data.featureCount();
+        for (int i = 0; i < values; i++) {
+            if (!Float.isFinite(block[i])) {
+                return new DataFormatException(data.source(), "row " + (firstRow + i / features) + ", feature "
+                        + i % features + " is " + block[i] + "; features must be finite (drop or fill such rows)");
+            }
+        }
+        // Finite values whose sum overflows a double: not possible for floats (at most 2^31 of them).
+        return new DataFormatException(data.source(), "the features near row " + firstRow + " sum to infinity");
+    }
+
+    /** Values per block of the streaming fit: 256 KB of floats, well inside a core's L2 cache. */
+    private static final int BLOCK_VALUES = 1 << 16;
 
     /**
      * Rebuilds a standardizer from saved statistics (a checkpoint): one value each for GLOBAL, one

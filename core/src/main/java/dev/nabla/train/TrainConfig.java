@@ -26,18 +26,30 @@ import java.util.Map;
  * @param batchSize    training samples per step
  * @param seed         seeds initialisation, shuffling and dropout
  * @param clipNorm     clip gradients to this global L2 norm; 0 disables
+ * @param test         the test set of a {@code csv:} or {@code npy:} dataset ({@code csv:PATH},
+ *                     {@code npy:X.npy,Y.npy}), or empty: none for {@code npy:}, 20 % held out for
+ *                     {@code csv:}; IDX data sets bring their own
  */
 public record TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
-                          int batchSize, long seed, float clipNorm) {
+                          int batchSize, long seed, float clipNorm, String test) {
 
     /** The schedules {@link Trainer} understands. */
     public static final List<String> SCHEDULES = List.of("constant", "cosine", "step", "warmup-cosine");
     /** The optimizers {@link Trainer} understands. */
     public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
 
+    /** A config without a separate test set. */
+    public TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
+                       String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
+                       int batchSize, long seed, float clipNorm) {
+        this(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum, weightDecay, schedule,
+                epochs, batchSize, seed, clipNorm, "");
+    }
+
     public TrainConfig {
         hidden = hidden.clone();
+        test = test == null ? "" : test;
         optimizer = optimizer.toLowerCase(Locale.ROOT);
         schedule = schedule.toLowerCase(Locale.ROOT);
         activation = activation.toLowerCase(Locale.ROOT);
@@ -89,13 +101,19 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
     /** A copy with another epoch count (for {@code --resume --epochs N}). */
     public TrainConfig withEpochs(int newEpochs) {
         return new TrainConfig(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
-                weightDecay, schedule, newEpochs, batchSize, seed, clipNorm);
+                weightDecay, schedule, newEpochs, batchSize, seed, clipNorm, test);
     }
 
     /** A copy that finds the dataset in another folder (for {@code --resume --data DIR}). */
     public TrainConfig withDataDir(String newDataDir) {
         return new TrainConfig(dataset, newDataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
-                weightDecay, schedule, epochs, batchSize, seed, clipNorm);
+                weightDecay, schedule, epochs, batchSize, seed, clipNorm, test);
+    }
+
+    /** A copy with a test set ({@code --test}; empty for none). */
+    public TrainConfig withTest(String newTest) {
+        return new TrainConfig(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
+                weightDecay, schedule, epochs, batchSize, seed, clipNorm, newTest);
     }
 
     /** The config as JSON-ready values, snake_case keys. */
@@ -116,6 +134,7 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         map.put("batch_size", batchSize);
         map.put("seed", seed);
         map.put("clip_norm", clipNorm);
+        map.put("test", test);
         return map;
     }
 
@@ -138,7 +157,9 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                     number(map, "epochs").intValue(),
                     number(map, "batch_size").intValue(),
                     number(map, "seed").longValue(),
-                    number(map, "clip_norm").floatValue());
+                    number(map, "clip_norm").floatValue(),
+                    // absent from checkpoints written before test sets could be named
+                    map.get("test") == null ? "" : (String) map.get("test"));
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("training config is missing a field or has one of the wrong type: "
                     + map, e);

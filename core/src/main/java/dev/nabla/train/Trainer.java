@@ -5,8 +5,10 @@ import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.autograd.NoGrad;
 import dev.nabla.data.DataLoader;
+import dev.nabla.data.Dataset;
 import dev.nabla.data.Split;
 import dev.nabla.data.Standardizer;
+import dev.nabla.data.TrainingData;
 import dev.nabla.io.NamedArray;
 import dev.nabla.nn.Dropout;
 import dev.nabla.nn.Losses;
@@ -39,12 +41,15 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Trains an MLP classifier on a {@link Split}: Nabla's training loop, as {@code ./nabla train}
+ * Trains an MLP classifier on {@link TrainingData}: Nabla's training loop, as {@code ./nabla train}
  * runs it.
  *
- * <p>Each step runs inside a {@link Scope}, so a step's activations and gradients are released
- * when it ends. After every epoch the trainer evaluates on the test split, prints one summary
- * line, and rewrites the run folder: {@code metrics.csv}, {@code metrics.json}, the checkpoint
+ * <p>The training set is standardised with statistics from one streaming pass over it, applied to
+ * each batch as the {@link DataLoader}'s workers assemble it, so a set larger than the heap (a
+ * mapped {@code .npy} file) trains without being copied. Each step runs inside a {@link Scope}, so
+ * a step's activations and gradients are released when it ends. After every epoch the trainer
+ * evaluates on the test set if there is one (if not, it says so and the test columns stay empty),
+ * prints one summary line, and rewrites the run folder: {@code metrics.csv}, {@code metrics.json}, the checkpoint
  * ({@link Checkpoint}) and {@code curves.png}. A run resumed from its folder continues exactly:
  * shuffling depends only on (seed, epoch), and the optimizer, scheduler and dropout generator
  * state come back from the checkpoint.
@@ -52,7 +57,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 public final class Trainer {
 
     private final TrainConfig config;
-    private final Split split;
+    private final TrainingData data;
     private final Device device;
     private final Path runDir;
     private final boolean progress;
@@ -60,18 +65,21 @@ public final class Trainer {
     private int stopAfter = Integer.MAX_VALUE;
     private boolean stopOnNonFinite = true;
     private DataParallel parallel = DataParallel.SINGLE;
+    private int workers = 1;
 
     /**
      * @param config   what to train
-     * @param split    the (unnormalised) dataset; the trainer standardises it with training statistics
+     * @param data     the (unnormalised) data; the trainer standardises it with training statistics.
+     *                 The caller keeps it open while the trainer runs, and closes it.
      * @param device   where to train
      * @param runDir   the run folder (created if missing)
      * @param progress show a progress bar on stderr
      * @param out      where epoch summaries go
      */
-    public Trainer(TrainConfig config, Split split, Device device, Path runDir, boolean progress, PrintWriter out) {
+    public Trainer(TrainConfig config, TrainingData data, Device device, Path runDir, boolean progress,
+                   PrintWriter out) {
         this.config = config;
-        this.split = config.limit() > 0 ? split.limitTrain(config.limit()) : split;
+        this.data = data.limitTrain(config.limit());
         this.device = device;
         this.runDir = runDir;
         this.progress = progress;
@@ -89,7 +97,28 @@ public final class Trainer {
         return this;
     }
 
-    /** The outcome of {@link #fit()}: every epoch's record (including resumed ones) and the final test accuracy. */
+
+    /** Trains on a {@link Split}'s arrays (see the main constructor). */
+    public Trainer(TrainConfig config, Split split, Device device, Path runDir, boolean progress, PrintWriter out) {
+        this(config, TrainingData.of(split), device, runDir, progress, out);
+    }
+
+    /**
+     * Threads that assemble batches ahead of training ({@code --workers}; default 1, 0 assembles
+     * them between steps). Changes speed only: the batches are the same. Returns this.
+     */
+    public Trainer workers(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("workers must be 0 or more, got " + count);
+        }
+        this.workers = count;
+        return this;
+    }
+
+    /**
+     * The outcome of {@link #fit()}: every epoch's record (including resumed ones) and the final test
+     * accuracy (NaN without a test set).
+     */
     public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir) {
     }
 
@@ -185,21 +214,25 @@ public final class Trainer {
         if (parallel.isPrimary()) {
             Files.createDirectories(runDir);
         }
+        Dataset train = data.train();
+        if (train.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
+            throw new IllegalArgumentException("the training targets (" + train.source() + ") are real values ("
+                    + train.targetWidth() + " per row); nabla train trains classifiers, whose targets are integer"
+                    + " class indices (save them as integers, e.g. y.astype(np.int64))");
+        }
         // A resumed run keeps the normalisation it was trained with, even if the data changed.
         Standardizer standardizer = checkpoint.isPresent() ? standardizer(checkpoint.get().state())
-                : Standardizer.fit(split.trainFeatures(), split.features(), Standardizer.Scope.GLOBAL);
-        float[] trainX = standardizer.apply(split.trainFeatures());
-        float[] testX = standardizer.apply(split.testFeatures());
+                : Standardizer.fit(train, Standardizer.Scope.GLOBAL);
 
-        Module model = buildModel(config, split.features(), split.classes(), device);
+        Module model = buildModel(config, data.features(), data.classes(), device);
         model.train();
         Optimizer optimizer = buildOptimizer(config, model.parameters());
         if (parallel.isPrimary()) {
             requireFreeSpace(runDir, checkpointBytes(model.parameterCount()),
                     Files.getFileStore(runDir).getUsableSpace());
         }
-        DataLoader loader = new DataLoader(trainX, split.trainLabels(), split.features(), config.batchSize(), true,
-                false, config.seed(), device);
+        DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
+                .device(device).workers(workers).normalize(standardizer).build();
         LrScheduler scheduler = buildScheduler(config, optimizer, loader.batches());
 
         List<EpochRecord> history = new ArrayList<>();
@@ -212,24 +245,30 @@ public final class Trainer {
         }
         // Every rank starts from rank 0's weights (a resumed run loaded the same ones everywhere).
         parallel.synchronize(model.parameters());
-        out.printf(Locale.ROOT, "%s on %s (%s): %s, %,d parameters%s%n", split.name(), device,
+        out.printf(Locale.ROOT, "%s on %s (%s): %s, %,d parameters%s%n", data.name(), device,
                 device.info().name(), architecture(), model.parameterCount(),
                 parallel.worldSize() > 1 ? "; " + parallel.describe() : "");
+        // What the open device runs (its GEMM path: cuBLAS, CLBlast or Nabla's kernel, and why).
+        out.printf(Locale.ROOT, "  %s: %s%n", device.id(), device.info().description());
+        if (data.test().isEmpty()) {
+            out.println("no test set was given: test loss and accuracy are not measured (--test names one)");
+        }
         out.flush();
 
         try (loader) {
             for (int epoch = startEpoch; epoch < Math.min(config.epochs(), stopAfter); epoch++) {
-                EpochRecord record = trainEpoch(model, optimizer, scheduler, loader, epoch, testX);
+                EpochRecord record = trainEpoch(model, optimizer, scheduler, loader, epoch, standardizer);
                 history.add(record);
-                out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.1f s,"
-                                + " %,.0f samples/s%n", record.epoch(), config.epochs(), record.trainLoss(),
-                        record.trainAccuracy(), record.testLoss(), record.testAccuracy(), record.seconds(),
-                        record.samplesPerSecond());
+                String test = data.test().isPresent() ? String.format(Locale.ROOT, "test loss %.4f acc %.4f",
+                        record.testLoss(), record.testAccuracy()) : "no test set";
+                out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | %s | %.1f s, %,.0f samples/s%n",
+                        record.epoch(), config.epochs(), record.trainLoss(), record.trainAccuracy(), test,
+                        record.seconds(), record.samplesPerSecond());
                 out.flush();
-                if (stopOnNonFinite && !Double.isFinite(record.testLoss())) {
+                double check = data.test().isPresent() ? record.testLoss() : parameterSum(model);
+                if (stopOnNonFinite && !Double.isFinite(check)) {
                     // The last step's update made the weights non-finite: never save them over a good checkpoint.
-                    throw diverged(epoch + 1, loader.batches(), record.testLoss(), record.trainLoss(),
-                            loader.batches());
+                    throw diverged(epoch + 1, loader.batches(), check, record.trainLoss(), loader.batches());
                 }
                 if (parallel.isPrimary()) {
                     save(model, optimizer, scheduler, standardizer, epoch + 1, history);
@@ -240,8 +279,22 @@ public final class Trainer {
         return new Result(history, finalAccuracy, runDir);
     }
 
+    /**
+     * The sum of every weight: non-finite exactly when a weight is (weights are nowhere near
+     * overflowing a double), which is how a run without a test set sees the last step's update go bad.
+     */
+    private static double parameterSum(Module model) {
+        double sum = 0;
+        try (var ignored = NoGrad.open(); Scope scope = Scope.open()) {
+            for (Tensor p : model.parameters()) {
+                sum += p.sum().item();
+            }
+        }
+        return sum;
+    }
+
     private EpochRecord trainEpoch(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader loader,
-                                   int epoch, float[] testX) {
+                                   int epoch, Standardizer standardizer) {
         model.train();
         long started = System.nanoTime();
         double lossSum = 0;
@@ -315,27 +368,28 @@ public final class Trainer {
         // Each rank counted its own rows' right answers; the loss sum is the global one already.
         correct = parallel.sum(new double[] {correct})[0];
         double trainSeconds = (System.nanoTime() - started) / 1e9;
-        Evaluation.Result test = evaluate(model, testX);
+        Optional<Evaluation.Result> test = data.test().map(t -> evaluate(model, t, standardizer));
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new EpochRecord(epoch + 1, lossSum / seen, correct / seen, test.loss(), test.accuracy(), seconds,
+        return new EpochRecord(epoch + 1, lossSum / seen, correct / seen, test.map(Evaluation.Result::loss)
+                .orElse(Double.NaN), test.map(Evaluation.Result::accuracy).orElse(Double.NaN), seconds,
                 seen / trainSeconds);
     }
 
     /** The test set's loss and accuracy; with several ranks each evaluates its share and the sums are reduced. */
-    private Evaluation.Result evaluate(Module model, float[] testX) {
-        int[] labels = split.testLabels();
+    private Evaluation.Result evaluate(Module model, Dataset test, Standardizer standardizer) {
         if (parallel.worldSize() == 1) {
-            return Evaluation.evaluate(model, testX, labels, split.features(), device);
+            return Evaluation.evaluate(model, test, standardizer, device, workers);
         }
-        int n = labels.length;
+        int n = test.size();
         int from = parallel.shardStart(n);
         int to = parallel.shardEnd(n);
-        int features = split.features();
-        Evaluation.Result mine = Evaluation.evaluate(model,
-                java.util.Arrays.copyOfRange(testX, from * features, to * features),
-                java.util.Arrays.copyOfRange(labels, from, to), features, device);
-        double[] sums = parallel.sum(to > from ? new double[] {mine.loss() * mine.samples(),
-                mine.accuracy() * mine.samples()} : new double[] {0, 0});
+        double[] mine = {0, 0};
+        if (to > from) {
+            Evaluation.Result share = Evaluation.evaluate(model, test.rows(from, to - from), standardizer, device,
+                    workers);
+            mine = new double[] {share.loss() * share.samples(), share.accuracy() * share.samples()};
+        }
+        double[] sums = parallel.sum(mine);
         return new Evaluation.Result(n == 0 ? Double.NaN : sums[0] / n, n == 0 ? Double.NaN : sums[1] / n, n);
     }
 
@@ -399,11 +453,11 @@ public final class Trainer {
     }
 
     private String architecture() {
-        StringBuilder text = new StringBuilder().append(split.features());
+        StringBuilder text = new StringBuilder().append(data.features());
         for (int width : config.hidden()) {
             text.append('-').append(width);
         }
-        return text.append('-').append(split.classes()).append(' ').append(config.activation())
+        return text.append('-').append(data.classes()).append(' ').append(config.activation())
                 .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
                 .append(", ").append(config.optimizer()).append(" lr ").append(config.lr())
                 .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize()).toString();
@@ -415,9 +469,9 @@ public final class Trainer {
                       List<EpochRecord> history) throws IOException {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("config", config.toMap());
-        state.put("features", split.features());
-        state.put("classes", split.classes());
-        state.put("dataset", split.name());
+        state.put("features", data.features());
+        state.put("classes", data.classes());
+        state.put("dataset", data.name());
         state.put("optimizer_step_count", optimizer.stepCount());
         state.put("optimizer_lr", optimizer.lr());
         state.put("scheduler_last_epoch", scheduler.lastEpoch());
@@ -437,11 +491,11 @@ public final class Trainer {
         }
 
         Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("dataset", split.toString());
+        extra.put("dataset", data.toString());
         extra.put("parameters", model.parameterCount());
         MetricsWriter.write(runDir, config.toMap(), device.info().backend(), device.id() + " " + device.info().name(),
                 history, extra);
-        CurvesPlot.write(runDir.resolve("curves.png"), history, split.name() + " " + architecture() + " on " + device);
+        CurvesPlot.write(runDir.resolve("curves.png"), history, data.name() + " " + architecture() + " on " + device);
     }
 
     /** Loads model, optimizer, scheduler and dropout state; returns the number of completed epochs. */
@@ -477,10 +531,10 @@ public final class Trainer {
         }
         int features = ((Number) state.get("features")).intValue();
         int classes = ((Number) state.get("classes")).intValue();
-        if (features != split.features() || classes != split.classes()) {
+        if (features != data.features() || classes != data.classes()) {
             throw new IllegalArgumentException("resume: the checkpoint in " + runDir + " has " + features
-                    + " features and " + classes + " classes, the data " + split.features() + " and "
-                    + split.classes());
+                    + " features and " + classes + " classes, the data " + data.features() + " and "
+                    + data.classes());
         }
     }
 

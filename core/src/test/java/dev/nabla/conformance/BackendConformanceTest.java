@@ -19,7 +19,12 @@ import dev.nabla.backend.OptimizerStep;
 import dev.nabla.backend.Philox;
 import dev.nabla.backend.Storage;
 import dev.nabla.backend.UnaryOp;
+import dev.nabla.nn.BatchNorm1d;
+import dev.nabla.nn.Embedding;
+import dev.nabla.nn.LeakyReLU;
 import dev.nabla.nn.Losses;
+import dev.nabla.nn.SiLU;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
@@ -664,6 +669,49 @@ public abstract class BackendConformanceTest implements EveryOpConformance, Comp
         check.run(t -> t.get(0).softmax(1), a).assertPassed();
         check.run(t -> t.get(0).logSoftmax(0), a).assertPassed();
         check.run(t -> t.get(0).gather(1, Tensor.of(dev, new int[] {4, 0, 2})), a).assertPassed();
+    }
+
+    /**
+     * The joining, reordering and batching ops and the layers built on them (issue 16): values
+     * against the reference, gradients against finite differences, on this device.
+     */
+    @Test
+    void shapeOpsAndNewLayersMatchTheReferenceWithCheckedGradients() {
+        float[] av = values(121, 24, -1f, 1f);
+        float[] bv = values(122, 30, -1f, 1f);
+        java.util.function.Function<Device, List<float[]>> run = d -> {
+            Tensor a = Tensor.of(d, av, 2, 3, 4);
+            Tensor b3 = Tensor.of(d, bv, 3, 10).slice(1, 0, 8).reshape(2, 4, 3);
+            List<float[]> out = new ArrayList<>();
+            out.add(Tensor.cat(List.of(a, a.mul(2f)), 1).toFloatArray());
+            out.add(Tensor.stack(List.of(a, a.square()), 3).toFloatArray());
+            out.add(a.permute(2, 0, 1).contiguous().toFloatArray());
+            out.add(a.unsqueeze(1).squeeze(1).transpose(1, 2).unsqueeze(0).contiguous().toFloatArray());
+            out.add(a.matmul(b3).toFloatArray());
+            out.add(a.matmul(Tensor.of(d, bv, 30).slice(0, 0, 12).reshape(4, 3)).toFloatArray());
+            out.add(a.indexSelect(1, Tensor.of(d, new int[] {2, 0, 2})).toFloatArray());
+            BatchNorm1d bn = new BatchNorm1d(3, d);
+            out.add(bn.forward(a).toFloatArray());
+            out.add(bn.stateDict().get("running_var").toFloatArray());
+            Embedding e = new Embedding(6, 4, d, 5);
+            out.add(e.forward(Tensor.of(d, new int[] {5, 1, 5, 0}, 2, 2)).toFloatArray());
+            out.add(new LeakyReLU(0.2f).forward(a).toFloatArray());
+            out.add(new SiLU().forward(a).toFloatArray());
+            return out;
+        };
+        List<float[]> expected = run.apply(ref);
+        List<float[]> actual = run.apply(dev);
+        for (int i = 0; i < expected.size(); i++) {
+            assertClose("shape op / layer #" + i, expected.get(i), actual.get(i), 1e-5f, 1e-5f);
+        }
+        Tensor a = Tensor.of(dev, av, 2, 3, 4);
+        GradCheck check = GradCheck.defaults();
+        check.run(t -> Tensor.cat(List.of(t.get(0), t.get(1).square()), 2), a, a.mul(0.5f)).assertPassed();
+        check.run(t -> Tensor.stack(List.of(t.get(0), t.get(0).exp()), 0).permute(3, 1, 0, 2), a).assertPassed();
+        check.run(t -> t.get(0).matmul(t.get(1)), a, Tensor.of(dev, bv, 30).slice(0, 0, 24).reshape(2, 4, 3))
+                .assertPassed();
+        check.run(t -> t.get(0).indexSelect(2, Tensor.of(dev, new int[] {3, 3, 1})).square(), a).assertPassed();
+        check.run(t -> new BatchNorm1d(3, dev).forward(t.get(0)), a).assertPassed();
     }
 
     @Test

@@ -24,11 +24,13 @@ import static org.jocl.CL.clReleaseMemObject;
 import static org.jocl.CL.clReleaseProgram;
 
 import dev.nabla.backend.DeviceInfo;
+import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Storage;
 import dev.nabla.kernels.Dialect;
 import dev.nabla.kernels.KernelSource;
 import dev.nabla.kernels.host.CachingAllocator;
 import dev.nabla.kernels.host.DeviceStorage;
+import dev.nabla.kernels.host.IndexLimits;
 import dev.nabla.kernels.host.KernelBackend;
 import dev.nabla.kernels.host.KernelLauncher;
 import java.util.List;
@@ -42,9 +44,10 @@ import org.jocl.cl_program;
 
 /**
  * One OpenCL device: a context, one in-order command queue, the Nabla program compiled from
- * {@link KernelSource} in the OpenCL dialect, and a caching allocator. The compute primitives
- * are {@link KernelBackend}'s; this class opens the device and moves bytes. Operations are
- * queued and return at once; {@link #copyOut} and {@link #synchronize} wait.
+ * {@link KernelSource} in the OpenCL dialect, a caching allocator, and CLBlast or the GEMM kernel
+ * ({@link GemmPaths}). The compute primitives are {@link KernelBackend}'s; this class opens the
+ * device, moves bytes and routes GEMM ({@link Gemm}). Operations are queued and return at once;
+ * {@link #copyOut} and {@link #synchronize} wait.
  *
  * <p>Set {@code NABLA_OPENCL_PROFILE=1} to time every launch with events ({@link #kernelTimes()}).
  */
@@ -55,12 +58,19 @@ public final class OpenClBackend extends KernelBackend {
     private final cl_command_queue queue;
     private final CachingAllocator<cl_mem> allocator;
     private final OpenClKernels kernels;
+    private final Gemm gemm;
 
     private static final System.Logger LOG = System.getLogger("dev.nabla.opencl");
 
-    OpenClBackend(OpenClDevices.Found found, DeviceInfo info) {
+    /**
+     * Opens the device with the GEMM path {@code gemmPlan} chose at probe time; {@code probed} is
+     * what the probe reported, and {@link #info()} the same with the GEMM path this device uses.
+     *
+     * @throws GemmPaths.ForcedPathException when {@code NABLA_OPENCL_GEMM=clblast} and CLBlast
+     *                                       fails its test GEMM here
+     */
+    OpenClBackend(OpenClDevices.Found found, DeviceInfo probed, GemmPaths.Plan gemmPlan) {
         super(found.label());
-        this.info = info;
         String deviceName = deviceName();
         cl_device_id device = found.device();
         long maxWorkGroup = OpenClDevices.deviceLong(device, CL_DEVICE_MAX_WORK_GROUP_SIZE);
@@ -94,6 +104,19 @@ public final class OpenClBackend extends KernelBackend {
                     deviceName, (System.nanoTime() - start) / 1e6));
             createdKernels = new OpenClKernels(program, createdQueue, deviceName, profiling);
             createdKernels.checkWorkGroupSizes(device);
+            cl_context testContext = createdContext;
+            cl_command_queue testQueue = createdQueue;
+            long clblastStart = System.nanoTime();
+            GemmPaths.Opened opened = GemmPaths.open(gemmPlan, deviceName,
+                    () -> ClBlast.selfTest(testContext, testQueue, deviceName));
+            if (opened.clblast()) {
+                // The first CLBlast call compiles its small-GEMM program for the device: the cost of opening with it.
+                LOG.log(System.Logger.Level.DEBUG, () -> String.format("opencl: CLBlast's test GEMM on %s took %.0f ms",
+                        deviceName, (System.nanoTime() - clblastStart) / 1e6));
+            }
+            gemm = new Gemm(createdKernels, createdQueue, opened.clblast(), deviceName);
+            info = new DeviceInfo(probed.backend(), probed.index(), probed.name(), probed.kind(),
+                    found.description() + "; " + opened.description());
         } catch (RuntimeException e) {
             // NOTE: auto falls back to another device when this one fails to open, and the
             // process goes on: give the driver back what was created so far.
@@ -192,6 +215,18 @@ public final class OpenClBackend extends KernelBackend {
     @Override
     public DeviceInfo info() {
         return info;
+    }
+
+    /** GEMM calls since the device opened that ran on CLBlast and on the kernel, {@code [CLBlast, kernel]} (for tests). */
+    long[] gemmCalls() {
+        return gemm.calls();
+    }
+
+    /** CLBlast where the device opened with it, else the shared kernel; the epilogue is Nabla's kernel either way. */
+    @Override
+    public void gemm(GemmSpec spec) {
+        IndexLimits.gemm(spec);
+        gemm.gemm(spec);
     }
 
     /** The names of the kernels in the compiled program (for tests and diagnostics). */

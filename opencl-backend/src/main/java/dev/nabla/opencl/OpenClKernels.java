@@ -221,6 +221,12 @@ final class OpenClKernels implements dev.nabla.kernels.host.KernelLauncher {
         }
     }
 
+    /** Adds the event of work another library queued (CLBlast's GEMM) to the profile under {@code name}. */
+    synchronized void recordExternal(String name, cl_event event) {
+        pendingEvents.add(event);
+        pendingNames.add(name);
+    }
+
     /** Folds finished launches into the per-kernel totals; call after the queue has drained. */
     synchronized void collectTimes() {
         long[] start = new long[1];

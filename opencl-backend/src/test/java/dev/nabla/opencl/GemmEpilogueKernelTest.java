@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link GemmKernel#biasAndActivation}, the in-place {@code C = act(C + bias)} pass the CUDA
- * backend runs after cuBLAS, on PoCL: the same kernel source and argument marshalling, and no
+ * backend runs after cuBLAS and this backend after CLBlast, on PoCL: the same kernel source and argument marshalling, and no
  * GemmSpec reaches it, so the conformance suites do not.
  */
 class GemmEpilogueKernelTest {

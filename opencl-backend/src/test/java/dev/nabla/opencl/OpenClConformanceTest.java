@@ -6,7 +6,8 @@ import dev.nabla.testing.ProbedDevice;
 
 /**
  * The shared conformance suite on the first OpenCL device (PoCL in CI), against the reference
- * backend; where there is none, each test skips with the provider's reason.
+ * backend, with GEMM on CLBlast where it loads ({@link OpenClKernelGemmConformanceTest} runs it
+ * on Nabla's GEMM kernel); where there is no device, each test skips with the provider's reason.
  */
 class OpenClConformanceTest extends BackendConformanceTest {
 
