@@ -52,8 +52,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--workload", defaultValue = "all", paramLabel = "LIST",
             description = "matmul, elementwise, reduce, cross-entropy, optimizer, mlp-step, or all"
-                    + " (comma-separated; default: ${DEFAULT-VALUE}).")
+                    + " (comma-separated; default: ${DEFAULT-VALUE}); or allreduce alone: the bus bandwidth of"
+                    + " all-reduce between --nproc local ranks over MPI, 4 KB to 256 MB.")
     String workload;
+
+    @Option(names = "--nproc", defaultValue = "2", paramLabel = "N",
+            description = "With --workload allreduce: the number of local ranks mpirun starts (default: ${DEFAULT-VALUE}).")
+    int nproc;
 
     @Option(names = "--backend", defaultValue = "all", paramLabel = "LIST",
             description = "all (every available backend except the slow scalar 'reference'), or a list"
@@ -131,6 +136,9 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (workload.equals("allreduce")) {
+            return AllReduceBench.run(nproc, err);
+        }
         List<Workload> workloads;
         BackendSelection selection;
         Runner.Settings settings;

@@ -58,6 +58,8 @@ public final class DevicesCommand implements Callable<Integer> {
         }
         out.println();
         out.println(Device.autoExplanation());
+        // Data-parallel training's engines (train --nproc / --distributed).
+        dev.nabla.distributed.Engines.describe().forEach(out::println);
         // Whether a native library can take the JVM's signal handlers (README, Troubleshooting).
         out.println(NativeSignals.describe());
         out.flush();

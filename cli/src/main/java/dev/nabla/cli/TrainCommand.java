@@ -42,6 +42,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOption backend;
 
+    @Mixin
+    DistributedOptions parallel;
+
     @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
             description = "fashion-mnist, mnist, csv:PATH (numeric features, label in the last column) or"
                     + " npy:FEATURES.npy,TARGETS.npy (NumPy files; the features are memory-mapped, so they may be"
@@ -136,11 +139,31 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
-            "--data", "--no-progress", "--on-nan", "--debug", "--workers");
+            "--data", "--no-progress", "--on-nan", "--debug", "--workers", "--nproc", "--distributed",
+            "--collective-timeout", "--bucket-mb");
 
     @Override
-    public Integer call() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
+    public Integer call() throws IOException, InterruptedException {
+        parallel.validate();
+        if (parallel.launches()) {
+            return parallel.launch(spec.commandLine().getParseResult().originalArgs());
+        }
+        if (parallel.isRank()) {
+            return parallel.runAsRank(group -> {
+                try {
+                    return trainAs(group);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        return trainAs(DistributedOptions.SINGLE);
+    }
+
+    /** Trains as one process, or as one rank of a distributed run ({@code group}). */
+    private Integer trainAs(DistributedOptions.Group group) throws IOException {
+        PrintWriter out = group.primary() ? spec.commandLine().getOut()
+                : new PrintWriter(java.io.Writer.nullWriter()); // rank 0 alone reports
         var hiddenGiven = spec.commandLine().getParseResult().matchedOption("--hidden");
         if (hiddenGiven != null && hiddenGiven.originalStringValues().size() > 1) {
             throw new ParameterException(spec.commandLine(), "--hidden given " + hiddenGiven.originalStringValues()
@@ -214,14 +237,15 @@ public final class TrainCommand implements Callable<Integer> {
             }
             runDir = null;
         }
+        backend.backend = group.deviceFor(backend.backend);
         Device device = backend.open();
         try (TrainingData data = loadDataset(config)) {
-            return train(config, runDir, device, data, out);
+            return train(config, runDir, device, data, out, group);
         }
     }
 
-    private Integer train(TrainConfig config, Path runDir, Device device, TrainingData data, PrintWriter out)
-            throws IOException {
+    private Integer train(TrainConfig config, Path runDir, Device device, TrainingData data, PrintWriter out,
+                          DistributedOptions.Group group) throws IOException {
         if (data.classes() < 2) {
             spec.commandLine().getErr().println("warning: " + config.dataset() + " has a single class: every prediction is"
                     + " right and the loss is 0, so there is nothing to learn");
@@ -231,7 +255,7 @@ public final class TrainCommand implements Callable<Integer> {
         // Only a folder this command created may be removed again (a failed or interrupted run that
         // saved nothing); an empty folder the user made for --out stays.
         boolean createdFolder = false;
-        if (runDir == null) {
+        if (runDir == null && group.primary()) {
             if (outDir != null) {
                 createdFolder = !Files.exists(outDir);
                 runDir = claimOut(outDir);
@@ -240,10 +264,13 @@ public final class TrainCommand implements Callable<Integer> {
                 createdFolder = true;
             }
         }
+        if (resume == null) {
+            runDir = group.agreeOnRunFolder(runDir); // the other ranks learn the folder rank 0 chose
+        }
         boolean removable = createdFolder;
-        boolean progress = !noProgress && System.console() != null && System.console().isTerminal();
+        boolean progress = !noProgress && group.primary() && System.console() != null && System.console().isTerminal();
         Trainer trainer = new Trainer(config, data, device, runDir, progress, out)
-                .stopOnNonFiniteLoss(onNan.equals("stop")).workers(workers);
+                .stopOnNonFiniteLoss(onNan.equals("stop")).workers(workers).parallel(group.parallel());
         // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
         // What was kept is read from the folder, not from a counter: a save may be under way.
         Path folder = runDir;
@@ -255,7 +282,9 @@ public final class TrainCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("\ninterrupted: " + whatWasKept(folder, kept));
             spec.commandLine().getErr().flush();
         }, "nabla-train-interrupted");
-        Runtime.getRuntime().addShutdownHook(interrupted);
+        if (group.primary()) {
+            Runtime.getRuntime().addShutdownHook(interrupted);
+        }
         Trainer.Result result;
         try {
             result = resume != null ? trainer.resume() : trainer.fit();

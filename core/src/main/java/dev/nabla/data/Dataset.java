@@ -121,6 +121,14 @@ public interface Dataset extends AutoCloseable {
         return n >= size() ? this : new RowRange(this, 0, n);
     }
 
+    /**
+     * Rows {@code first .. first + count - 1}, as a view: nothing is copied (a data-parallel rank's
+     * share of a test set).
+     */
+    default Dataset rows(int first, int count) {
+        return first == 0 && count == size() ? this : new RowRange(this, first, count);
+    }
+
     /** Frees what the dataset holds outside the heap (a mapped file); reads fail afterwards. */
     @Override
     default void close() {

@@ -65,6 +65,7 @@ public final class Trainer {
     private final PrintWriter out;
     private int stopAfter = Integer.MAX_VALUE;
     private boolean stopOnNonFinite = true;
+    private DataParallel parallel = DataParallel.SINGLE;
     private int workers = 1;
 
     /**
@@ -85,6 +86,18 @@ public final class Trainer {
         this.progress = progress;
         this.out = out;
     }
+
+    /**
+     * Trains as one rank of a data-parallel group (see {@link DataParallel}): this rank takes its
+     * share of every global batch, gradients and metrics are reduced over the ranks, and only the
+     * primary rank locks and writes the run folder (the others read it only to {@link #resume()}).
+     * The caller gives the other ranks an output that goes nowhere. Returns this.
+     */
+    public Trainer parallel(DataParallel group) {
+        this.parallel = java.util.Objects.requireNonNull(group, "group");
+        return this;
+    }
+
 
     /** Trains on a {@link Split}'s arrays (see the main constructor). */
     public Trainer(TrainConfig config, Split split, Device device, Path runDir, boolean progress, PrintWriter out) {
@@ -141,10 +154,10 @@ public final class Trainer {
      * already holds a checkpoint is refused (continue it with {@link #resume()}).
      */
     public Result fit() throws IOException {
-        try (RunLock lock = RunLock.acquire(runDir)) {
+        try (RunLock lock = parallel.isPrimary() ? RunLock.acquire(runDir) : null) {
             // Checked under the lock: two runs racing for one new folder cannot both pass.
             for (String name : List.of(Checkpoint.STATE_FILE, "state.prev.json")) {
-                if (Files.exists(runDir.resolve(name))) {
+                if (parallel.isPrimary() && Files.exists(runDir.resolve(name))) {
                     throw new IllegalStateException(runDir + " already holds a run (" + name + "); choose another"
                             + " folder, delete this one, or continue it with --resume " + runDir);
                 }
@@ -156,7 +169,7 @@ public final class Trainer {
 
     /** Continues the run saved in {@code runDir} up to {@code config.epochs()}, holding its {@link RunLock}. */
     public Result resume() throws IOException {
-        try (RunLock lock = RunLock.acquire(runDir)) {
+        try (RunLock lock = parallel.isPrimary() ? RunLock.acquire(runDir) : null) {
             removeTempFiles();
             return run(Optional.of(Checkpoint.load(runDir)));
         }
@@ -202,6 +215,9 @@ public final class Trainer {
 
     /** Temp files of a save that was killed (SIGKILL, power loss) are garbage once the folder is ours. */
     private void removeTempFiles() throws IOException {
+        if (!parallel.isPrimary()) {
+            return; // the folder is rank 0's
+        }
         List<String> removed = dev.nabla.io.AtomicFiles.removeTempFiles(runDir);
         if (!removed.isEmpty()) {
             out.printf(Locale.ROOT, "removed %d temporary file%s left by an interrupted save in %s: %s%n",
@@ -211,7 +227,9 @@ public final class Trainer {
     }
 
     private Result run(Optional<Checkpoint.Contents> checkpoint) throws IOException {
-        Files.createDirectories(runDir);
+        if (parallel.isPrimary()) {
+            Files.createDirectories(runDir);
+        }
         // A resumed run keeps its class mapping: output i stays the class it was trained as, even if
         // the data file now lacks a class or its names sort differently.
         if (checkpoint.isPresent()) {
@@ -238,8 +256,11 @@ public final class Trainer {
         Module model = buildModel(config, data.features(), data.classes(), device);
         model.train();
         Optimizer optimizer = buildOptimizer(config, model.parameters());
-        requireWritable(runDir);
-        requireFreeSpace(runDir, checkpointBytes(model.parameterCount()), Files.getFileStore(runDir).getUsableSpace());
+        if (parallel.isPrimary()) {
+            requireWritable(runDir);
+            requireFreeSpace(runDir, checkpointBytes(model.parameterCount()),
+                    Files.getFileStore(runDir).getUsableSpace());
+        }
         DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
                 .device(device).workers(workers).normalize(standardizer).build();
         LrScheduler scheduler = buildScheduler(config, optimizer, loader.batches());
@@ -252,8 +273,11 @@ public final class Trainer {
             history.addAll(history(checkpoint.get().state()));
             out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", runDir, startEpoch, config.epochs());
         }
-        out.printf(Locale.ROOT, "%s on %s (%s): %s, %,d parameters%n", data.name(), device,
-                device.info().name(), architecture(), model.parameterCount());
+        // Every rank starts from rank 0's weights (a resumed run loaded the same ones everywhere).
+        parallel.synchronize(model.parameters());
+        out.printf(Locale.ROOT, "%s on %s (%s): %s, %,d parameters%s%n", data.name(), device,
+                device.info().name(), architecture(), model.parameterCount(),
+                parallel.worldSize() > 1 ? "; " + parallel.describe() : "");
         // What the open device runs (its GEMM path: cuBLAS, CLBlast or Nabla's kernel, and why).
         out.printf(Locale.ROOT, "  %s: %s%n", device.id(), device.info().description());
         if (data.test().isEmpty()) {
@@ -276,7 +300,9 @@ public final class Trainer {
                     // The last step's update made the weights non-finite: never save them over a good checkpoint.
                     throw diverged(epoch + 1, loader.batches(), check, record.trainLoss(), loader.batches());
                 }
-                save(model, optimizer, scheduler, standardizer, epoch + 1, history);
+                if (parallel.isPrimary()) {
+                    save(model, optimizer, scheduler, standardizer, epoch + 1, history);
+                }
             }
         }
         double finalAccuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
@@ -312,18 +338,37 @@ public final class Trainer {
             Iterator<DataLoader.Batch> batches = loader.epoch(epoch);
             while (batches.hasNext()) {
                 try (DataLoader.Batch batch = batches.next(); Scope step = Scope.open()) {
-                    Tensor logits = model.forward(batch.features());
-                    Tensor loss = Losses.crossEntropy(logits, batch.labels());
+                    int size = batch.size();
+                    // This rank's rows of the global batch (all of them in a single process).
+                    // TODO(issue 14): take the share from DataLoader's rank split once it can
+                    // split each global batch in order, so that a rank loads only its own rows.
+                    int from = parallel.shardStart(size);
+                    int to = parallel.shardEnd(size);
+                    boolean sharded = parallel.worldSize() > 1;
+                    Tensor features = sharded ? batch.features().slice(from, to).contiguous() : batch.features();
+                    Tensor labels = sharded ? batch.labels().slice(from, to).contiguous() : batch.labels();
                     optimizer.zeroGrad();
-                    loss.backward();
+                    Tensor logits = null;
+                    Tensor loss = null;
+                    if (to > from) {
+                        logits = model.forward(features);
+                        loss = Losses.crossEntropy(logits, labels);
+                        loss.backward();
+                    }
+                    double stepLoss = Double.NaN;
+                    if (sharded) {
+                        stepLoss = parallel.reduceGradients(model.parameters(), loss == null ? 0 : loss.item(),
+                                to - from, size);
+                    }
                     if (config.clipNorm() > 0) {
                         GradClip.clipGradNorm(model.parameters(), config.clipNorm());
                     }
                     optimizer.step();
                     scheduler.step();
-                    int size = batch.size();
-                    // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
-                    double stepLoss = loss.item();
+                    if (!sharded) {
+                        // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
+                        stepLoss = loss.item();
+                    }
                     stepNo++;
                     if (!Double.isFinite(stepLoss) && stopOnNonFinite) {
                         throw diverged(epoch + 1, stepNo, stepLoss, lastFinite, lastFiniteStep);
@@ -333,8 +378,10 @@ public final class Trainer {
                         lastFiniteStep = stepNo;
                     }
                     lossSum += stepLoss * (double) size;
-                    try (var ignored = NoGrad.open()) {
-                        correct += logits.argmax(1).eq(batch.labels()).sum().item();
+                    if (logits != null) {
+                        try (var ignored = NoGrad.open()) {
+                            correct += logits.argmax(1).eq(labels).sum().item();
+                        }
                     }
                     seen += size;
                     if (bar != null) {
@@ -348,13 +395,32 @@ public final class Trainer {
                 bar.close();
             }
         }
+        // Each rank counted its own rows' right answers; the loss sum is the global one already.
+        correct = parallel.sum(new double[] {correct})[0];
         double trainSeconds = (System.nanoTime() - started) / 1e9;
-        Optional<Evaluation.Result> test = data.test().map(t -> Evaluation.evaluate(model, t, standardizer, device,
-                workers));
+        Optional<Evaluation.Result> test = data.test().map(t -> evaluate(model, t, standardizer));
         double seconds = (System.nanoTime() - started) / 1e9;
         return new EpochRecord(epoch + 1, lossSum / seen, correct / seen, test.map(Evaluation.Result::loss)
                 .orElse(Double.NaN), test.map(Evaluation.Result::accuracy).orElse(Double.NaN), seconds,
                 seen / trainSeconds);
+    }
+
+    /** The test set's loss and accuracy; with several ranks each evaluates its share and the sums are reduced. */
+    private Evaluation.Result evaluate(Module model, Dataset test, Standardizer standardizer) {
+        if (parallel.worldSize() == 1) {
+            return Evaluation.evaluate(model, test, standardizer, device, workers);
+        }
+        int n = test.size();
+        int from = parallel.shardStart(n);
+        int to = parallel.shardEnd(n);
+        double[] mine = {0, 0};
+        if (to > from) {
+            Evaluation.Result share = Evaluation.evaluate(model, test.rows(from, to - from), standardizer, device,
+                    workers);
+            mine = new double[] {share.loss() * share.samples(), share.accuracy() * share.samples()};
+        }
+        double[] sums = parallel.sum(mine);
+        return new Evaluation.Result(n == 0 ? Double.NaN : sums[0] / n, n == 0 ? Double.NaN : sums[1] / n, n);
     }
 
     private DivergedException diverged(int epoch, int step, double loss, double lastFinite, int lastFiniteStep) {
