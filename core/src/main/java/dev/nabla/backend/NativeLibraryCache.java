@@ -57,8 +57,23 @@ public final class NativeLibraryCache {
      * binding ({@link LinkageError}) propagate unchanged; a cache that cannot be written falls back
      * to a private temporary folder.
      */
-    public static synchronized void load(String binding, ClassLoader loader, List<String> libraryFiles,
+    public static void load(String binding, ClassLoader loader, List<String> libraryFiles, Runnable firstCall) {
+        Map<String, String> same = new java.util.LinkedHashMap<>();
+        libraryFiles.forEach(file -> same.put(file, file));
+        load(binding, loader, same, firstCall);
+    }
+
+    /**
+     * As {@link #load(String, ClassLoader, List, Runnable)}, for bindings that unpack a library
+     * somewhere other than under its own name: each resource under the jar's {@code /lib}
+     * (the key) is written to the path (the value) relative to the cache folder that the binding
+     * would write it to relative to {@code java.io.tmpdir}. JOCLBlast, for one, writes its
+     * {@code lib/linux/x86_64/libclblast.so} to
+     * {@code JOCLBlast_1_5_2-linux-x86_64_dependents/linux/x86_64/libclblast.so}.
+     */
+    public static synchronized void load(String binding, ClassLoader loader, Map<String, String> resourceToTarget,
                                          Runnable firstCall) {
+        List<String> libraryFiles = List.copyOf(resourceToTarget.values());
         String key = binding + " " + libraryFiles;
         if (LOADED.contains(key)) {
             return;
@@ -66,10 +81,10 @@ public final class NativeLibraryCache {
         Path folder;
         try {
             folder = unpack(root(System.getenv(), System.getProperty("user.home")).resolve(binding), loader,
-                    libraryFiles);
+                    resourceToTarget);
         } catch (IOException | RuntimeException unwritable) {
             try {
-                folder = unpack(Files.createTempDirectory("nabla-native-" + binding + "-"), loader, libraryFiles);
+                folder = unpack(Files.createTempDirectory("nabla-native-" + binding + "-"), loader, resourceToTarget);
                 deleteOnExit(folder, libraryFiles);
             } catch (IOException noTempEither) {
                 // Nothing we can prepare: the binding unpacks the way it always did.
@@ -104,13 +119,22 @@ public final class NativeLibraryCache {
      * lacks (another platform's jar) is skipped: the binding then reports it as it always did.
      */
     static Path unpack(Path folder, ClassLoader loader, List<String> libraryFiles) throws IOException {
+        Map<String, String> same = new java.util.LinkedHashMap<>();
+        libraryFiles.forEach(file -> same.put(file, file));
+        return unpack(folder, loader, same);
+    }
+
+    static Path unpack(Path folder, ClassLoader loader, Map<String, String> resourceToTarget) throws IOException {
         createPrivately(folder);
-        for (String file : libraryFiles) {
-            URL resource = loader.getResource("lib/" + file);
+        for (Map.Entry<String, String> library : resourceToTarget.entrySet()) {
+            URL resource = loader.getResource("lib/" + library.getKey());
             if (resource == null) {
                 continue;
             }
-            Path target = folder.resolve(file);
+            Path target = folder.resolve(library.getValue());
+            if (target.getParent() != null && !target.getParent().equals(folder)) {
+                Files.createDirectories(target.getParent());
+            }
             URLConnection connection = resource.openConnection();
             long size = connection.getContentLengthLong();
             // SAFETY: an existing file is never opened for writing: another process may have it

@@ -44,8 +44,8 @@ final class ClBlast {
     /** Loads JOCLBlast and libclblast (once per JVM); empty when they load, else why not. */
     static String loadProblem() {
         try {
-            // The class's static initializer unpacks and loads libclblast.so and libJOCLBlast.
-            Class.forName(CLBlast.class.getName(), true, ClBlast.class.getClassLoader());
+            // The class's static initializer loads libclblast.so and libJOCLBlast, from Nabla's cache.
+            JoclLibrary.loadBlast();
             return "";
         } catch (ClassNotFoundException | LinkageError e) {
             return "JOCLBlast did not load (" + System.getProperty("os.name") + " " + System.getProperty("os.arch")

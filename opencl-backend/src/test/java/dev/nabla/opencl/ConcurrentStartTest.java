@@ -76,12 +76,18 @@ class ConcurrentStartTest {
                             "JOCL unpacked nothing into the shared java.io.tmpdir");
                 }
                 try (Stream<Path> bindings = Files.list(cache)) {
-                    Path jocl = bindings.filter(f -> f.getFileName().toString().startsWith("jocl-")).findFirst()
+                    Path jocl = bindings.filter(f -> f.getFileName().toString().matches("jocl-\\d.*")).findFirst()
                             .orElseThrow(() -> new AssertionError("no jocl-* folder in " + cache));
                     try (Stream<Path> files = Files.list(jocl)) {
                         assertEquals(1, files.filter(f -> f.getFileName().toString().startsWith("libJOCL_")).count(),
                                 "one library in " + jocl + ", no temporary files left");
                     }
+                }
+                // JOCLBlast's two libraries (its JNI library and the libclblast.so it depends on) too
+                Path blast = cache.resolve("jocl-blast-1.5.2");
+                if (Files.isDirectory(blast)) {
+                    assertTrue(Files.isRegularFile(blast.resolve("JOCLBlast_1_5_2-linux-x86_64_dependents/linux/x86_64"
+                            + "/libclblast.so")), "libclblast.so unpacked into " + blast);
                 }
             }
         } finally {
