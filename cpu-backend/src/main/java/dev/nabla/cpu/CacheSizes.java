@@ -102,7 +102,8 @@ record CacheSizes(long l1, long l2, long l3, String source) {
         long l3 = 0;
         for (String line : output.split("\n")) {
             String[] parts = line.trim().split("\\s+");
-            if (parts.length != 2 || !parts[1].matches("\\d+")) {
+            // Only the cache lines matter; others hold paths, or numbers beyond a long (ULONG_MAX).
+            if (parts.length != 2 || !parts[0].startsWith("LEVEL") || !parts[1].matches("\\d{1,15}")) {
                 continue;
             }
             long value = Long.parseLong(parts[1]);

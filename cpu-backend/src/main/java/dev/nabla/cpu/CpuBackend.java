@@ -55,6 +55,19 @@ public final class CpuBackend extends ReferenceBackend {
                 + blocks.kc() + " MC " + blocks.mc() + " NC " + blocks.nc() + " from " + features.caches().summary();
     }
 
+    /**
+     * Whether the kernels use fused multiply-adds (false on CPUs or JVMs without FMA, where they
+     * multiply and add instead); benchmarks probe the peak the same way.
+     */
+    public static boolean usesFma() {
+        return CpuFeatures.FMA;
+    }
+
+    /** The instruction set the kernels were chosen for, e.g. {@code AVX2}, {@code AVX-512}, {@code SSE}. */
+    public static String isa() {
+        return CpuFeatures.CURRENT.isa();
+    }
+
     /** The "model name" line of /proc/cpuinfo, or an empty string where there is none. */
     private static String cpuModel() {
         try {

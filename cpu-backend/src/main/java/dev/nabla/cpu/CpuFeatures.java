@@ -95,7 +95,10 @@ final class CpuFeatures {
         return vmOption("UseFMA").isPresent() ? "the JVM's UseFMA flag" : "timing fma against mul+add";
     }
 
-    /** A HotSpot flag's value, or empty where there is no such flag (another VM, another CPU family, no jdk.management). */
+    /**
+     * A HotSpot flag's value, or empty where there is no such flag (another VM, another CPU family,
+     * no jdk.management module).
+     */
     static Optional<String> vmOption(String name) {
         try {
             var bean = java.lang.management.ManagementFactory.getPlatformMXBean(

@@ -4,27 +4,27 @@ package dev.nabla.cpu;
  * The shape of the SGEMM micro-kernel: an {@code rows × vectors·lanes} tile of C held in
  * {@code rows·vectors} vector accumulators, updated per depth step from {@code vectors} loads of B
  * and {@code rows} broadcasts of A. Chosen from the vector registers the JIT can use
- * ({@link CpuFeatures}), because a tile whose accumulators do not fit spills on every step:
- * the 8×2-vector kernel tuned for AVX-512 (16 accumulators of 32 registers) ran at half of
- * OpenBLAS's speed under AVX2 (16 registers), where 6×2 (12 accumulators, BLIS's and OpenBLAS's
- * Haswell shape) fits.
+ * ({@link CpuFeatures}), because a tile whose accumulators do not fit spills on every step.
  *
- * <p>Each step needs {@code rows·vectors} accumulators, {@code vectors} B values, one broadcast and,
- * without FMA, one product register; the shapes:
  * <ul>
- *   <li>{@link #R8_V2}: 32 registers with ≥ 256-bit vectors (AVX-512): 16 + 2 + 1. Measured on
- *       AVX-512 against 12×2 and 14×2 (README): none better.</li>
- *   <li>{@link #R6_V2}: 16 registers (AVX2, AVX, SSE): 12 + 2 + 1 (+ 1 without FMA) ≤ 16.</li>
- *   <li>{@link #R8_V3}: 32 registers with 128-bit vectors (NEON): 24 + 3 + 1, BLIS's ARMv8 8×12.
- *       Checked for correctness under 128-bit x86 vectors only; unmeasured on real ARM.</li>
+ *   <li>{@link #R8_V2}: 32 registers with ≥ 256-bit vectors (AVX-512): 16 accumulators + 2 B + 1
+ *       broadcast. Measured on AVX-512 against 12×2 and 14×2 (cpu-backend/README.md): none better.</li>
+ *   <li>{@link #R4_V2}: 16 registers (AVX2, AVX, SSE), with or without FMA: 8 accumulators. NOTE:
+ *       not the 6×2 (12 accumulators) that BLIS and OpenBLAS use for Haswell: C2 schedules the
+ *       broadcasts of A ahead of the FMAs that consume them, so 12 accumulators + 2 B + 3 live
+ *       broadcasts exceed 16 registers and one accumulator goes through the stack on every step (a
+ *       load-FMA-store chain). Measured 2026-12-06, kernel alone, one thread, -XX:UseAVX=2 (GFLOP/s):
+ *       4×2 101, 3×3 103, 2×4 102, 5×2 45, 6×2 21–45, 4×3 23–40, 3×4 21–43; the old 8×2 under AVX2
+ *       40–45. Under -XX:UseAVX=0 (SSE, mul + add), the whole 512³ GEMM on two threads: 4×2 55.5,
+ *       6×2 38.2, 5×2 39.6, 3×3 37.5.</li>
+ *   <li>{@link #R8_V3}: 32 registers of 128 bits (NEON): 24 accumulators + 3 B + 1, BLIS's ARMv8
+ *       8×12. Checked for correctness under 128-bit x86 vectors only (GemmTest in a forked JVM);
+ *       unmeasured on real ARM.</li>
  * </ul>
  */
 enum KernelShape {
     R8_V2(8, 2),
     R4_V2(4, 2),
-    R3_V3(3, 3),
-    R6_V2(6, 2),
-    R5_V2(5, 2),
     R8_V3(8, 3);
 
     /** Rows of C per tile (MR). */
@@ -47,7 +47,7 @@ enum KernelShape {
         if (registers >= 32) {
             return lanes <= 4 ? R8_V3 : R8_V2;
         }
-        return R6_V2;
+        return R4_V2;
     }
 
     /** The shape for this JVM, or {@code -Dnabla.cpu.kernel=R6_V2} (tests, probes). */
@@ -68,8 +68,9 @@ enum KernelShape {
      * Block sizes from the cache sizes (BLIS's analysis): a {@code KC × NR} micro-panel of B stays
      * in L1 while the micro-panels of A stream past it (≤ 2/3 of L1, so A's panels and C's tile
      * fit beside it); the {@code MC × KC} block of A takes about a fifth of L2 and the
-     * {@code KC × NC} block of B half of it. For the AVX-512 kernel on a 48 KiB L1 and 2 MiB L2
-     * this gives the sizes tuned by hand before (KC 256, MC 200 ≈ 192, NC 1024).
+     * {@code KC × NC} block of B half of it. For the AVX-512 kernel on a 48 KiB L1 and 1 MiB L2
+     * this gives KC 256, MC 200, NC 512, within noise of the sizes tuned by hand before (256, 192,
+     * 1024; BlockingProbe, 2026-12-06: ×0.95–1.03 at 256×1024×784, 1024³, 2048³).
      */
     Gemm.Blocking blocking(int lanes, CacheSizes caches) {
         int nr = columns(lanes);

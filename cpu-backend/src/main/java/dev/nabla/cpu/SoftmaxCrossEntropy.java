@@ -172,7 +172,8 @@ final class SoftmaxCrossEntropy {
         // NOTE: without FMA (CpuFeatures.fma is then mul + add) n·LN2_HI is still exact (LN2_HI has
         // 9 significant bits, |n| ≤ 126), so the reduction loses nothing; the polynomial's extra
         // roundings stay within the 2 ulp (FusedNumericsTest runs in a no-FMA JVM too).
-        FloatVector t = CpuFeatures.fma(clamped, FloatVector.broadcast(SPECIES, LOG2E), FloatVector.broadcast(SPECIES, ROUNDER));
+        FloatVector t = CpuFeatures.fma(clamped, FloatVector.broadcast(SPECIES, LOG2E),
+                FloatVector.broadcast(SPECIES, ROUNDER));
         FloatVector n = t.sub(ROUNDER);
         FloatVector r = CpuFeatures.fma(n, FloatVector.broadcast(SPECIES, -LN2_HI), clamped);
         r = CpuFeatures.fma(n, FloatVector.broadcast(SPECIES, -LN2_LO), r);

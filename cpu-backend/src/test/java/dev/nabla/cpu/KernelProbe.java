@@ -33,7 +33,7 @@ public final class KernelProbe {
             while (System.nanoTime() - start < 300_000_000L) {
                 for (int q = 0; q < bPanels; q++) {
                     for (int p = 0; p < aPanels; p++) {
-                        Gemm.kernel(shape, kc, a, p * kc * mr, b, q * kc * nr, tile, 0, nr, false);
+                        MicroKernels.kernel(shape, kc, a, p * kc * mr, b, q * kc * nr, tile, 0, nr, false);
                     }
                 }
                 calls += (long) aPanels * bPanels;
