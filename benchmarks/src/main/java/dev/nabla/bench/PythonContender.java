@@ -127,10 +127,14 @@ public final class PythonContender implements Contender {
      */
     public static java.util.Optional<String> blasEnvironmentNote(Map<String, String> env, boolean keepBlasEnv,
                                                                  Optional<CpuIsa> isa) {
-        Optional<String> note = blasEnvironmentNote(env, keepBlasEnv);
         if (isa.isEmpty()) {
-            return note;
+            return blasEnvironmentNote(env, keepBlasEnv);
         }
+        // The pin replaces any OPENBLAS_CORETYPE of the environment; only the other variables need a word.
+        Map<String, String> others = new java.util.HashMap<>(env);
+        others.remove("OPENBLAS_CORETYPE");
+        Optional<String> note = blasEnvironmentNote(others, keepBlasEnv).map(n -> n.replace(
+                " so OpenBLAS runs this CPU's own kernels", ""));
         String pin = isa.get().openBlasCore().map(core -> "OPENBLAS_CORETYPE=" + core + " (the " + isa.get().label()
                 + " kernels) for the contenders, as --cpu-isa " + isa.get().label() + " asks")
                 .orElse("no OPENBLAS_CORETYPE for the contenders (OpenBLAS runs this CPU's own kernels), as --cpu-isa "

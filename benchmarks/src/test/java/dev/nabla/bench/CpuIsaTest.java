@@ -50,5 +50,9 @@ class CpuIsaTest {
         assertEquals("Haswell", avx2.get("OPENBLAS_CORETYPE"));
         assertTrue(PythonContender.blasEnvironmentNote(Map.of(), false, Optional.of(CpuIsa.AVX2)).orElseThrow()
                 .startsWith("OPENBLAS_CORETYPE=Haswell (the avx2 kernels)"));
+        String note = PythonContender.blasEnvironmentNote(Map.of("OPENBLAS_CORETYPE", "Haswell", "OPENBLAS_L2_SIZE",
+                "512"), false, Optional.of(CpuIsa.SSE)).orElseThrow();
+        assertTrue(note.startsWith("OPENBLAS_CORETYPE=Nehalem") && note.contains("removed OPENBLAS_L2_SIZE=512")
+                && !note.contains("Haswell"), note);
     }
 }

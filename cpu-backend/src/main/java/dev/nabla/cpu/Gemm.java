@@ -86,6 +86,8 @@ final class Gemm {
 
     static volatile Blocking blocking = DEFAULT_BLOCKING;
     static volatile KernelShape shape = SHAPE;
+    /** Probes only: forces the row (true) or column (false) split between threads; null lets {@link #splitRows} choose. */
+    static volatile Boolean splitOverride = null;
     static volatile boolean useDirectStores = !Boolean.getBoolean("nabla.gemm.viaTile");
     /** Whether a non-transposed op(A) is packed by 8×16 in-register transposes rather than 8-lane gathers. */
     static volatile boolean useTransposePackA = !Boolean.getBoolean("nabla.gemm.gatherPackA");
@@ -142,7 +144,7 @@ final class Gemm {
             CpuThreads.parallelRanges(n, threads, LANES, (start, end) -> job.runRows(0, m, start, end));
         } else if (threads == 1) {
             job.run(0, m, 0, n);
-        } else if (splitRows(spec, threads, job.mr, job.nr)) {
+        } else if (splitOverride != null ? splitOverride : splitRows(spec, threads, job.mr, job.nr)) {
             CpuThreads.parallelRanges(m, threads, job.mr, (start, end) -> job.run(start, end, 0, n));
         } else {
             CpuThreads.parallelRanges(n, threads, job.nr, (start, end) -> job.run(0, m, start, end));

@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * e.g. {@code 2048x2048x2048:NN 256/192/1024/2097152 384/144/1024/2097152}; a trailing {@code /tile}
  * makes every tile go through the scratch tile and the general epilogue; {@code /gather} packs a
  * non-transposed op(A) by 8-lane gathers instead of 8×16 in-register transposes, {@code /R4_V2} (a
- * {@link KernelShape}) uses that micro-kernel (flags combine). Prints the median
+ * {@link KernelShape}) uses that micro-kernel, {@code /rows} or {@code /cols} forces the split between threads
+ * (flags combine). Prints the median
  * GFLOP/s of each setting over the rounds ({@code -Drounds=N}, default 7; each sample ≈ 150 ms).
  */
 public final class BlockingProbe {
@@ -27,6 +28,7 @@ public final class BlockingProbe {
         List<Boolean> direct = new ArrayList<>();
         List<Boolean> transposeA = new ArrayList<>();
         List<KernelShape> shapes = new ArrayList<>();
+        List<Boolean> splits = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String[] f = args[i].split("/");
             List<String> flags = Arrays.asList(f).subList(4, f.length);
@@ -34,6 +36,7 @@ public final class BlockingProbe {
             transposeA.add(!flags.contains("gather"));
             shapes.add(flags.stream().filter(flag -> flag.startsWith("R")).map(KernelShape::valueOf).findFirst()
                     .orElse(Gemm.SHAPE));
+            splits.add(flags.contains("rows") ? Boolean.TRUE : flags.contains("cols") ? Boolean.FALSE : null);
             settings.add(new Gemm.Blocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                     Long.parseLong(f[3])));
         }
@@ -59,6 +62,7 @@ public final class BlockingProbe {
                     Gemm.useDirectStores = direct.get(s);
                     Gemm.useTransposePackA = transposeA.get(s);
                     Gemm.shape = shapes.get(s);
+                    Gemm.splitOverride = splits.get(s);
                     long t0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
                         Gemm.gemm(spec);
@@ -91,5 +95,6 @@ public final class BlockingProbe {
         Gemm.useDirectStores = true;
         Gemm.useTransposePackA = true;
         Gemm.shape = Gemm.SHAPE;
+        Gemm.splitOverride = null;
     }
 }
