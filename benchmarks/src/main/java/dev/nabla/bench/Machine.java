@@ -53,7 +53,27 @@ public final class Machine {
                 + System.getProperty("os.arch"));
         m.put("jdk", Runtime.version().toString() + " (" + System.getProperty("java.vendor") + ")");
         m.put("vm", System.getProperty("java.vm.name"));
+        cpuKernels().ifPresent(kernels -> m.put("cpuKernels", kernels));
+        CpuIsa.forced().ifPresent(isa -> {
+            m.put("cpuIsa", isa.label());
+            m.put("cpuIsaFlags", String.join(" ", isa.jvmFlags()));
+        });
         return m;
+    }
+
+    /**
+     * What the CPU backend's kernels were chosen for (ISA, vector width, registers, FMA, micro-kernel,
+     * block sizes, caches), or empty where the Vector API is not available to this JVM.
+     */
+    public static java.util.Optional<String> cpuKernels() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(dev.nabla.cpu.CpuBackend.kernelSummary());
+        } catch (LinkageError e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** One line: {@code Intel(R) Xeon(R) Processor, 2 cores, Java 25+36-LTS}. */

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * PyTorch or NumPy in a long-lived Python process ({@code torch_bench.py --serve}), asked for one
@@ -59,12 +60,22 @@ public final class PythonContender implements Contender {
      */
     public static PythonContender start(String name, String python, Path scripts, String script, int threads,
                                         boolean keepBlasEnv) throws IOException {
+        return start(name, python, scripts, script, threads, keepBlasEnv, Optional.empty());
+    }
+
+    /**
+     * As above, for CPU rows forced to {@code isa} ({@code --cpu-isa}): OpenBLAS is pinned to that
+     * ISA's kernel core ({@link CpuIsa#openBlasCore()}; unpinned for AVX-512) whatever the
+     * environment says, so both sides of the table run the same instructions.
+     */
+    public static PythonContender start(String name, String python, Path scripts, String script, int threads,
+                                        boolean keepBlasEnv, Optional<CpuIsa> isa) throws IOException {
         Path err = Files.createTempFile("nabla-" + name + "-", ".log");
         err.toFile().deleteOnExit();
         ProcessBuilder pb = new ProcessBuilder(python, scripts.resolve(script).toString(), "--serve", "--threads",
                 Integer.toString(threads))
                 .redirectError(err.toFile());
-        prepareEnvironment(pb.environment(), threads, keepBlasEnv);
+        prepareEnvironment(pb.environment(), threads, keepBlasEnv, isa);
         Process process = pb.start();
         try {
             return new PythonContender(name, process, err);
@@ -85,6 +96,11 @@ public final class PythonContender implements Contender {
 
     /** The contender's environment: thread counts, passive waiting, and the BLAS pins removed or kept. */
     static void prepareEnvironment(Map<String, String> env, int threads, boolean keepBlasEnv) {
+        prepareEnvironment(env, threads, keepBlasEnv, Optional.empty());
+    }
+
+    /** As above; a forced {@code isa} then sets (or, for AVX-512, removes) {@code OPENBLAS_CORETYPE}. */
+    static void prepareEnvironment(Map<String, String> env, int threads, boolean keepBlasEnv, Optional<CpuIsa> isa) {
         for (String var : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
             env.put(var, Integer.toString(threads));
         }
@@ -101,12 +117,31 @@ public final class PythonContender implements Contender {
         if (!keepBlasEnv) {
             BLAS_CORE_VARIABLES.forEach(env::remove);
         }
+        isa.ifPresent(forced -> forced.openBlasCore().ifPresentOrElse(core -> env.put("OPENBLAS_CORETYPE", core),
+                () -> env.remove("OPENBLAS_CORETYPE")));
     }
 
     /**
      * What the footer says about {@link #BLAS_CORE_VARIABLES} set in {@code env}: empty when none
      * is set, else which were removed from (or kept in) the contenders' environment.
      */
+    public static java.util.Optional<String> blasEnvironmentNote(Map<String, String> env, boolean keepBlasEnv,
+                                                                 Optional<CpuIsa> isa) {
+        if (isa.isEmpty()) {
+            return blasEnvironmentNote(env, keepBlasEnv);
+        }
+        // The pin replaces any OPENBLAS_CORETYPE of the environment; only the other variables need a word.
+        Map<String, String> others = new java.util.HashMap<>(env);
+        others.remove("OPENBLAS_CORETYPE");
+        Optional<String> note = blasEnvironmentNote(others, keepBlasEnv).map(n -> n.replace(
+                " so OpenBLAS runs this CPU's own kernels", ""));
+        String pin = isa.get().openBlasCore().map(core -> "OPENBLAS_CORETYPE=" + core + " (the " + isa.get().label()
+                + " kernels) for the contenders, as --cpu-isa " + isa.get().label() + " asks")
+                .orElse("no OPENBLAS_CORETYPE for the contenders (OpenBLAS runs this CPU's own kernels), as --cpu-isa "
+                        + isa.get().label() + " asks");
+        return Optional.of(pin + note.map(n -> "; " + n).orElse(""));
+    }
+
     public static java.util.Optional<String> blasEnvironmentNote(Map<String, String> env, boolean keepBlasEnv) {
         List<String> set = BLAS_CORE_VARIABLES.stream().filter(env::containsKey).map(v -> v + "=" + env.get(v))
                 .toList();

@@ -86,9 +86,17 @@ public record Report(String date, String command, Map<String, Object> machine, O
         StringBuilder text = new StringBuilder();
         text.append("machine: ").append(machine.get("cpu")).append(", ").append(machine.get("cores"))
                 .append(" cores, Java ").append(machine.get("jdk")).append('\n');
+        if (machine.get("cpuKernels") instanceof String kernels) {
+            text.append("cpu kernels: ").append(kernels).append('\n');
+        }
+        if (machine.get("cpuIsa") instanceof String isa) {
+            text.append("cpu isa: --cpu-isa ").append(isa).append(" (JVM flags ").append(machine.get("cpuIsaFlags"))
+                    .append(")\n");
+        }
         cpuPeak.ifPresent(p -> text.append(String.format(Locale.ROOT,
-                "CPU peak: %.0f GFLOP/s (FMA probe, %d threads, %d-bit vectors; %.0f GFLOP/s one thread)%n",
-                p.flops() / 1e9, p.threads(), p.vectorBits(), p.perThread() / 1e9)));
+                "CPU peak: %.0f GFLOP/s (%s probe, %d threads, %d-bit vectors; %.0f GFLOP/s one thread)%n",
+                p.flops() / 1e9, p.key().contains("mul+add") ? "mul+add" : "FMA", p.threads(), p.vectorBits(),
+                p.perThread() / 1e9)));
         // What each device runs (its open backend's description: the GEMM path, library versions).
         Map<String, String> devices = new java.util.LinkedHashMap<>();
         results.stream().filter(Result::nabla).forEach(r -> devices.putIfAbsent(r.contender(), r.description()));

@@ -7,6 +7,7 @@ import dev.nabla.bench.BackendSelection;
 import dev.nabla.bench.BarChart;
 import dev.nabla.bench.BlasCheck;
 import dev.nabla.bench.Contender;
+import dev.nabla.bench.CpuIsa;
 import dev.nabla.bench.Machine;
 import dev.nabla.bench.NablaContender;
 import dev.nabla.bench.PeakProbe;
@@ -114,6 +115,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + " (by default they are removed, so OpenBLAS runs this CPU's own kernels).")
     boolean keepBlasEnv;
 
+    @Option(names = "--cpu-isa", paramLabel = "ISA",
+            description = "Run the CPU rows at a forced instruction set: avx512, avx2, avx or sse (a JVM started again"
+                    + " with -XX:UseAVX=3/2/1/0; x86-64 only). With --compare, OpenBLAS is pinned to the matching"
+                    + " kernels (OPENBLAS_CORETYPE=Haswell, Sandybridge, Nehalem; none for avx512).")
+    String cpuIsa;
+
     @Option(names = "--compare-threads", paramLabel = "N",
             description = "Threads for PyTorch and NumPy/OpenBLAS (default: the number of cores, as Nabla's pool).")
     Integer compareThreads;
@@ -138,6 +145,12 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (workload.equals("allreduce")) {
             return AllReduceBench.run(nproc, err);
+        }
+        if (cpuIsa != null) {
+            Optional<Integer> forked = forkForIsa(err);
+            if (forked.isPresent()) {
+                return forked.get();
+            }
         }
         List<Workload> workloads;
         BackendSelection selection;
@@ -240,6 +253,41 @@ public final class BenchCommand implements Callable<Integer> {
         return cpuPeak;
     }
 
+    /**
+     * {@code --cpu-isa}: in the JVM the user started, runs the same command again in a JVM with the
+     * ISA's flags and returns its exit status; in that forked JVM (which says which ISA it was
+     * started for) returns empty, and the benchmark runs here.
+     */
+    private Optional<Integer> forkForIsa(PrintWriter err) throws IOException {
+        CpuIsa isa;
+        List<String> command;
+        try {
+            isa = CpuIsa.parse(cpuIsa);
+            Optional<CpuIsa> running = CpuIsa.forced();
+            if (running.isPresent()) {
+                if (running.get() != isa) {
+                    throw new IllegalArgumentException("--cpu-isa " + isa.label() + " in a JVM forked for "
+                            + running.get().label());
+                }
+                return Optional.empty();
+            }
+            command = isa.forkCommand(Main.class.getName(), spec.commandLine().getParseResult().originalArgs());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        err.println("--cpu-isa " + isa.label() + ": running the benchmark in a JVM with " + String.join(" ",
+                isa.jvmFlags()));
+        err.flush();
+        Process child = new ProcessBuilder(command).inheritIO().start();
+        try {
+            return Optional.of(child.waitFor());
+        } catch (InterruptedException e) {
+            child.destroy();
+            Thread.currentThread().interrupt();
+            return Optional.of(130);
+        }
+    }
+
     private List<Contender> startPython(Map<String, Object> info, PrintWriter err) throws IOException {
         info.put("enabled", true);
         err.println("looking for python3 with torch and numpy...");
@@ -260,7 +308,8 @@ public final class BenchCommand implements Callable<Integer> {
         info.put("ompWaitPolicy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "PASSIVE"));
         info.put("openblasThreadTimeout", System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT",
                 PythonContender.OPENBLAS_THREAD_TIMEOUT));
-        PythonContender.blasEnvironmentNote(System.getenv(), keepBlasEnv).ifPresent(note -> info.put("blasEnv", note));
+        PythonContender.blasEnvironmentNote(System.getenv(), keepBlasEnv, CpuIsa.forced())
+                .ifPresent(note -> info.put("blasEnv", note));
         Path scripts = PythonEnv.unpackScripts();
         if (python.torch().isPresent()) {
             result.add(startOne("torch", python, scripts, "torch_bench.py", threads, keepBlasEnv, info, err));
@@ -275,7 +324,8 @@ public final class BenchCommand implements Callable<Integer> {
     private static Contender startOne(String name, PythonEnv.Interpreter python, Path scripts, String script,
                                       int threads, boolean keepBlasEnv, Map<String, Object> info, PrintWriter err) {
         try {
-            PythonContender c = PythonContender.start(name, python.command(), scripts, script, threads, keepBlasEnv);
+            PythonContender c = PythonContender.start(name, python.command(), scripts, script, threads, keepBlasEnv,
+                    CpuIsa.forced());
             if (!keepBlasEnv && PythonContender.blasEnvironmentNote(System.getenv(), false).isPresent()) {
                 // The pins were removed: trust this BLAS on the CPU's own kernels only once one GEMM is right.
                 String shape = BlasCheck.M + "×" + BlasCheck.N + "×" + BlasCheck.K;
@@ -284,7 +334,7 @@ public final class BenchCommand implements Callable<Integer> {
                     c.close();
                     err.println("compare: " + name + " without the OpenBLAS pins got a " + shape + " GEMM wrong ("
                             + wrong.get() + "); running it with the pins kept");
-                    c = PythonContender.start(name, python.command(), scripts, script, threads, true);
+                    c = PythonContender.start(name, python.command(), scripts, script, threads, true, CpuIsa.forced());
                     info.put(name + "BlasCheck", "without the pins a " + shape + " GEMM was wrong (" + wrong.get()
                             + "), so " + name + " ran with them");
                 } else {

@@ -35,13 +35,37 @@ public final class CpuBackend extends ReferenceBackend {
 
     private static DeviceInfo describe() {
         // Creating a vector links the Vector API now, inside the provider's LinkageError guard.
-        int lanes = FloatVector.zero(Elementwise.SPECIES).length();
+        int lanes = FloatVector.zero(CpuFeatures.SPECIES).length();
         int threads = CpuThreads.threads();
         String model = cpuModel();
         String name = "CPU (Vector API, " + lanes + " floats x " + threads + " threads)";
-        String description = (model.isEmpty() ? "" : model + "; ")
-                + "packed SGEMM " + Gemm.MR + "x" + Gemm.NR + " micro-kernel; Java " + Runtime.version();
+        String description = (model.isEmpty() ? "" : model + "; ") + kernelSummary() + "; Java " + Runtime.version();
         return new DeviceInfo("cpu", 0, name, DeviceInfo.Kind.CPU, description);
+    }
+
+    /**
+     * What the kernels were chosen for and how: ISA, vector width and registers, FMA or mul + add,
+     * the SGEMM micro-kernel and block sizes, the cache sizes they came from. Shown by
+     * {@code ./nabla devices} and in the {@code nabla bench} header.
+     */
+    public static String kernelSummary() {
+        CpuFeatures features = CpuFeatures.CURRENT;
+        Gemm.Blocking blocks = Gemm.DEFAULT_BLOCKING;
+        return features.summary() + "; packed SGEMM " + Gemm.SHAPE.label(features.lanes()) + " micro-kernel, KC "
+                + blocks.kc() + " MC " + blocks.mc() + " NC " + blocks.nc() + " from " + features.caches().summary();
+    }
+
+    /**
+     * Whether the kernels use fused multiply-adds (false on CPUs or JVMs without FMA, where they
+     * multiply and add instead); benchmarks probe the peak the same way.
+     */
+    public static boolean usesFma() {
+        return CpuFeatures.FMA;
+    }
+
+    /** The instruction set the kernels were chosen for, e.g. {@code AVX2}, {@code AVX-512}, {@code SSE}. */
+    public static String isa() {
+        return CpuFeatures.CURRENT.isa();
     }
 
     /** The "model name" line of /proc/cpuinfo, or an empty string where there is none. */

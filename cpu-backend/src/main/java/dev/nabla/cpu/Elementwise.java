@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Elementwise {
 
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> SPECIES = CpuFeatures.SPECIES;
     private static final int LANES = SPECIES.length();
 
     private Elementwise() {

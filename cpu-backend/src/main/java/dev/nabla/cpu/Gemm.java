@@ -30,21 +30,18 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Gemm {
 
-    private static final VectorSpecies<Float> SPECIES = Elementwise.SPECIES;
+    private static final VectorSpecies<Float> SPECIES = CpuFeatures.SPECIES;
     private static final int LANES = SPECIES.length();
-    /** MR floats: gathers one column of an A panel. */
-    private static final VectorSpecies<Float> SPECIES_MR = FloatVector.SPECIES_256;
+    /** Eight floats: gathers one column of an 8-row A panel. */
+    private static final VectorSpecies<Float> SPECIES_8 = FloatVector.SPECIES_256;
 
-    /** Rows of a micro-tile: one broadcast A element per row and k step. */
-    static final int MR = 8;
-    /** Columns of a micro-tile: two vectors, so 2·MR accumulators plus two B vectors fit the 32 registers. */
-    static final int NR = 2 * LANES;
-    /** Depth of a packed block: a KC×NR panel of B (32 KiB with 16 lanes) stays in L1. */
-    static final int KC = 256;
-    /** Rows of a packed A block (multiple of MR): MC×KC floats (192 KiB) stay in L2 next to the B block. */
-    static final int MC = 192;
-    /** Columns of a packed B block (multiple of NR): KC×NC floats (1 MiB) stay in L2. */
-    static final int NC = 1024;
+    /** The micro-kernel shape of this JVM (rows × vectors), chosen from its vector registers. */
+    static final KernelShape SHAPE = KernelShape.current();
+    /** Rows of a micro-tile of {@link #SHAPE}: one broadcast A element per row and k step. */
+    static final int MR = SHAPE.rows;
+    /** Columns of a micro-tile of {@link #SHAPE}. */
+    static final int NR = SHAPE.columns(LANES);
+
     /**
      * Below this many multiply-adds a GEMM is not worth waking another thread for: measured here,
      * 64³ (2^18) ran at 40 GFLOP/s on one thread and 20 on two; 96³ ran 55 on one and 90 on two.
@@ -77,28 +74,37 @@ final class Gemm {
      */
     static final long DOTS_SMALL_FLOPS = 1L << 16;
 
-    /** Block sizes of one call; {@link #blocking} is read once per call, so probes can compare settings in one JVM. */
+    /**
+     * Block sizes of one call (see {@link KernelShape#blocking}); {@link #blocking} and
+     * {@link #shape} are read once per call, so probes and tests can compare settings in one JVM.
+     */
     record Blocking(int kc, int mc, int nc, long rowMajorTiles) {
-        static final Blocking DEFAULT = new Blocking(KC, MC, NC, ROW_MAJOR_TILES);
     }
 
-    static volatile Blocking blocking = Blocking.DEFAULT;
+    /** The block sizes for {@link #SHAPE} and this machine's caches. */
+    static final Blocking DEFAULT_BLOCKING = SHAPE.blocking(LANES, CpuFeatures.CURRENT.caches());
+
+    static volatile Blocking blocking = DEFAULT_BLOCKING;
+    static volatile KernelShape shape = SHAPE;
+    /** Probes only: forces the row (true) or column (false) split between threads; null lets {@link #splitRows} choose. */
+    static volatile Boolean splitOverride = null;
     static volatile boolean useDirectStores = !Boolean.getBoolean("nabla.gemm.viaTile");
     /** Whether a non-transposed op(A) is packed by 8×16 in-register transposes rather than 8-lane gathers. */
     static volatile boolean useTransposePackA = !Boolean.getBoolean("nabla.gemm.gatherPackA");
 
-    private static final ThreadLocal<float[][]> BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    /** This thread's packing buffers, grown if a probe asks for larger blocks than the defaults. */
-    private static float[][] buffers(Blocking blocks) {
+    /** This thread's packing buffers and scratch tile, grown to what {@code blocks} and {@code tile} need. */
+    private static float[][] buffers(Blocking blocks, KernelShape tile) {
         float[][] buffers = BUFFERS.get();
+        int mr = tile.rows;
+        int nr = tile.columns(LANES);
         // Panels are padded to whole MR rows and NR columns, so round the block sizes up to those.
-        int packedA = (blocks.mc() + MR - 1) / MR * MR * blocks.kc();
-        int packedB = blocks.kc() * ((blocks.nc() + NR - 1) / NR * NR);
-        if (buffers[0].length < packedA || buffers[1].length < packedB) {
-            buffers = new float[][] {new float[Math.max(MC * KC, packedA)], new float[Math.max(KC * NC, packedB)],
-                    new float[MR * NR]};
+        int packedA = (blocks.mc() + mr - 1) / mr * mr * blocks.kc();
+        int packedB = blocks.kc() * ((blocks.nc() + nr - 1) / nr * nr);
+        if (buffers[0].length < packedA || buffers[1].length < packedB || buffers[2].length < mr * nr) {
+            buffers = new float[][] {new float[Math.max(buffers[0].length, packedA)],
+                    new float[Math.max(buffers[1].length, packedB)], new float[Math.max(buffers[2].length, mr * nr)]};
             BUFFERS.set(buffers);
         }
         return buffers;
@@ -138,10 +144,10 @@ final class Gemm {
             CpuThreads.parallelRanges(n, threads, LANES, (start, end) -> job.runRows(0, m, start, end));
         } else if (threads == 1) {
             job.run(0, m, 0, n);
-        } else if (splitRows(spec, threads)) {
-            CpuThreads.parallelRanges(m, threads, MR, (start, end) -> job.run(start, end, 0, n));
+        } else if (splitOverride != null ? splitOverride : splitRows(spec, threads, job.mr, job.nr)) {
+            CpuThreads.parallelRanges(m, threads, job.mr, (start, end) -> job.run(start, end, 0, n));
         } else {
-            CpuThreads.parallelRanges(n, threads, NR, (start, end) -> job.run(0, m, start, end));
+            CpuThreads.parallelRanges(n, threads, job.nr, (start, end) -> job.run(0, m, start, end));
         }
     }
 
@@ -151,11 +157,11 @@ final class Gemm {
      * per thread; a strided (element by element) pack counts four times a contiguous one. A split
      * needs at least two tiles per thread to be worth it.
      */
-    private static boolean splitRows(GemmSpec spec, int threads) {
+    private static boolean splitRows(GemmSpec spec, int threads, int mr, int nr) {
         long m = spec.m();
         long n = spec.n();
-        boolean rowsPossible = m >= (long) threads * MR * 2;
-        boolean columnsPossible = n >= (long) threads * NR * 2;
+        boolean rowsPossible = m >= (long) threads * mr * 2;
+        boolean columnsPossible = n >= (long) threads * nr * 2;
         if (rowsPossible != columnsPossible) {
             return rowsPossible || m >= n;
         }
@@ -193,11 +199,21 @@ final class Gemm {
         final Activation activation;
         /** Whether full tiles get the vector ReLU in {@link #storeTile}. */
         final boolean relu;
-        /** Gather offsets of an A panel's column: {@code i·lda} for i < MR. */
+        /** Gather offsets of an 8-row A panel's column: {@code i·lda} for i < 8. */
         final int[] gatherA;
         final Blocking blocks = blocking;
+        final KernelShape kernel = shape;
+        /** Rows and columns of the micro-tile. */
+        final int mr = kernel.rows;
+        final int nr = kernel.columns(LANES);
         final boolean directStores = useDirectStores;
-        final boolean transposePackA = useTransposePackA && LANES == 16;
+        /** 8-row A panels are packed by 8×16 transposes (16 lanes) or 8-lane gathers (8 or more lanes). */
+        final boolean transposePackA = useTransposePackA && LANES == 16 && mr == 8;
+        final boolean gatherPackA = mr == 8 && LANES >= 8;
+        /** B panels of transposed B are packed by LANES×LANES in-register transposes. */
+        final boolean transposePackB = TRANSPOSE_PACK && (LANES == 16 || LANES == 8 || LANES == 4);
+        /** 4-row A panels of non-transposed A are packed by 4×4 in-register transposes. */
+        final boolean transposePackA4 = TRANSPOSE_PACK && mr == 4 && Transposes.HAS4;
 
         Job(GemmSpec spec) {
             transA = spec.transA();
@@ -219,8 +235,8 @@ final class Gemm {
                 case NONE -> false;
                 case RELU -> true;
             };
-            gatherA = new int[MR];
-            for (int i = 0; i < MR; i++) {
+            gatherA = new int[8];
+            for (int i = 0; i < 8; i++) {
                 gatherA[i] = i * lda;
             }
         }
@@ -343,7 +359,7 @@ final class Gemm {
 
         /** Computes the block {@code [m0, m1) × [n0, n1)} of C. */
         void run(int m0, int m1, int n0, int n1) {
-            float[][] buffers = buffers(blocks);
+            float[][] buffers = buffers(blocks, kernel);
             int blockK = blocks.kc();
             int blockN = blocks.nc();
             float[] packedA = buffers[0];
@@ -354,7 +370,7 @@ final class Gemm {
             // along rows of tiles, so each row of C is written front to back and the hardware
             // prefetcher streams it (4096³: 220-232 -> 242-260 GFLOP/s on two threads).
             boolean rowMajorTiles = (long) (m1 - m0) * (n1 - n0) >= blocks.rowMajorTiles();
-            int rowBlock = balanced(m1 - m0, blocks.mc(), MR);
+            int rowBlock = balanced(m1 - m0, blocks.mc(), mr);
             for (int jc = n0; jc < n1; jc += blockN) {
                 int nc = Math.min(blockN, n1 - jc);
                 int depthBlock = balanced(k, blockK, 1);
@@ -367,14 +383,14 @@ final class Gemm {
                         int mc = Math.min(rowBlock, m1 - ic);
                         packA(packedA, ic, mc, pc, kc);
                         if (rowMajorTiles) {
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                for (int jr = 0; jr < nc; jr += NR) {
+                            for (int ir = 0; ir < mc; ir += mr) {
+                                for (int jr = 0; jr < nc; jr += nr) {
                                     tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
                                 }
                             }
                         } else {
-                            for (int jr = 0; jr < nc; jr += NR) {
-                                for (int ir = 0; ir < mc; ir += MR) {
+                            for (int jr = 0; jr < nc; jr += nr) {
+                                for (int ir = 0; ir < mc; ir += mr) {
                                     tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
                                 }
                             }
@@ -384,70 +400,74 @@ final class Gemm {
             }
         }
 
-        /** One MR×NR tile of C at block offsets (ir, jr): the micro-kernel, then the epilogue. */
+        /** One tile of C at block offsets (ir, jr): the micro-kernel, then the epilogue. */
         private void tile(int ic, int ir, int mc, int jc, int jr, int nc, int kc, float[] packedA, float[] packedB,
                           float[] tile, float betaNow, boolean last) {
-            int mr = Math.min(MR, mc - ir);
-            int nr = Math.min(NR, nc - jr);
+            int rows = Math.min(mr, mc - ir);
+            int cols = Math.min(nr, nc - jr);
             int row = ic + ir;
             int col = jc + jr;
-            boolean full = mr == MR && nr == NR;
+            boolean full = rows == mr && cols == nr;
             if (full && directStores && !(last && (bias != null || activation != Activation.NONE))) {
                 // Nothing to add or activate: the kernel writes (or adds into) C itself,
                 // skipping the scratch tile's store and reload.
-                kernel(kc, packedA, ir * kc, packedB, jr * kc, c, row * ldc + col, ldc, betaNow == 1f);
+                MicroKernels.kernel(kernel, kc, packedA, ir * kc, packedB, jr * kc, c, row * ldc + col, ldc,
+                        betaNow == 1f);
                 return;
             }
-            kernel(kc, packedA, ir * kc, packedB, jr * kc, tile, 0, NR, false);
+            MicroKernels.kernel(kernel, kc, packedA, ir * kc, packedB, jr * kc, tile, 0, nr, false);
             if (full) {
                 int ci = row * ldc + col;
-                storeTile(tile, c, ci, ldc, betaNow, last ? bias : null, col, last && relu);
+                storeTile(tile, mr, nr, c, ci, ldc, betaNow, last ? bias : null, col, last && relu);
             } else {
-                mergeEdge(tile, row, mr, col, nr, betaNow, last);
+                mergeEdge(tile, row, rows, col, cols, betaNow, last);
             }
         }
 
         /** Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-wide panels, each kc rows of NR floats, zero-padded. */
         private void packB(float[] packed, int pc, int kc, int jc, int nc) {
-            for (int jr = 0; jr < nc; jr += NR) {
-                int nr = Math.min(NR, nc - jr);
+            for (int jr = 0; jr < nc; jr += nr) {
+                int cols = Math.min(nr, nc - jr);
                 int dst = jr * kc;
                 if (!transB) {
                     // B(p, j) = b[offsetB + p*ldb + j]: rows of the panel are contiguous in B.
                     int src = offsetB + pc * ldb + jc + jr;
-                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
-                        if (nr == NR) {
-                            FloatVector.fromArray(SPECIES, b, src).intoArray(packed, dst);
-                            FloatVector.fromArray(SPECIES, b, src + LANES).intoArray(packed, dst + LANES);
+                    for (int p = 0; p < kc; p++, src += ldb, dst += nr) {
+                        if (cols == nr) {
+                            for (int v = 0; v < nr; v += LANES) {
+                                FloatVector.fromArray(SPECIES, b, src + v).intoArray(packed, dst + v);
+                            }
                         } else {
-                            System.arraycopy(b, src, packed, dst, nr);
-                            java.util.Arrays.fill(packed, dst + nr, dst + NR, 0f);
+                            System.arraycopy(b, src, packed, dst, cols);
+                            java.util.Arrays.fill(packed, dst + cols, dst + nr, 0f);
                         }
                     }
-                } else if (nr == NR && LANES == 16 && TRANSPOSE_PACK) {
-                    // B(p, j) = b[offsetB + j*ldb + p]: 16×16 blocks transposed in registers.
+                } else if (cols == nr && transposePackB) {
+                    // B(p, j) = b[offsetB + j*ldb + p]: LANES×LANES blocks transposed in registers,
+                    // one per vector of the panel's width.
                     int src = offsetB + (jc + jr) * ldb + pc;
                     int p = 0;
                     for (; p + LANES <= kc; p += LANES) {
-                        transpose16(b, src + p, ldb, packed, dst + p * NR, NR);
-                        transpose16(b, src + LANES * ldb + p, ldb, packed, dst + p * NR + LANES, NR);
+                        for (int v = 0; v < nr; v += LANES) {
+                            transposeSquare(b, src + v * ldb + p, ldb, packed, dst + p * nr + v, nr);
+                        }
                     }
                     for (; p < kc; p++) {
-                        for (int jj = 0; jj < NR; jj++) {
-                            packed[dst + p * NR + jj] = b[src + jj * ldb + p];
+                        for (int jj = 0; jj < nr; jj++) {
+                            packed[dst + p * nr + jj] = b[src + jj * ldb + p];
                         }
                     }
                 } else {
                     // B(p, j) = b[offsetB + j*ldb + p]: columns of the panel are contiguous in B.
-                    for (int jj = 0; jj < nr; jj++) {
+                    for (int jj = 0; jj < cols; jj++) {
                         int src = offsetB + (jc + jr + jj) * ldb + pc;
                         for (int p = 0; p < kc; p++) {
-                            packed[dst + p * NR + jj] = b[src + p];
+                            packed[dst + p * nr + jj] = b[src + p];
                         }
                     }
-                    if (nr < NR) {
+                    if (cols < nr) {
                         for (int p = 0; p < kc; p++) {
-                            java.util.Arrays.fill(packed, dst + p * NR + nr, dst + (p + 1) * NR, 0f);
+                            java.util.Arrays.fill(packed, dst + p * nr + cols, dst + (p + 1) * nr, 0f);
                         }
                     }
                 }
@@ -456,51 +476,63 @@ final class Gemm {
 
         /** Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-tall panels, each kc columns of MR floats, zero-padded. */
         private void packA(float[] packed, int ic, int mc, int pc, int kc) {
-            for (int ir = 0; ir < mc; ir += MR) {
-                int mr = Math.min(MR, mc - ir);
+            for (int ir = 0; ir < mc; ir += mr) {
+                int rows = Math.min(mr, mc - ir);
                 int dst = ir * kc;
-                if (!transA && mr == MR) {
-                    // A(i, p) = a[offsetA + i*lda + p]: each column of the panel comes from MR
+                if (!transA && rows == 8 && gatherPackA) {
+                    // A(i, p) = a[offsetA + i*lda + p]: each column of the panel comes from 8
                     // rows, lda apart: 8×16 blocks transposed in registers, gathers for the rest.
                     int src = offsetA + (ic + ir) * lda + pc;
                     int p = 0;
                     if (transposePackA) {
                         // Sixteen columns at a time: 8 row loads, 24 lane permutations, 8 stores.
-                        for (; p + LANES <= kc; p += LANES) {
-                            transpose8x16(a, src + p, lda, packed, dst + p * MR);
+                        for (; p + 16 <= kc; p += 16) {
+                            Transposes.transpose8x16(a, src + p, lda, packed, dst + p * 8);
                         }
                     }
                     for (; p < kc; p++) {
-                        FloatVector.fromArray(SPECIES_MR, a, src + p, gatherA, 0).intoArray(packed, dst + p * MR);
+                        FloatVector.fromArray(SPECIES_8, a, src + p, gatherA, 0).intoArray(packed, dst + p * 8);
+                    }
+                } else if (!transA && rows == 4 && transposePackA4) {
+                    // Four rows of A, lda apart: 4×4 blocks transposed in registers.
+                    int src = offsetA + (ic + ir) * lda + pc;
+                    int p = 0;
+                    for (; p + 4 <= kc; p += 4) {
+                        Transposes.transpose4(a, src + p, lda, packed, dst + p * 4, 4);
+                    }
+                    for (; p < kc; p++) {
+                        for (int ii = 0; ii < 4; ii++) {
+                            packed[dst + p * 4 + ii] = a[src + ii * lda + p];
+                        }
                     }
                 } else if (!transA) {
                     // A(i, p) = a[offsetA + i*lda + p]: each row of the panel is contiguous in A.
-                    for (int ii = 0; ii < mr; ii++) {
+                    for (int ii = 0; ii < rows; ii++) {
                         int src = offsetA + (ic + ir + ii) * lda + pc;
                         for (int p = 0; p < kc; p++) {
-                            packed[dst + p * MR + ii] = a[src + p];
+                            packed[dst + p * mr + ii] = a[src + p];
                         }
                     }
                 } else {
                     // A(i, p) = a[offsetA + p*lda + i]: each column of the panel is contiguous in A.
                     for (int p = 0; p < kc; p++) {
-                        System.arraycopy(a, offsetA + (pc + p) * lda + ic + ir, packed, dst + p * MR, mr);
+                        System.arraycopy(a, offsetA + (pc + p) * lda + ic + ir, packed, dst + p * mr, rows);
                     }
                 }
-                if (mr < MR) {
+                if (rows < mr) {
                     for (int p = 0; p < kc; p++) {
-                        java.util.Arrays.fill(packed, dst + p * MR + mr, dst + (p + 1) * MR, 0f);
+                        java.util.Arrays.fill(packed, dst + p * mr + rows, dst + (p + 1) * mr, 0f);
                     }
                 }
             }
         }
 
-        /** Writes the valid mr×nr corner of a scratch tile holding op(A)·op(B) into C. */
-        private void mergeEdge(float[] tile, int row, int mr, int col, int nr, float betaNow, boolean last) {
-            for (int r = 0; r < mr; r++) {
+        /** Writes the valid rows×cols corner of a scratch tile holding op(A)·op(B) into C. */
+        private void mergeEdge(float[] tile, int row, int rows, int col, int cols, float betaNow, boolean last) {
+            for (int r = 0; r < rows; r++) {
                 int ci = (row + r) * ldc + col;
-                for (int j = 0; j < nr; j++) {
-                    float value = tile[r * NR + j];
+                for (int j = 0; j < cols; j++) {
+                    float value = tile[r * nr + j];
                     if (betaNow != 0f) {
                         value += betaNow * c[ci + j];
                     }
@@ -517,6 +549,15 @@ final class Gemm {
     }
 
     static final boolean TRANSPOSE_PACK = !Boolean.getBoolean("nabla.gemm.scalarPack");
+
+    /** The LANES×LANES transpose of this JVM's vectors. */
+    private static void transposeSquare(float[] src, int from, int ld, float[] dst, int to, int dstLd) {
+        switch (LANES) {
+            case 16 -> Transposes.transpose16(src, from, ld, dst, to, dstLd);
+            case 8 -> Transposes.transpose8(src, from, ld, dst, to, dstLd);
+            default -> Transposes.transpose4(src, from, ld, dst, to, dstLd);
+        }
+    }
 
     /** Lane index tables of the four radix-2 stages of a 16×16 transpose (see {@link #transpose16}). */
     private static final FloatVector[] TRANSPOSE_LOW = new FloatVector[4];
@@ -559,7 +600,7 @@ final class Gemm {
                 int bit = 1 << (stage - 1);
                 for (int half = 0; half < 2; half++) {
                     float[] table = new float[16];
-                    for (int i = 0; i < MR; i++) {
+                    for (int i = 0; i < 8; i++) {
                         for (int c = 0; c < 16; c++) {
                             int[] now = packALayout(stage, i, c);
                             int[] before = packALayout(stage - 1, i, c);
@@ -707,7 +748,7 @@ final class Gemm {
         int bound = SPECIES.loopBound(length);
         int j = 0;
         for (; j < bound; j += LANES) {
-            factor.fma(FloatVector.fromArray(SPECIES, x, from + j), FloatVector.fromArray(SPECIES, acc, j))
+            CpuFeatures.fma(factor, FloatVector.fromArray(SPECIES, x, from + j), FloatVector.fromArray(SPECIES, acc, j))
                     .intoArray(acc, j);
         }
         for (; j < length; j++) {
@@ -745,14 +786,14 @@ final class Gemm {
             FloatVector y1 = FloatVector.fromArray(SPECIES, b, j1 + p);
             FloatVector y2 = FloatVector.fromArray(SPECIES, b, j2 + p);
             FloatVector y3 = FloatVector.fromArray(SPECIES, b, j3 + p);
-            s00 = x0.fma(y0, s00);
-            s01 = x0.fma(y1, s01);
-            s02 = x0.fma(y2, s02);
-            s03 = x0.fma(y3, s03);
-            s10 = x1.fma(y0, s10);
-            s11 = x1.fma(y1, s11);
-            s12 = x1.fma(y2, s12);
-            s13 = x1.fma(y3, s13);
+            s00 = CpuFeatures.fma(x0, y0, s00);
+            s01 = CpuFeatures.fma(x0, y1, s01);
+            s02 = CpuFeatures.fma(x0, y2, s02);
+            s03 = CpuFeatures.fma(x0, y3, s03);
+            s10 = CpuFeatures.fma(x1, y0, s10);
+            s11 = CpuFeatures.fma(x1, y1, s11);
+            s12 = CpuFeatures.fma(x1, y2, s12);
+            s13 = CpuFeatures.fma(x1, y3, s13);
         }
         float r00 = Lanes.sum(s00);
         float r01 = Lanes.sum(s01);
@@ -790,7 +831,8 @@ final class Gemm {
         int bound = SPECIES.loopBound(length);
         int p = 0;
         for (; p < bound; p += LANES) {
-            sum = FloatVector.fromArray(SPECIES, row, start + p).fma(FloatVector.fromArray(SPECIES, x, from + p), sum);
+            FloatVector y = FloatVector.fromArray(SPECIES, x, from + p);
+            sum = CpuFeatures.fma(FloatVector.fromArray(SPECIES, row, start + p), y, sum);
         }
         float result = Lanes.sum(sum);
         for (; p < length; p++) {
@@ -805,12 +847,14 @@ final class Gemm {
         int bound = SPECIES.loopBound(length);
         int p = 0;
         for (; p + LANES < bound; p += 2 * LANES) {
-            sum0 = FloatVector.fromArray(SPECIES, row, p).fma(FloatVector.fromArray(SPECIES, x, from + p), sum0);
-            sum1 = FloatVector.fromArray(SPECIES, row, p + LANES)
-                    .fma(FloatVector.fromArray(SPECIES, x, from + p + LANES), sum1);
+            sum0 = CpuFeatures.fma(FloatVector.fromArray(SPECIES, row, p), FloatVector.fromArray(SPECIES, x, from + p),
+                    sum0);
+            sum1 = CpuFeatures.fma(FloatVector.fromArray(SPECIES, row, p + LANES),
+                    FloatVector.fromArray(SPECIES, x, from + p + LANES), sum1);
         }
         if (p < bound) {
-            sum0 = FloatVector.fromArray(SPECIES, row, p).fma(FloatVector.fromArray(SPECIES, x, from + p), sum0);
+            sum0 = CpuFeatures.fma(FloatVector.fromArray(SPECIES, row, p), FloatVector.fromArray(SPECIES, x, from + p),
+                    sum0);
             p += LANES;
         }
         float sum = Lanes.sum(sum0.add(sum1));
@@ -821,125 +865,18 @@ final class Gemm {
     }
 
     /**
-     * The micro-kernel: an MR×NR tile of op(A)·op(B) over depth {@code kc}, held in 2·MR vector
-     * accumulators and written raw to {@code tile}. Written out by hand because the accumulators
-     * must be locals for C2 to keep them in registers; the epilogue lives in a separate method
-     * because inlining it eight times here exceeds C2's inlining budget, and a Vector API call
-     * that is not inlined boxes its vectors (a tenfold slowdown).
+     * Writes a full {@code mr × nr} tile of op(A)·op(B) into C: {@code tile + beta·C (+ bias)}, then
+     * ReLU if asked; {@code beta} is 0 for the first depth block (C is not read) and 1 after it.
      */
-    static void kernel(int kc, float[] packedA, int ai, float[] packedB, int bi, float[] out, int o, int ld,
-                       boolean accumulate) {
-        FloatVector c00 = FloatVector.zero(SPECIES);
-        FloatVector c01 = FloatVector.zero(SPECIES);
-        FloatVector c10 = FloatVector.zero(SPECIES);
-        FloatVector c11 = FloatVector.zero(SPECIES);
-        FloatVector c20 = FloatVector.zero(SPECIES);
-        FloatVector c21 = FloatVector.zero(SPECIES);
-        FloatVector c30 = FloatVector.zero(SPECIES);
-        FloatVector c31 = FloatVector.zero(SPECIES);
-        FloatVector c40 = FloatVector.zero(SPECIES);
-        FloatVector c41 = FloatVector.zero(SPECIES);
-        FloatVector c50 = FloatVector.zero(SPECIES);
-        FloatVector c51 = FloatVector.zero(SPECIES);
-        FloatVector c60 = FloatVector.zero(SPECIES);
-        FloatVector c61 = FloatVector.zero(SPECIES);
-        FloatVector c70 = FloatVector.zero(SPECIES);
-        FloatVector c71 = FloatVector.zero(SPECIES);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * MR;
-            int b = bi + p * NR;
-            FloatVector b0 = FloatVector.fromArray(SPECIES, packedB, b);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, packedB, b + LANES);
-            FloatVector x;
-            x = FloatVector.broadcast(SPECIES, packedA[a + 0]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, packedA[a + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, packedA[a + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, packedA[a + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, packedA[a + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, packedA[a + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, packedA[a + 6]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, packedA[a + 7]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-        }
-        if (accumulate) {
-            int r = o;
-            c00 = c00.add(FloatVector.fromArray(SPECIES, out, r));
-            c01 = c01.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-            r += ld;
-            c10 = c10.add(FloatVector.fromArray(SPECIES, out, r));
-            c11 = c11.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-            r += ld;
-            c20 = c20.add(FloatVector.fromArray(SPECIES, out, r));
-            c21 = c21.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-            r += ld;
-            c30 = c30.add(FloatVector.fromArray(SPECIES, out, r));
-            c31 = c31.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-            r += ld;
-            c40 = c40.add(FloatVector.fromArray(SPECIES, out, r));
-            c41 = c41.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-            r += ld;
-            c50 = c50.add(FloatVector.fromArray(SPECIES, out, r));
-            c51 = c51.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-            r += ld;
-            c60 = c60.add(FloatVector.fromArray(SPECIES, out, r));
-            c61 = c61.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-            r += ld;
-            c70 = c70.add(FloatVector.fromArray(SPECIES, out, r));
-            c71 = c71.add(FloatVector.fromArray(SPECIES, out, r + LANES));
-        }
-        c00.intoArray(out, o);
-        c01.intoArray(out, o + LANES);
-        o += ld;
-        c10.intoArray(out, o);
-        c11.intoArray(out, o + LANES);
-        o += ld;
-        c20.intoArray(out, o);
-        c21.intoArray(out, o + LANES);
-        o += ld;
-        c30.intoArray(out, o);
-        c31.intoArray(out, o + LANES);
-        o += ld;
-        c40.intoArray(out, o);
-        c41.intoArray(out, o + LANES);
-        o += ld;
-        c50.intoArray(out, o);
-        c51.intoArray(out, o + LANES);
-        o += ld;
-        c60.intoArray(out, o);
-        c61.intoArray(out, o + LANES);
-        o += ld;
-        c70.intoArray(out, o);
-        c71.intoArray(out, o + LANES);
-    }
-
-    /**
-     * Writes a full MR×NR tile of op(A)·op(B) into C: {@code tile + beta·C (+ bias)}, then ReLU
-     * if asked; {@code beta} is 0 for the first depth block (C is not read) and 1 after it.
-     */
-    private static void storeTile(float[] tile, float[] c, int ci, int ldc, float beta, float[] bias,
+    private static void storeTile(float[] tile, int mr, int nr, float[] c, int ci, int ldc, float beta, float[] bias,
                                   int biasIndex, boolean relu) {
-        FloatVector betaVector = FloatVector.broadcast(SPECIES, beta);
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < mr; r++) {
             int row = ci + r * ldc;
-            for (int j = 0; j < NR; j += LANES) {
-                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR + j);
+            for (int j = 0; j < nr; j += LANES) {
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * nr + j);
                 if (beta != 0f) {
-                    v = FloatVector.fromArray(SPECIES, c, row + j).fma(betaVector, v);
+                    // beta is 1 here: C + tile, the same rounding as the kernel's accumulating store.
+                    v = FloatVector.fromArray(SPECIES, c, row + j).add(v);
                 }
                 if (bias != null) {
                     v = v.add(FloatVector.fromArray(SPECIES, bias, biasIndex + j));

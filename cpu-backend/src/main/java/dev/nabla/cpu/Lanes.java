@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Lanes {
 
-    private static final VectorSpecies<Float> SPECIES = Elementwise.SPECIES;
+    private static final VectorSpecies<Float> SPECIES = CpuFeatures.SPECIES;
     private static final int LANES = SPECIES.length();
     // Lane i paired with lane i ^ d; null where d is not below the lane count.
     private static final VectorShuffle<Float> FOLD8 = fold(8);

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Optimizers {
 
-    private static final VectorSpecies<Float> SPECIES = Elementwise.SPECIES;
+    private static final VectorSpecies<Float> SPECIES = CpuFeatures.SPECIES;
     private static final int LANES = SPECIES.length();
 
     /**

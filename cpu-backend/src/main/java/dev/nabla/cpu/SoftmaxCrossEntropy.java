@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SoftmaxCrossEntropy {
 
-    private static final VectorSpecies<Float> SPECIES = Elementwise.SPECIES;
+    private static final VectorSpecies<Float> SPECIES = CpuFeatures.SPECIES;
     private static final int LANES = SPECIES.length();
 
     private static final float LOG2E = 1.44269504088896341f;
@@ -169,16 +169,21 @@ final class SoftmaxCrossEntropy {
      */
     static FloatVector exp(FloatVector x) {
         FloatVector clamped = x.max(EXP_MIN);
-        FloatVector t = clamped.fma(FloatVector.broadcast(SPECIES, LOG2E), FloatVector.broadcast(SPECIES, ROUNDER));
+        // NOTE: without FMA (CpuFeatures.fma is then mul + add) n·LN2_HI is still exact (LN2_HI has
+        // 9 significant bits, |n| ≤ 126), so the reduction loses nothing; the polynomial's extra
+        // roundings stay within the 2 ulp (FusedNumericsTest runs in a no-FMA JVM too).
+        FloatVector t = CpuFeatures.fma(clamped, FloatVector.broadcast(SPECIES, LOG2E),
+                FloatVector.broadcast(SPECIES, ROUNDER));
         FloatVector n = t.sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HI), clamped);
-        r = n.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
-        FloatVector p = r.fma(FloatVector.broadcast(SPECIES, 1.9875691500e-4f), FloatVector.broadcast(SPECIES, 1.3981999507e-3f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        FloatVector r = CpuFeatures.fma(n, FloatVector.broadcast(SPECIES, -LN2_HI), clamped);
+        r = CpuFeatures.fma(n, FloatVector.broadcast(SPECIES, -LN2_LO), r);
+        FloatVector p = CpuFeatures.fma(r, FloatVector.broadcast(SPECIES, 1.9875691500e-4f),
+                FloatVector.broadcast(SPECIES, 1.3981999507e-3f));
+        p = CpuFeatures.fma(p, r, FloatVector.broadcast(SPECIES, 8.3334519073e-3f));
+        p = CpuFeatures.fma(p, r, FloatVector.broadcast(SPECIES, 4.1665795894e-2f));
+        p = CpuFeatures.fma(p, r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
+        p = CpuFeatures.fma(p, r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
+        FloatVector y = CpuFeatures.fma(p, r.mul(r), r).add(1f);
         FloatVector scale = t.reinterpretAsInts().add(127 - ROUNDER_BITS).lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
         return y.mul(scale).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));

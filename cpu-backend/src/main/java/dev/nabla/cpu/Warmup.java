@@ -51,8 +51,9 @@ final class Warmup {
             HeapStorage b = filled(k * n);
             HeapStorage c = filled(m * n);
             HeapStorage bias = filled(n);
-            // Depth over Gemm.KC: two depth blocks, so the kernel also runs its accumulating stores.
-            int deep = 2 * k;
+            // Depth over one depth block (KC depends on the kernel shape and L1): two depth blocks,
+            // so the kernel also runs its accumulating stores.
+            int deep = Gemm.DEFAULT_BLOCKING.kc() + k;
             HeapStorage deepA = filled(deep * m);
             HeapStorage deepB = filled(deep * n);
             HeapStorage logits = filled(64 * 10);

@@ -5,7 +5,10 @@
  * <p>One file per op family, named as in every other backend: {@link dev.nabla.cpu.Elementwise},
  * {@link dev.nabla.cpu.Reductions}, {@link dev.nabla.cpu.Gemm},
  * {@link dev.nabla.cpu.SoftmaxCrossEntropy}, {@link dev.nabla.cpu.Optimizers}; the SPI entry is
- * {@link dev.nabla.cpu.CpuBackend} and its provider {@link dev.nabla.cpu.CpuProvider}.
+ * {@link dev.nabla.cpu.CpuBackend} and its provider {@link dev.nabla.cpu.CpuProvider}. What the
+ * kernels are shaped for (vector width, registers, FMA, caches) is read once by
+ * {@link dev.nabla.cpu.CpuFeatures}; {@link dev.nabla.cpu.KernelShape} turns it into the SGEMM
+ * micro-kernel and block sizes.
  *
  * <p>Invariants:
  * <ul>
@@ -18,6 +21,9 @@
  *       positive; see {@link dev.nabla.cpu.SoftmaxCrossEntropy}).</li>
  *   <li>Parallelism is one level deep: kernels split work through {@link dev.nabla.cpu.CpuThreads}
  *       into a chunk per core, and never call back into the pool from a chunk.</li>
+ *   <li>Without hardware FMA no kernel calls {@code FloatVector.fma} (a software path ≈ 350×
+ *       slower): products go through {@link dev.nabla.cpu.CpuFeatures}'s {@code fma}, a multiply
+ *       and an add there.</li>
  *   <li>No Vector API class is linked before {@link dev.nabla.cpu.CpuProvider#probe()} has found
  *       the incubator module.</li>
  * </ul>

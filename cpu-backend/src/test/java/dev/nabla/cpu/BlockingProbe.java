@@ -13,7 +13,9 @@ import java.util.SplittableRandom;
  * {@code java --add-modules jdk.incubator.vector -cp ... dev.nabla.cpu.BlockingProbe MxNxK:XY[,...] kc/mc/nc/rowMajor[/tile] [...]}
  * e.g. {@code 2048x2048x2048:NN 256/192/1024/2097152 384/144/1024/2097152}; a trailing {@code /tile}
  * makes every tile go through the scratch tile and the general epilogue; {@code /gather} packs a
- * non-transposed op(A) by 8-lane gathers instead of 8×16 in-register transposes (flags combine). Prints the median
+ * non-transposed op(A) by 8-lane gathers instead of 8×16 in-register transposes, {@code /R4_V2} (a
+ * {@link KernelShape}) uses that micro-kernel, {@code /rows} or {@code /cols} forces the split between threads
+ * (flags combine). Prints the median
  * GFLOP/s of each setting over the rounds ({@code -Drounds=N}, default 7; each sample ≈ 150 ms).
  */
 public final class BlockingProbe {
@@ -25,11 +27,16 @@ public final class BlockingProbe {
         List<Gemm.Blocking> settings = new ArrayList<>();
         List<Boolean> direct = new ArrayList<>();
         List<Boolean> transposeA = new ArrayList<>();
+        List<KernelShape> shapes = new ArrayList<>();
+        List<Boolean> splits = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String[] f = args[i].split("/");
             List<String> flags = Arrays.asList(f).subList(4, f.length);
             direct.add(!flags.contains("tile"));
             transposeA.add(!flags.contains("gather"));
+            shapes.add(flags.stream().filter(flag -> flag.startsWith("R")).map(KernelShape::valueOf).findFirst()
+                    .orElse(Gemm.SHAPE));
+            splits.add(flags.contains("rows") ? Boolean.TRUE : flags.contains("cols") ? Boolean.FALSE : null);
             settings.add(new Gemm.Blocking(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                     Long.parseLong(f[3])));
         }
@@ -54,6 +61,8 @@ public final class BlockingProbe {
                     Gemm.blocking = settings.get(s);
                     Gemm.useDirectStores = direct.get(s);
                     Gemm.useTransposePackA = transposeA.get(s);
+                    Gemm.shape = shapes.get(s);
+                    Gemm.splitOverride = splits.get(s);
                     long t0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
                         Gemm.gemm(spec);
@@ -82,8 +91,10 @@ public final class BlockingProbe {
             }
             System.out.println(line);
         }
-        Gemm.blocking = Gemm.Blocking.DEFAULT;
+        Gemm.blocking = Gemm.DEFAULT_BLOCKING;
         Gemm.useDirectStores = true;
         Gemm.useTransposePackA = true;
+        Gemm.shape = Gemm.SHAPE;
+        Gemm.splitOverride = null;
     }
 }
