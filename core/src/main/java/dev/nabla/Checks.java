@@ -302,7 +302,9 @@ final class Checks {
                     + destination.dtype());
         }
         Layout layout = destination.layout();
-        for (int axis = 0; axis < layout.rank(); axis++) {
+        // NOTE: an empty tensor's contiguous strides are 0 before its 0-sized axis ([4, 0] has
+        // strides [0, 1]); with no element to write twice it is never an ambiguous destination.
+        for (int axis = 0; axis < layout.rank() && layout.numel() > 0; axis++) {
             if (layout.stride(axis) == 0 && layout.dim(axis) > 1) {
                 throw new IllegalArgumentException("copyFrom: destination " + Arrays.toString(layout.shape())
                         + " is an expanded view (axis " + axis + " repeats one element " + layout.dim(axis)

@@ -47,9 +47,10 @@ public final class Backward {
             case Node.IndexSelect i -> new Tensor[] {indexAdd(g, i.a().shape(), i.axis(), i.index())};
             case Node.IndexAdd i -> new Tensor[] {g.indexSelect(i.axis(), indexTensor(i.index(), g))};
             case Node.ToDevice t -> new Tensor[] {g.to(t.a().device())};
-            // out[i] = a[i, idx[i]]: da = onehot(idx) · g[i]
-            case Node.Gather ga -> new Tensor[] {
-                Tensor.oneHot(ga.index().reshape(-1), ga.a().size(1)).mul(g.reshape(-1, 1))};
+            // out[i] = a[i, idx[i]]: da = onehot(idx) · g[i]; a [0, 0] (no rows, no classes) has
+            // nothing to spread to, and oneHot refuses 0 classes
+            case Node.Gather ga -> new Tensor[] {ga.a().size(1) == 0 ? ga.a().zerosLike()
+                : Tensor.oneHot(ga.index().reshape(-1), ga.a().size(1)).mul(g.reshape(-1, 1))};
             case Node.CrossEntropy ce -> new Tensor[] {crossEntropy(ce, g)};
         };
     }

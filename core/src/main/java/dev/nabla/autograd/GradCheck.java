@@ -141,7 +141,7 @@ public final class GradCheck {
                                       float[] weights) {
         List<Tensor> args = new ArrayList<>();
         for (int i = 0; i < inputs.length; i++) {
-            args.add(i == k ? Tensor.of(inputs[i].device(), values.clone(), inputs[i].shape()) : inputs[i]);
+            args.add(i == k ? tensorOf(inputs[i], values.clone()) : inputs[i]);
         }
         float[] out = f.apply(args).toFloatArray();
         double sum = 0;
@@ -149,6 +149,11 @@ public final class GradCheck {
             sum += (double) weights[i] * out[i];
         }
         return sum;
+    }
+
+    /** {@code values} with {@code like}'s shape and device; a rank-0 input stays rank 0 (not {@code Tensor.of}'s 1-D). */
+    private static Tensor tensorOf(Tensor like, float[] values) {
+        return like.rank() == 0 ? Tensor.scalar(like.device(), values[0]) : Tensor.of(like.device(), values, like.shape());
     }
 
     private InputReport compare(int index, int[] shape, float[] analytic, float[] numeric) {

@@ -352,6 +352,29 @@ public abstract class BackendEdgeCasesTest {
         device.free(other);
     }
 
+    /**
+     * Reductions whose output is empty because the axes after the reduced one are (inner = 0):
+     * {@code zeros(1, 0).argmax(0)}, which the fuzzer found crashing the CPU backend (issue 17).
+     */
+    @Test
+    void reductionsWithAnEmptyInnerExtentWriteNothing() {
+        Storage empty = device.allocate(DType.F32, 0);
+        Storage indices = device.allocate(DType.I32, 0);
+        Storage other = device.allocate(DType.F32, 0);
+        device.argmax(empty, 1, 1, 0, indices);
+        device.argmax(empty, 2, 3, 0, indices);
+        device.argmax(empty, 0, 3, 1, indices);
+        for (ReduceOp op : ReduceOp.values()) {
+            device.reduce(op, empty, 2, 3, 0, other);
+        }
+        device.softmax(empty, 2, 3, 0, false, other);
+        device.softmax(empty, 2, 3, 0, true, other);
+        device.synchronize();
+        device.free(empty);
+        device.free(indices);
+        device.free(other);
+    }
+
     // ---- softmax, random ----------------------------------------------------------------
 
     @Test

@@ -264,6 +264,9 @@ final class Reductions {
     // ---- argmax --------------------------------------------------------------------------
 
     static void argmax(float[] in, int outer, int extent, int inner, int[] out) {
+        if (inner == 0) {
+            return;   // no output element (e.g. [1, 0].argmax(0)); the column path would copy from nothing
+        }
         int chunks = CpuThreads.chunksFor((long) outer * extent * inner);
         CpuThreads.parallelRanges(outer, chunks, 1, (start, end) -> {
             float[] best = inner > 1 ? new float[inner] : null;
