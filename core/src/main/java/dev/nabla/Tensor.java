@@ -912,6 +912,15 @@ public final class Tensor implements AutoCloseable {
         return ShapeOps.indexSelect(this, axis, index);
     }
 
+    /**
+     * This tensor with each {@code src} entry added at its {@code index} (I32, same rank) along
+     * {@code axis}, as {@code torch.Tensor.scatter_add(axis, index, src)} (out of place; repeated
+     * indices accumulate). Differentiable in this tensor and {@code src}.
+     */
+    public Tensor scatterAdd(int axis, Tensor index, Tensor src) {
+        return ShapeOps.scatterAdd(this, axis, index, src);
+    }
+
     /** A view of this tensor's storage with another layout (the caller checked it fits). */
     Tensor withLayout(Layout view) {
         return new Tensor(device, dtype, view, handle);
