@@ -168,4 +168,15 @@ class TaskTargetsTest {
         assertThrows(IllegalArgumentException.class, () -> DataLoader.builder(d)
                 .normalizeTargets(Standardizer.fit(new float[] {1, 2}, 1, Standardizer.Scope.PER_FEATURE)).build());
     }
+
+    @Test
+    void classCountsFeedBalancedWeights() {
+        InMemoryDataset d = InMemoryDataset.ofClasses("memory", new float[6], 1, new int[] {0, 2, 2, 0, 2, 2}, 4);
+        assertArrayEquals(new long[] {2, 0, 4, 0}, d.classCounts());
+        // 6 / (4 · 2) and 6 / (4 · 4); classes without rows get 0
+        assertArrayEquals(new float[] {0.75f, 0f, 0.375f, 0f},
+                dev.nabla.nn.CrossEntropyOptions.balancedWeights(d.classCounts()), 1e-7f);
+        assertThrows(IllegalStateException.class,
+                () -> InMemoryDataset.ofValues("memory", new float[2], 1, new float[2], 1).classCounts());
+    }
 }
