@@ -8,7 +8,6 @@ import dev.nabla.distributed.DistributedDataParallel;
 import dev.nabla.distributed.LaunchEnvironment;
 import dev.nabla.distributed.MpiCommunicator;
 import dev.nabla.distributed.MpiLauncher;
-import dev.nabla.distributed.Nccl;
 import dev.nabla.distributed.NcclCollectives;
 import dev.nabla.train.DataParallel;
 import java.io.PrintWriter;
@@ -283,37 +282,9 @@ final class DistributedOptions {
         return status;
     }
 
-    /**
-     * The engine for gradient buckets on {@code device}: NCCL where asked for or, under
-     * {@code auto}, where the device is CUDA and NCCL's library is found; null for MPI staging. Every
-     * rank decides alike (same device kind, same installation).
-     */
+    /** {@link NcclCollectives#choose}, with rank 0's note printed on {@code err}. */
     static DeviceCollectives deviceEngine(String choice, Communicator communicator, Device device, PrintWriter err) {
-        if (choice.equals("mpi")) {
-            return null;
-        }
-        boolean cuda = NcclCollectives.canReduceOn(device);
-        var library = Nccl.find();
-        if (choice.equals("nccl")) {
-            if (!cuda) {
-                throw new IllegalArgumentException("--dist-backend nccl: " + device + " is not a CUDA device; NCCL "
-                        + "reduces CUDA tensors (use --dist-backend mpi or auto)");
-            }
-            return NcclCollectives.create(new Nccl(library.orElseThrow(() -> new IllegalArgumentException(
-                    "--dist-backend nccl: " + Nccl.unavailableReason().orElse("libnccl.so.2 was not found")))),
-                    communicator, device);
-        }
-        if (!cuda) {
-            return null;
-        }
-        if (library.isEmpty()) {
-            if (communicator.rank() == 0) {
-                err.println("note: gradients of " + device + " go through host memory over MPI: NCCL is unavailable ("
-                        + Nccl.unavailableReason().orElse("libnccl.so.2 was not found") + ")");
-            }
-            return null;
-        }
-        return NcclCollectives.create(new Nccl(library.get()), communicator, device);
+        return NcclCollectives.choose(choice, communicator, device, err::println);
     }
 
     private static List<Throwable> causes(Throwable e) {

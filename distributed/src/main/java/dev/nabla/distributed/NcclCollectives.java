@@ -41,6 +41,46 @@ public final class NcclCollectives implements DeviceCollectives, AutoCloseable {
         return new NcclCollectives(communicator, device, "NCCL " + library.version() + " (" + library.path() + ")");
     }
 
+    /**
+     * The engine for gradient buckets on {@code device} under {@code choice} ({@code --dist-backend}):
+     * {@code nccl} demands NCCL, {@code auto} takes it where the device is CUDA and NCCL's library
+     * is found (as PyTorch defaults to NCCL for CUDA tensors), {@code mpi} never; null means the
+     * buckets are staged through the host over MPI. Every rank decides alike (same device kind,
+     * same installation). Rank 0 notes a CUDA device that falls back because NCCL is missing.
+     *
+     * @throws IllegalArgumentException for {@code nccl} on a device that is not CUDA, or without NCCL
+     */
+    public static DeviceCollectives choose(String choice, Communicator communicator, Device device,
+            java.util.function.Consumer<String> note) {
+        if (choice.equals("mpi")) {
+            return null;
+        }
+        if (!choice.equals("auto") && !choice.equals("nccl")) {
+            throw new IllegalArgumentException("--dist-backend must be auto, mpi or nccl, got '" + choice + "'");
+        }
+        boolean cuda = canReduceOn(device);
+        var library = Nccl.find();
+        if (choice.equals("nccl")) {
+            if (!cuda) {
+                throw new IllegalArgumentException("--dist-backend nccl: " + device + " is not a CUDA device; NCCL "
+                        + "reduces CUDA tensors (use --dist-backend mpi or auto)");
+            }
+            return create(new Nccl(library.orElseThrow(() -> new IllegalArgumentException("--dist-backend nccl: "
+                    + Nccl.unavailableReason().orElse("libnccl.so.2 was not found")))), communicator, device);
+        }
+        if (!cuda) {
+            return null;
+        }
+        if (library.isEmpty()) {
+            if (communicator.rank() == 0) {
+                note.accept("note: gradients of " + device + " go through host memory over MPI: NCCL is unavailable ("
+                        + Nccl.unavailableReason().orElse("libnccl.so.2 was not found") + ")");
+            }
+            return null;
+        }
+        return create(new Nccl(library.get()), communicator, device);
+    }
+
     /** Whether tensors on {@code device} have device pointers NCCL can read (CUDA). */
     public static boolean canReduceOn(Device device) {
         // Asking needs some storage: a one-element allocation, freed at once.
