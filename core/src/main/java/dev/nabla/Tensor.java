@@ -244,6 +244,27 @@ public final class Tensor implements AutoCloseable {
         return layout;
     }
 
+    /**
+     * The device address of this tensor's first element, for native libraries that take pointers
+     * (NCCL), as PyTorch's {@code data_ptr()}. Valid while the tensor is open and only for the
+     * elements its layout reaches (a view's strides still apply). Queued work on the device may
+     * still be writing there: hand the address to work on {@code device().backend().nativeStream()}.
+     *
+     * @throws UnsupportedOperationException on a device whose memory has no address (the CPU and
+     *         reference backends keep Java arrays; OpenCL buffers are handles)
+     */
+    public long dataPtr() {
+        checkOpen("dataPtr");
+        var base = device.backend().nativeAddress(handle.storage());
+        if (base.isEmpty()) {
+            throw new UnsupportedOperationException("dataPtr: the " + dtype + " tensor of shape "
+                    + java.util.Arrays.toString(shape()) + " on " + device + " has no native address ("
+                    + device.backend().getClass().getSimpleName() + " keeps its memory behind Java objects or "
+                    + "handles); only CUDA tensors have one");
+        }
+        return base.getAsLong() + (long) layout.offset() * dtype.byteSize();
+    }
+
     /** The device storage, for the helpers of this package that dispatch to the backend. */
     Storage storage() {
         checkOpen("storage");

@@ -140,7 +140,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
             "--data", "--no-progress", "--on-nan", "--debug", "--workers", "--nproc", "--distributed",
-            "--collective-timeout", "--bucket-mb");
+            "--collective-timeout", "--bucket-mb", "--dist-backend");
 
     @Override
     public Integer call() throws IOException, InterruptedException {

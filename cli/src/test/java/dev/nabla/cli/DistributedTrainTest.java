@@ -144,6 +144,27 @@ class DistributedTrainTest {
                 + " install it with apt-get install openmpi-bin libopenmpi3"), result.output());
     }
 
+    /** PyTorch's rule: NCCL for CUDA tensors, else the host engine; nccl off CUDA is a named error. */
+    @Test
+    void distBackendTakesMpiOffCudaAndRefusesNcclThere() {
+        var comm = new dev.nabla.distributed.SingleProcessCommunicator();
+        var err = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        dev.nabla.Device cpu = dev.nabla.Device.cpu();
+        assertEquals(null, DistributedOptions.deviceEngine("auto", comm, cpu, err));
+        assertEquals(null, DistributedOptions.deviceEngine("mpi", comm, cpu, err));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> DistributedOptions.deviceEngine("nccl", comm, cpu, err));
+        assertEquals("--dist-backend nccl: " + cpu + " is not a CUDA device; NCCL reduces CUDA tensors (use "
+                + "--dist-backend mpi or auto)", e.getMessage());
+    }
+
+    @Test
+    void anUnknownDistBackendIsAUsageError() {
+        Run run = Run.of("train", "--distributed", "--dist-backend", "gloo");
+        assertEquals(Main.EXIT_USAGE, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--dist-backend must be auto, mpi or nccl, got 'gloo'"), run.err());
+    }
+
     @Test
     void nprocIsRemovedFromTheRanksArguments() {
         assertEquals(List.of("--epochs", "3", "--out", "x"),
