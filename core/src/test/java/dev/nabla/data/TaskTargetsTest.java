@@ -179,4 +179,16 @@ class TaskTargetsTest {
         assertThrows(IllegalStateException.class,
                 () -> InMemoryDataset.ofValues("memory", new float[2], 1, new float[2], 1).classCounts());
     }
+
+    @Test
+    void multiLabelTargetsMustBeZeroOrOne() throws DataFormatException {
+        MultiLabelTargets.check(InMemoryDataset.ofValues("memory", new float[2], 1, new float[] {0, 1, 0.25f, 1}, 2));
+        var two = assertThrows(DataFormatException.class, () -> MultiLabelTargets.check(
+                InMemoryDataset.ofValues("labels.npy", new float[2], 1, new float[] {0, 1, 2, 1}, 2)));
+        assertEquals("labels.npy: row 1, label 0 is 2.0; multi-label targets must be 0 or 1 (or probabilities in"
+                + " between)", two.getMessage());
+        var classes = assertThrows(DataFormatException.class, () -> MultiLabelTargets.check(
+                InMemoryDataset.ofClasses("memory", new float[2], 1, new int[] {0, 1}, 2)));
+        assertTrue(classes.getMessage().contains("has class-index targets"), classes.getMessage());
+    }
 }
