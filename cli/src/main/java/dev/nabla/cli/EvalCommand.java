@@ -7,11 +7,13 @@ import dev.nabla.io.AtomicFiles;
 import dev.nabla.io.Safetensors;
 import dev.nabla.nn.Module;
 import dev.nabla.train.Checkpoint;
+import dev.nabla.train.EarlyStopping;
 import dev.nabla.train.Evaluation;
 import dev.nabla.train.TrainConfig;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -58,6 +60,10 @@ public final class EvalCommand implements Callable<Integer> {
             + " PyTorch's safetensors.torch.save_file); checked for structure, and for Nabla's checksum if it has one.")
     Path weights;
 
+    @Option(names = "--last", description = "With early stopping, evaluate the last epoch's checkpoint"
+            + " (model.safetensors) instead of the best epoch's weights (best.safetensors).")
+    boolean last;
+
     @Option(names = "--confusion", paramLabel = "FILE", description = "Also write the confusion matrix as CSV:"
             + " one row per true class, one column per predicted class, headed by the class names.")
     Path confusionFile;
@@ -66,12 +72,21 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Checkpoint.Contents checkpoint;
         String weightsSource;
+        String bestEpoch = null;
         if (weights != null) {
             // The run's configuration and normalization, someone else's weights.
             Checkpoint.Contents state = Checkpoint.loadState(runDir);
             Safetensors.Loaded loaded = Safetensors.read(weights, Safetensors.Verify.IF_PRESENT);
             checkpoint = new Checkpoint.Contents(state.epoch(), loaded.tensors(), Map.of(), state.state());
             weightsSource = "--weights " + weights;
+        } else if (!last && Files.exists(runDir.resolve(EarlyStopping.BEST_FILE))) {
+            // Early stopping kept the best epoch's weights: those are the run's result.
+            Checkpoint.Contents state = Checkpoint.loadState(runDir);
+            Path best = runDir.resolve(EarlyStopping.BEST_FILE);
+            Safetensors.Loaded loaded = Safetensors.read(best);
+            checkpoint = new Checkpoint.Contents(state.epoch(), loaded.tensors(), Map.of(), state.state());
+            weightsSource = "the best epoch's weights " + best;
+            bestEpoch = loaded.metadata().getOrDefault("epoch", "?");
         } else {
             checkpoint = Checkpoint.load(runDir, false);   // weights and state only
             weightsSource = "the checkpoint " + runDir.resolve(Checkpoint.MODEL_FILE);
@@ -94,7 +109,9 @@ public final class EvalCommand implements Callable<Integer> {
             detailed = Evaluation.evaluateDetailed(model, sets.test().get(), standardizer, device, 1, sets.classes());
         }
         Evaluation.Result result = detailed.result();
-        String what = weights != null ? runDir + " with " + weights : runDir + " epoch " + checkpoint.epoch();
+        String what = weights != null ? runDir + " with " + weights : bestEpoch != null ? runDir + " best epoch "
+                + bestEpoch + " (" + EarlyStopping.BEST_FILE + "; --last for epoch " + checkpoint.epoch() + ")"
+                : runDir + " epoch " + checkpoint.epoch();
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s on %s: test loss %.4f, test accuracy %.4f (%d samples)%n", what, device,
                 result.loss(), result.accuracy(), result.samples());

@@ -21,7 +21,8 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Draws {@code curves.png}: loss (left) and accuracy (right) per epoch, train and test, under a
+ * Draws {@code curves.png}: loss (left) and accuracy (right) per epoch, train, validation (if the run
+ * has a validation set) and test, under a
  * title naming the run, so a glance tells whether training converged or overfits.
  *
  * <p>Rendering is headless (no display is needed or touched): unless the application chose
@@ -41,6 +42,7 @@ public final class CurvesPlot {
     static final int TITLE_HEIGHT = 40;
     private static final Color TRAIN = new Color(0x1f77b4);
     private static final Color TEST = new Color(0xff7f0e);
+    private static final Color VALIDATION = new Color(0x2ca02c);
 
     private CurvesPlot() {}
 
@@ -57,12 +59,16 @@ public final class CurvesPlot {
         // Loss falls and accuracy rises, so the legend goes where the curves usually are not.
         XYChart loss = chart("Loss", "mean cross-entropy", epochs, "0.###", Styler.LegendPosition.InsideNE);
         addSeries(loss, "train", epochs, EpochRecord::trainLoss, TRAIN);
+        addSeries(loss, "val", epochs, EpochRecord::valLoss, VALIDATION);
         addSeries(loss, "test", epochs, EpochRecord::testLoss, TEST);
-        padYAxis(loss, epochs, EpochRecord::trainLoss, EpochRecord::testLoss, 0, Double.POSITIVE_INFINITY);
+        padYAxis(loss, epochs, 0, Double.POSITIVE_INFINITY, EpochRecord::trainLoss, EpochRecord::testLoss,
+                EpochRecord::valLoss);
         XYChart accuracy = chart("Accuracy", "accuracy", epochs, "0.0%", Styler.LegendPosition.InsideSE);
         addSeries(accuracy, "train", epochs, EpochRecord::trainAccuracy, TRAIN);
+        addSeries(accuracy, "val", epochs, EpochRecord::valAccuracy, VALIDATION);
         addSeries(accuracy, "test", epochs, EpochRecord::testAccuracy, TEST);
-        padYAxis(accuracy, epochs, EpochRecord::trainAccuracy, EpochRecord::testAccuracy, 0, 1);
+        padYAxis(accuracy, epochs, 0, 1, EpochRecord::trainAccuracy, EpochRecord::testAccuracy,
+                EpochRecord::valAccuracy);
 
         BufferedImage image = new BufferedImage(2 * PANEL_WIDTH, PANEL_HEIGHT + TITLE_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -125,12 +131,14 @@ public final class CurvesPlot {
      * Leaves a margin above and below the data so no point sits on the frame (XChart fits the axis
      * exactly to the data), without leaving the meaningful range {@code [lo, hi]}.
      */
-    private static void padYAxis(XYChart chart, List<EpochRecord> epochs, ToDoubleFunction<EpochRecord> a,
-            ToDoubleFunction<EpochRecord> b, double lo, double hi) {
+    @SafeVarargs
+    private static void padYAxis(XYChart chart, List<EpochRecord> epochs, double lo, double hi,
+            ToDoubleFunction<EpochRecord>... curves) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (EpochRecord e : epochs) {
-            for (double v : new double[] {a.applyAsDouble(e), b.applyAsDouble(e)}) {
+            for (ToDoubleFunction<EpochRecord> curve : curves) {
+                double v = curve.applyAsDouble(e);
                 if (Double.isFinite(v)) {
                     min = Math.min(min, v);
                     max = Math.max(max, v);

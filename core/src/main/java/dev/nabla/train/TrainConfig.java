@@ -29,15 +29,50 @@ import java.util.Map;
  * @param test         the test set of a {@code csv:} or {@code npy:} dataset ({@code csv:PATH},
  *                     {@code npy:X.npy,Y.npy}), or empty: none for {@code npy:}, 20 % held out for
  *                     {@code csv:}; IDX data sets bring their own
+ * @param arch         {@code mlp} ({@link dev.nabla.nn.Mlp}, sized by {@code hidden}) or {@code resmlp}
+ *                     ({@link dev.nabla.nn.ResMlp}, sized by {@code blocks}, {@code width}, {@code norm})
+ * @param blocks       residual blocks of a {@code resmlp}
+ * @param width        the width of a {@code resmlp}
+ * @param norm         the normalisation in a {@code resmlp}'s blocks: {@code layer}, {@code batch}, {@code none}
+ * @param valSplit     fraction of the training rows held out (seeded) as the validation set; 0 for none
+ * @param val          a separate validation set ({@code csv:PATH}, {@code npy:X.npy,Y.npy}), or empty
+ * @param earlyStop    stop after this many epochs without a lower validation loss, restoring the
+ *                     best epoch's weights; 0 disables
+ * @param accumulate   micro-batches of {@code batchSize} per optimizer step
+ * @param plateauPatience epochs without improvement before {@code plateau} lowers the rate
+ * @param plateauFactor   what {@code plateau} multiplies the rate by
  */
 public record TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
-                          int batchSize, long seed, float clipNorm, String test) {
+                          int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
+                          String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
+                          float plateauFactor) {
 
     /** The schedules {@link Trainer} understands. */
-    public static final List<String> SCHEDULES = List.of("constant", "cosine", "step", "warmup-cosine");
+    public static final List<String> SCHEDULES = List.of("constant", "cosine", "step", "warmup-cosine", "plateau",
+            "one-cycle");
     /** The optimizers {@link Trainer} understands. */
     public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
+    /** The architectures {@link Trainer#buildModel} builds. */
+    public static final List<String> ARCHITECTURES = List.of("mlp", "resmlp");
+
+    /** Defaults of the settings added after the first checkpoints were written (what an older run used). */
+    static final String DEFAULT_ARCH = "mlp";
+    static final int DEFAULT_BLOCKS = 4;
+    static final int DEFAULT_WIDTH = 1024;
+    static final String DEFAULT_NORM = "layer";
+    /** PyTorch's {@code ReduceLROnPlateau} defaults. */
+    static final int DEFAULT_PLATEAU_PATIENCE = 10;
+    static final float DEFAULT_PLATEAU_FACTOR = 0.1f;
+
+    /** A config with a test set and the defaults of every later setting: an MLP, no validation set. */
+    public TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
+                       String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
+                       int batchSize, long seed, float clipNorm, String test) {
+        this(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum, weightDecay, schedule,
+                epochs, batchSize, seed, clipNorm, test, DEFAULT_ARCH, DEFAULT_BLOCKS, DEFAULT_WIDTH, DEFAULT_NORM, 0f,
+                "", 0, 1, DEFAULT_PLATEAU_PATIENCE, DEFAULT_PLATEAU_FACTOR);
+    }
 
     /** A config without a separate test set. */
     public TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
@@ -50,6 +85,9 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
     public TrainConfig {
         hidden = hidden.clone();
         test = test == null ? "" : test;
+        val = val == null ? "" : val;
+        arch = arch.toLowerCase(Locale.ROOT);
+        norm = norm.toLowerCase(Locale.ROOT);
         optimizer = optimizer.toLowerCase(Locale.ROOT);
         schedule = schedule.toLowerCase(Locale.ROOT);
         activation = activation.toLowerCase(Locale.ROOT);
@@ -65,9 +103,33 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         require("activation", dev.nabla.nn.Mlp.ACTIVATIONS.contains(activation), "unknown activation '" + activation
                 + "'; choose one of " + dev.nabla.nn.Mlp.ACTIVATIONS);
         require("schedule", SCHEDULES.contains(schedule), "unknown schedule '" + schedule + "'; choose one of " + SCHEDULES);
-        for (int width : hidden) {
-            require("hidden", width >= 1, "hidden layer widths must be positive, got " + Arrays.toString(hidden));
+        for (int w : hidden) {
+            require("hidden", w >= 1, "hidden layer widths must be positive, got " + Arrays.toString(hidden));
         }
+        require("arch", ARCHITECTURES.contains(arch), "unknown architecture '" + arch + "'; choose one of "
+                + ARCHITECTURES);
+        require("blocks", blocks >= 1, "blocks must be at least 1, got " + blocks);
+        require("width", width >= 1, "width must be at least 1, got " + width);
+        require("norm", dev.nabla.nn.ResMlp.NORMS.contains(norm), "unknown norm '" + norm + "'; choose one of "
+                + dev.nabla.nn.ResMlp.NORMS);
+        require("val_split", valSplit >= 0 && valSplit < 1, "validation split must be in [0, 1), got " + valSplit);
+        require("val_split", valSplit == 0 || val.isEmpty(), "a validation split (" + valSplit + ") and a"
+                + " validation set (" + val + ") are both given; choose one");
+        require("early_stop", earlyStop >= 0, "early-stopping patience must be 0 (off) or more, got " + earlyStop);
+        require("early_stop", earlyStop == 0 || valSplit > 0 || !val.isEmpty(), "early stopping (patience "
+                + earlyStop + ") monitors the validation loss, and there is no validation set: add --val-split"
+                + " 0.1 or --val SPEC (stopping on the test set would make its accuracy meaningless)");
+        require("accumulate", accumulate >= 1, "accumulate must be at least 1 micro-batch per step, got "
+                + accumulate);
+        require("plateau_patience", plateauPatience >= 0, "plateau patience must be 0 or more, got "
+                + plateauPatience);
+        require("plateau_factor", plateauFactor > 0 && plateauFactor < 1, "plateau factor must be in (0, 1), got "
+                + plateauFactor);
+    }
+
+    /** Whether the run holds out a validation set ({@code valSplit} or {@code val}). */
+    public boolean hasValidation() {
+        return valSplit > 0 || !val.isEmpty();
     }
 
     /**
@@ -100,20 +162,52 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
 
     /** A copy with another epoch count (for {@code --resume --epochs N}). */
     public TrainConfig withEpochs(int newEpochs) {
-        return new TrainConfig(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
-                weightDecay, schedule, newEpochs, batchSize, seed, clipNorm, test);
+        return with("epochs", newEpochs);
     }
 
     /** A copy that finds the dataset in another folder (for {@code --resume --data DIR}). */
     public TrainConfig withDataDir(String newDataDir) {
-        return new TrainConfig(dataset, newDataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
-                weightDecay, schedule, epochs, batchSize, seed, clipNorm, test);
+        return with("data_dir", newDataDir);
     }
 
     /** A copy with a test set ({@code --test}; empty for none). */
     public TrainConfig withTest(String newTest) {
-        return new TrainConfig(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum,
-                weightDecay, schedule, epochs, batchSize, seed, clipNorm, newTest);
+        return with("test", newTest == null ? "" : newTest);
+    }
+
+    /** A copy with a residual MLP ({@code --arch resmlp --blocks N --width W --norm NAME}). */
+    public TrainConfig withResMlp(int newBlocks, int newWidth, String newNorm) {
+        return with("arch", "resmlp").with("blocks", newBlocks).with("width", newWidth).with("norm", newNorm);
+    }
+
+    /** A copy with a validation split ({@code --val-split}) or set ({@code --val}); 0 and empty for none. */
+    public TrainConfig withValidation(float newValSplit, String newVal) {
+        return with("val_split", newValSplit).with("val", newVal == null ? "" : newVal);
+    }
+
+    /** A copy with early stopping after {@code patience} epochs without improvement (0: off). */
+    public TrainConfig withEarlyStop(int patience) {
+        return with("early_stop", patience);
+    }
+
+    /** A copy with {@code k} micro-batches per optimizer step. */
+    public TrainConfig withAccumulate(int k) {
+        return with("accumulate", k);
+    }
+
+    /** A copy with another schedule and the {@code plateau} schedule's settings. */
+    public TrainConfig withSchedule(String newSchedule, int patience, float factor) {
+        return with("schedule", newSchedule).with("plateau_patience", patience).with("plateau_factor", factor);
+    }
+
+    /** A copy with one setting changed, by its {@link #toMap()} key; validated as any config. */
+    public TrainConfig with(String key, Object value) {
+        Map<String, Object> map = toMap();
+        if (!map.containsKey(key)) {
+            throw new IllegalArgumentException("TrainConfig has no setting '" + key + "'; settings: " + map.keySet());
+        }
+        map.put(key, value);
+        return fromMap(map);
     }
 
     /** The config as JSON-ready values, snake_case keys. */
@@ -135,6 +229,16 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         map.put("seed", seed);
         map.put("clip_norm", clipNorm);
         map.put("test", test);
+        map.put("arch", arch);
+        map.put("blocks", blocks);
+        map.put("width", width);
+        map.put("norm", norm);
+        map.put("val_split", valSplit);
+        map.put("val", val);
+        map.put("early_stop", earlyStop);
+        map.put("accumulate", accumulate);
+        map.put("plateau_patience", plateauPatience);
+        map.put("plateau_factor", plateauFactor);
         return map;
     }
 
@@ -159,11 +263,26 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                     number(map, "seed").longValue(),
                     number(map, "clip_norm").floatValue(),
                     // absent from checkpoints written before test sets could be named
-                    map.get("test") == null ? "" : (String) map.get("test"));
+                    map.get("test") == null ? "" : (String) map.get("test"),
+                    // the rest are absent from checkpoints written before they existed: an MLP run
+                    map.get("arch") == null ? DEFAULT_ARCH : (String) map.get("arch"),
+                    optional(map, "blocks", DEFAULT_BLOCKS).intValue(),
+                    optional(map, "width", DEFAULT_WIDTH).intValue(),
+                    map.get("norm") == null ? DEFAULT_NORM : (String) map.get("norm"),
+                    optional(map, "val_split", 0f).floatValue(),
+                    map.get("val") == null ? "" : (String) map.get("val"),
+                    optional(map, "early_stop", 0).intValue(),
+                    optional(map, "accumulate", 1).intValue(),
+                    optional(map, "plateau_patience", DEFAULT_PLATEAU_PATIENCE).intValue(),
+                    optional(map, "plateau_factor", DEFAULT_PLATEAU_FACTOR).floatValue());
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("training config is missing a field or has one of the wrong type: "
                     + map, e);
         }
+    }
+
+    private static Number optional(Map<String, Object> map, String key, Number absent) {
+        return map.get(key) == null ? absent : number(map, key);
     }
 
     private static Number number(Map<String, Object> map, String key) {

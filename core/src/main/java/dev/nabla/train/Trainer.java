@@ -13,6 +13,8 @@ import dev.nabla.io.NamedArray;
 import dev.nabla.nn.Dropout;
 import dev.nabla.nn.Losses;
 import dev.nabla.nn.Mlp;
+import dev.nabla.nn.ModelSummary;
+import dev.nabla.nn.ResMlp;
 import dev.nabla.nn.Module;
 import dev.nabla.optim.Adam;
 import dev.nabla.optim.AdamW;
@@ -20,6 +22,8 @@ import dev.nabla.optim.CosineAnnealingLR;
 import dev.nabla.optim.GradClip;
 import dev.nabla.optim.LinearWarmup;
 import dev.nabla.optim.LrScheduler;
+import dev.nabla.optim.OneCycleLR;
+import dev.nabla.optim.ReduceLROnPlateau;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import dev.nabla.optim.StepLR;
@@ -30,29 +34,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Trains an MLP classifier on {@link TrainingData}: Nabla's training loop, as {@code ./nabla train}
- * runs it.
+ * Trains a classifier (an MLP or a residual MLP) on {@link TrainingData}: Nabla's training loop, as
+ * {@code ./nabla train} runs it.
  *
  * <p>The training set is standardised with statistics from one streaming pass over it, applied to
  * each batch as the {@link DataLoader}'s workers assemble it, so a set larger than the heap (a
  * mapped {@code .npy} file) trains without being copied. Each step runs inside a {@link Scope}, so
  * a step's activations and gradients are released when it ends. After every epoch the trainer
- * evaluates on the test set if there is one (if not, it says so and the test columns stay empty),
- * prints one summary line, and rewrites the run folder: {@code metrics.csv}, {@code metrics.json}, the checkpoint
- * ({@link Checkpoint}) and {@code curves.png}. A run resumed from its folder continues exactly:
- * shuffling depends only on (seed, epoch), and the optimizer, scheduler and dropout generator
- * state come back from the checkpoint.
+ * evaluates on the validation set if there is one ({@link ValidationSplit}, or a separate set),
+ * else on the test set if there is one (if not, it says so and the test columns stay empty); with
+ * a validation set the test set is evaluated once, after the last epoch.
+ *
+ * <p>Everything else happens in {@link TrainingListener}s, the trainer's own first: the progress
+ * bar and epoch line ({@link ProgressReporter}), a guard against non-finite weights,
+ * {@link EarlyStopping}, the {@code plateau} schedule ({@link PlateauSchedule}), the
+ * {@link Checkpointer} and the {@link MetricsWriter} ({@code metrics.csv}, {@code metrics.json},
+ * {@code curves.png}); then the user's ({@link #listener}). A run resumed from its folder continues
+ * exactly: shuffling depends only on (seed, epoch), and the optimizer, scheduler, early-stopping
+ * and dropout generator state come back from the checkpoint.
  */
 public final class Trainer {
 
@@ -67,6 +72,10 @@ public final class Trainer {
     private boolean stopOnNonFinite = true;
     private DataParallel parallel = DataParallel.SINGLE;
     private int workers = 1;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    /** Holds the {@code --val} set as its test set (so that it is relabelled with the data on resume). */
+    private Optional<TrainingData> validationSource = Optional.empty();
+    private boolean summary;
 
     /**
      * @param config   what to train
@@ -117,8 +126,37 @@ public final class Trainer {
     }
 
     /**
+     * Adds a listener, called after the trainer's own (see {@link TrainingListener}). Returns this.
+     */
+    public Trainer listener(TrainingListener listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * The validation set that the config's {@code val} names ({@code --val}), as the test set of
+     * {@code source} (what {@link dev.nabla.data.DataSources#load} returns for the training data
+     * and that set, so its labels are numbered as the training set's). The caller closes it.
+     * Returns this.
+     */
+    public Trainer validation(TrainingData source) {
+        if (source.test().isEmpty()) {
+            throw new IllegalArgumentException("validation: " + source + " holds no second set to validate on");
+        }
+        this.validationSource = Optional.of(source);
+        return this;
+    }
+
+    /** Prints a {@link ModelSummary} of the model before training. Returns this. */
+    public Trainer summary(boolean print) {
+        this.summary = print;
+        return this;
+    }
+
+    /**
      * The outcome of {@link #fit()}: every epoch's record (including resumed ones) and the final test
-     * accuracy (NaN without a test set).
+     * accuracy (NaN without a test set): the last epoch's, or with a validation set the one
+     * evaluation of the test set at the end (with early stopping, of the best epoch's weights).
      */
     public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir) {
     }
@@ -237,6 +275,7 @@ public final class Trainer {
             if (saved.isPresent()) {
                 try {
                     data = data.relabelledTo(saved.get());
+                    validationSource = validationSource.map(v -> v.relabelledTo(saved.get()));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("resume: " + e.getMessage() + ", saved in " + runDir.resolve(
                             Checkpoint.STATE_FILE), e);
@@ -249,7 +288,23 @@ public final class Trainer {
                     + train.targetWidth() + " per row); nabla train trains classifiers, whose targets are integer"
                     + " class indices (save them as integers, e.g. y.astype(np.int64))");
         }
+        Optional<Dataset> validation = Optional.empty();
+        if (config.valSplit() > 0) {
+            ValidationSplit split = ValidationSplit.of(train, config.valSplit(), config.seed());
+            train = split.train();
+            validation = Optional.of(split.validation());
+        } else if (!config.val().isEmpty()) {
+            validation = Optional.of(validationSource.orElseThrow(() -> new IllegalArgumentException("the config"
+                    + " names the validation set " + config.val() + " but the trainer was given none"
+                    + " (Trainer.validation)")).test().orElseThrow());
+        }
+        if (config.accumulate() > 1 && parallel.worldSize() > 1) {
+            throw new IllegalArgumentException("--accumulate " + config.accumulate() + " with " + parallel.worldSize()
+                    + " data-parallel ranks is not supported yet: raise --batch-size instead (each rank's share"
+                    + " of a larger global batch), or train on one process");
+        }
         // A resumed run keeps the normalisation it was trained with, even if the data changed.
+        // Statistics come from the rows that train: never from the validation rows.
         Standardizer standardizer = checkpoint.isPresent() ? standardizer(checkpoint.get().state())
                 : Standardizer.fit(train, Standardizer.Scope.GLOBAL);
 
@@ -263,13 +318,46 @@ public final class Trainer {
         }
         DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
                 .device(device).workers(workers).normalize(standardizer).build();
-        LrScheduler scheduler = buildScheduler(config, optimizer, loader.batches());
+        int stepsPerEpoch = Math.ceilDiv(loader.batches(), config.accumulate());
+        Optional<LrScheduler> scheduler = buildScheduler(config, optimizer, stepsPerEpoch);
 
         List<EpochRecord> history = new ArrayList<>();
+        TrainingContext context = new TrainingContext(config, model, optimizer, scheduler, standardizer, data,
+                validation.isPresent(), runDir, device, parallel.isPrimary(), history, data.name() + " "
+                + architecture() + " on " + device);
+        EarlyStopping earlyStopping = null;
+        ProgressReporter reporter = new ProgressReporter(out, progress, loader.samplesPerEpoch());
+        List<TrainingListener> all = new ArrayList<>();
+        all.add(reporter);
+        all.add(nonFiniteGuard(loader.batches()));
+        if (config.earlyStop() > 0) {
+            earlyStopping = new EarlyStopping(config.earlyStop(), out);
+            all.add(earlyStopping);
+            context.states.add(earlyStopping);
+        }
+        if (config.schedule().equals("plateau")) {
+            PlateauSchedule plateau = new PlateauSchedule(new ReduceLROnPlateau(optimizer, config.plateauFactor(),
+                    config.plateauPatience()), out);
+            all.add(plateau);
+            context.states.add(plateau);
+        }
+        all.add(new Checkpointer());
+        all.add(new MetricsWriter());
+        all.addAll(listeners);
+
         int startEpoch = 0;
         if (checkpoint.isPresent()) {
             checkSameRun(checkpoint.get().state());
             startEpoch = restore(checkpoint.get(), model, optimizer, scheduler);
+            for (TrainingContext.CheckpointState part : context.states) {
+                Object saved = checkpoint.get().state().get(part.key());
+                if (saved != null) {
+                    part.restore(saved);
+                }
+            }
+            if (earlyStopping != null) {
+                earlyStopping.loadBestWeights(runDir, startEpoch);
+            }
             history.addAll(history(checkpoint.get().state()));
             out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", runDir, startEpoch, config.epochs());
         }
@@ -280,33 +368,75 @@ public final class Trainer {
                 parallel.worldSize() > 1 ? "; " + parallel.describe() : "");
         // What the open device runs (its GEMM path: cuBLAS, CLBlast or Nabla's kernel, and why).
         out.printf(Locale.ROOT, "  %s: %s%n", device.id(), device.info().description());
+        if (summary) {
+            out.print(ModelSummary.of(model, data.features(), config.batchSize()));
+        }
+        if (validation.isPresent()) {
+            out.printf(Locale.ROOT, "validation: %,d rows (%s); the %,d training rows are standardised on their own"
+                    + " statistics; per-epoch metrics%s use it, the test set is evaluated once at the end%n",
+                    validation.get().size(), config.valSplit() > 0 ? String.format(Locale.ROOT,
+                    "%.3g of the training set, held out with seed %d", config.valSplit(), config.seed())
+                    : config.val(), train.size(), config.earlyStop() > 0 ? " and early stopping" : "");
+        }
         if (data.test().isEmpty()) {
-            out.println("no test set was given: test loss and accuracy are not measured (--test names one)");
+            out.println(validation.isPresent()
+                    ? "no test set was given: the run is measured on the validation set only (--test names one)"
+                    : "no test set was given: test loss and accuracy are not measured (--test names one)");
         }
         out.flush();
 
-        try (loader) {
-            for (int epoch = startEpoch; epoch < Math.min(config.epochs(), stopAfter); epoch++) {
-                EpochRecord record = trainEpoch(model, optimizer, scheduler, loader, epoch, standardizer);
-                history.add(record);
-                String test = data.test().isPresent() ? String.format(Locale.ROOT, "test loss %.4f acc %.4f",
-                        record.testLoss(), record.testAccuracy()) : "no test set";
-                out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | %s | %.1f s, %,.0f samples/s%n",
-                        record.epoch(), config.epochs(), record.trainLoss(), record.trainAccuracy(), test,
-                        record.seconds(), record.samplesPerSecond());
-                out.flush();
-                double check = data.test().isPresent() ? record.testLoss() : parameterSum(model);
-                if (stopOnNonFinite && !Double.isFinite(check)) {
-                    // The last step's update made the weights non-finite: never save them over a good checkpoint.
-                    throw diverged(epoch + 1, loader.batches(), check, record.trainLoss(), loader.batches());
+        try (loader; reporter) {
+            for (TrainingListener listener : all) {
+                listener.onTrainStart(context);
+            }
+            for (int epoch = startEpoch; epoch < Math.min(config.epochs(), stopAfter) && !context.stopRequested();
+                    epoch++) {
+                for (TrainingListener listener : all) {
+                    listener.onEpochStart(context, epoch + 1);
                 }
-                if (parallel.isPrimary()) {
-                    save(model, optimizer, scheduler, standardizer, epoch + 1, history);
+                EpochRecord record = trainEpoch(context, all, scheduler, loader, epoch, validation);
+                history.add(record);
+                for (TrainingListener listener : all) {
+                    listener.onEpochEnd(context, record);
                 }
             }
+            context.stopReason().ifPresent(reason -> out.printf(Locale.ROOT, "stopped: %s%n", reason));
+            if (earlyStopping != null) {
+                earlyStopping.restoreBest(model, history.isEmpty() ? 0 : history.get(history.size() - 1).epoch());
+            }
+            if (validation.isPresent() && data.test().isPresent() && !history.isEmpty()) {
+                Evaluation.Result test = evaluate(model, data.test().get(), standardizer);
+                context.finalTest(test);
+                out.printf(Locale.ROOT, "test (once, after training%s): loss %.4f acc %.4f%n", earlyStopping != null
+                        && earlyStopping.bestEpoch() > 0 ? ", with the weights of epoch " + earlyStopping.bestEpoch()
+                        : "", test.loss(), test.accuracy());
+            }
+            out.flush();
+            for (TrainingListener listener : all) {
+                listener.onTrainEnd(context);
+            }
         }
-        double finalAccuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
+        double finalAccuracy = validation.isPresent()
+                ? context.finalTest().map(Evaluation.Result::accuracy).orElse(Double.NaN)
+                : history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
         return new Result(history, finalAccuracy, runDir);
+    }
+
+    /**
+     * Stops the run when an epoch ends with non-finite weights (or test loss): the last step's update
+     * went bad, and the checkpointer after it must never save them over a good checkpoint.
+     */
+    private TrainingListener nonFiniteGuard(int batches) {
+        return new TrainingListener() {
+            @Override
+            public void onEpochEnd(TrainingContext context, EpochRecord record) {
+                double check = !context.hasValidation() && data.test().isPresent() ? record.testLoss()
+                        : context.hasValidation() ? record.valLoss() : parameterSum(context.model());
+                if (stopOnNonFinite && !Double.isFinite(check)) {
+                    throw diverged(record.epoch(), batches, check, record.trainLoss(), batches);
+                }
+            }
+        };
     }
 
     /**
@@ -323,86 +453,128 @@ public final class Trainer {
         return sum;
     }
 
-    private EpochRecord trainEpoch(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader loader,
-                                   int epoch, Standardizer standardizer) {
+    /**
+     * One epoch: {@code accumulate} micro-batches per optimizer step, each one's mean loss weighted
+     * by its share of the step's rows, so that the step's gradient is the mean over all of them,
+     * as one batch of those rows would give; then the evaluation of the validation set, or else of
+     * the test set.
+     */
+    private EpochRecord trainEpoch(TrainingContext context, List<TrainingListener> listeners,
+                                   Optional<LrScheduler> scheduler, DataLoader loader, int epoch,
+                                   Optional<Dataset> validation) {
+        Module model = context.model();
+        Optimizer optimizer = context.optimizer();
         model.train();
         long started = System.nanoTime();
         double lossSum = 0;
         double correct = 0;
         int seen = 0;
-        int stepNo = 0;
+        int batchNo = 0;
         double lastFinite = Double.NaN;
-        int lastFiniteStep = 0;
-        ProgressBar bar = progress ? progressBar(epoch, loader.samplesPerEpoch()) : null;
-        try {
-            Iterator<DataLoader.Batch> batches = loader.epoch(epoch);
-            while (batches.hasNext()) {
-                try (DataLoader.Batch batch = batches.next(); Scope step = Scope.open()) {
-                    int size = batch.size();
-                    // This rank's rows of the global batch (all of them in a single process).
-                    // TODO(issue 14): take the share from DataLoader's rank split once it can
-                    // split each global batch in order, so that a rank loads only its own rows.
-                    int from = parallel.shardStart(size);
-                    int to = parallel.shardEnd(size);
-                    boolean sharded = parallel.worldSize() > 1;
-                    Tensor features = sharded ? batch.features().slice(from, to).contiguous() : batch.features();
-                    Tensor labels = sharded ? batch.labels().slice(from, to).contiguous() : batch.labels();
+        int lastFiniteBatch = 0;
+        int accumulate = config.accumulate();
+        int batches = loader.batches();
+        int steps = Math.ceilDiv(batches, accumulate);
+        int stepNo = 0;
+        double stepLossSum = 0;
+        int stepRows = 0;
+        Iterator<DataLoader.Batch> iterator = loader.epoch(epoch);
+        while (iterator.hasNext()) {
+            try (DataLoader.Batch batch = iterator.next(); Scope step = Scope.open()) {
+                int size = batch.size();
+                int groupStart = (batchNo / accumulate) * accumulate;
+                int groupEnd = Math.min(groupStart + accumulate, batches);
+                boolean firstOfGroup = batchNo == groupStart;
+                boolean lastOfGroup = batchNo == groupEnd - 1;
+                // This rank's rows of the global batch (all of them in a single process).
+                // TODO(issue 14): take the share from DataLoader's rank split once it can
+                // split each global batch in order, so that a rank loads only its own rows.
+                int from = parallel.shardStart(size);
+                int to = parallel.shardEnd(size);
+                boolean sharded = parallel.worldSize() > 1;
+                Tensor features = sharded ? batch.features().slice(from, to).contiguous() : batch.features();
+                Tensor labels = sharded ? batch.labels().slice(from, to).contiguous() : batch.labels();
+                if (firstOfGroup) {
                     optimizer.zeroGrad();
-                    Tensor logits = null;
-                    Tensor loss = null;
-                    if (to > from) {
-                        logits = model.forward(features);
-                        loss = Losses.crossEntropy(logits, labels);
-                        loss.backward();
-                    }
-                    double stepLoss = Double.NaN;
-                    if (sharded) {
-                        stepLoss = parallel.reduceGradients(model.parameters(), loss == null ? 0 : loss.item(),
-                                to - from, size);
-                    }
+                }
+                Tensor logits = null;
+                Tensor loss = null;
+                if (to > from) {
+                    logits = model.forward(features);
+                    loss = Losses.crossEntropy(logits, labels);
+                    // NOTE: with one micro-batch per step the loss is used as it is (a weight of
+                    // exactly 1), so results do not change with the accumulation code path.
+                    Tensor weighted = accumulate == 1 ? loss
+                            : loss.mul((float) ((double) size / groupRows(loader, groupStart, groupEnd)));
+                    weighted.backward();
+                }
+                double batchLoss = Double.NaN;
+                if (sharded) {
+                    batchLoss = parallel.reduceGradients(model.parameters(), loss == null ? 0 : loss.item(),
+                            to - from, size);
+                }
+                double lr = optimizer.lr();
+                if (lastOfGroup) {
                     if (config.clipNorm() > 0) {
                         GradClip.clipGradNorm(model.parameters(), config.clipNorm());
                     }
                     optimizer.step();
-                    scheduler.step();
-                    if (!sharded) {
-                        // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
-                        stepLoss = loss.item();
-                    }
-                    stepNo++;
-                    if (!Double.isFinite(stepLoss) && stopOnNonFinite) {
-                        throw diverged(epoch + 1, stepNo, stepLoss, lastFinite, lastFiniteStep);
-                    }
-                    if (Double.isFinite(stepLoss)) {
-                        lastFinite = stepLoss;
-                        lastFiniteStep = stepNo;
-                    }
-                    lossSum += stepLoss * (double) size;
-                    if (logits != null) {
-                        try (var ignored = NoGrad.open()) {
-                            correct += logits.argmax(1).eq(labels).sum().item();
-                        }
-                    }
-                    seen += size;
-                    if (bar != null) {
-                        bar.stepBy(size);
-                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", lossSum / seen));
+                    scheduler.ifPresent(LrScheduler::step);
+                }
+                if (!sharded) {
+                    // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
+                    batchLoss = loss.item();
+                }
+                batchNo++;
+                if (!Double.isFinite(batchLoss) && stopOnNonFinite) {
+                    throw diverged(epoch + 1, batchNo, batchLoss, lastFinite, lastFiniteBatch);
+                }
+                if (Double.isFinite(batchLoss)) {
+                    lastFinite = batchLoss;
+                    lastFiniteBatch = batchNo;
+                }
+                lossSum += batchLoss * (double) size;
+                stepLossSum += batchLoss * (double) size;
+                stepRows += size;
+                if (logits != null) {
+                    try (var ignored = NoGrad.open()) {
+                        correct += logits.argmax(1).eq(labels).sum().item();
                     }
                 }
-            }
-        } finally {
-            if (bar != null) {
-                bar.close();
+                seen += size;
+                if (lastOfGroup) {
+                    stepNo++;
+                    TrainingListener.StepInfo info = new TrainingListener.StepInfo(epoch + 1, stepNo, steps,
+                            optimizer.stepCount(), stepLossSum / stepRows, lr, stepRows, seen, lossSum / seen);
+                    for (TrainingListener listener : listeners) {
+                        listener.onStepEnd(context, info);
+                    }
+                    stepLossSum = 0;
+                    stepRows = 0;
+                }
             }
         }
         // Each rank counted its own rows' right answers; the loss sum is the global one already.
         correct = parallel.sum(new double[] {correct})[0];
         double trainSeconds = (System.nanoTime() - started) / 1e9;
-        Optional<Evaluation.Result> test = data.test().map(t -> evaluate(model, t, standardizer));
+        Optional<Evaluation.Result> val = validation.map(v -> evaluate(model, v, context.standardizer));
+        Optional<Evaluation.Result> test = validation.isPresent() ? Optional.empty()
+                : data.test().map(t -> evaluate(model, t, context.standardizer));
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new EpochRecord(epoch + 1, lossSum / seen, correct / seen, test.map(Evaluation.Result::loss)
-                .orElse(Double.NaN), test.map(Evaluation.Result::accuracy).orElse(Double.NaN), seconds,
-                seen / trainSeconds);
+        return new EpochRecord(epoch + 1, lossSum / seen, correct / seen,
+                test.map(Evaluation.Result::loss).orElse(Double.NaN),
+                test.map(Evaluation.Result::accuracy).orElse(Double.NaN), seconds, seen / trainSeconds,
+                val.map(Evaluation.Result::loss).orElse(Double.NaN),
+                val.map(Evaluation.Result::accuracy).orElse(Double.NaN));
+    }
+
+    /** Rows in micro-batches {@code [groupStart, groupEnd)}: full batches, but the epoch's last may be short. */
+    private static int groupRows(DataLoader loader, int groupStart, int groupEnd) {
+        long rows = 0;
+        for (int b = groupStart; b < groupEnd; b++) {
+            rows += Math.min(loader.batchSize(), loader.samplesPerEpoch() - (long) b * loader.batchSize());
+        }
+        return (int) rows;
     }
 
     /** The test set's loss and accuracy; with several ranks each evaluates its share and the sums are reduced. */
@@ -438,25 +610,20 @@ public final class Trainer {
                         : ", clip gradients with --clip-norm 1.0"));
     }
 
-    private ProgressBar progressBar(int epoch, int samples) {
-        return new ProgressBarBuilder()
-                .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()))
-                .setInitialMax(samples)
-                .setUnit(" samples", 1)
-                .showSpeed()
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .clearDisplayOnFinish()
-                .build();
-    }
-
     // ---- building blocks named by the config ----------------------------------------------
 
-    /** The model {@code config} describes, initialised from its seed. */
+    /**
+     * The model {@code config} describes, initialised from its seed: an {@link Mlp}, or a
+     * {@link ResMlp} with the config's dropout inside its blocks.
+     */
     public static Module buildModel(TrainConfig config, int features, int classes, Device device) {
-        return Mlp.of(features, config.hidden(), classes, config.activation(), config.dropout(), device,
-                config.seed());
+        return switch (config.arch()) {
+            case "mlp" -> Mlp.of(features, config.hidden(), classes, config.activation(), config.dropout(), device,
+                    config.seed());
+            case "resmlp" -> ResMlp.of(features, config.width(), config.blocks(), classes, config.norm(),
+                    config.dropout(), device, config.seed());
+            default -> throw new IllegalArgumentException("unknown architecture " + config.arch());
+        };
     }
 
     static Optimizer buildOptimizer(TrainConfig config, List<Tensor> parameters) {
@@ -468,69 +635,53 @@ public final class Trainer {
         };
     }
 
-    /** Schedules step once per batch, so their horizon is counted in steps. */
-    static LrScheduler buildScheduler(TrainConfig config, Optimizer optimizer, int stepsPerEpoch) {
+    /**
+     * The per-step schedule: schedules step once per optimizer step, so their horizon is counted in
+     * steps. Empty for {@code plateau}, which steps once per epoch on the monitored loss (see
+     * {@link PlateauSchedule}).
+     */
+    static Optional<LrScheduler> buildScheduler(TrainConfig config, Optimizer optimizer, int stepsPerEpoch) {
         int totalSteps = stepsPerEpoch * config.epochs();
-        return switch (config.schedule()) {
+        return Optional.ofNullable(switch (config.schedule()) {
             case "constant" -> new StepLR(optimizer, Integer.MAX_VALUE, 1f);
             case "cosine" -> new CosineAnnealingLR(optimizer, totalSteps, 0f);
             // decay by 10x at one third and two thirds of the run
             case "step" -> new StepLR(optimizer, Math.max(1, totalSteps / 3), 0.1f);
             case "warmup-cosine" -> new LinearWarmup(optimizer, stepsPerEpoch,
                     new CosineAnnealingLR(optimizer, Math.max(1, totalSteps - stepsPerEpoch), 0f));
+            case "one-cycle" -> new OneCycleLR(optimizer, totalSteps);
+            case "plateau" -> null;
             default -> throw new IllegalArgumentException("unknown schedule " + config.schedule());
-        };
+        });
     }
 
     private String architecture() {
-        StringBuilder text = new StringBuilder().append(data.features());
+        return layers(config, data.features(), data.classes())
+                .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
+                .append(", ").append(config.optimizer()).append(" lr ").append(config.lr())
+                .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize())
+                .append(config.accumulate() > 1 ? " x " + config.accumulate() + " accumulated" : "").toString();
+    }
+
+    /** {@code 784-1024-512-10 relu}, or {@code resmlp 784-1024x4-10 layer norm}. */
+    private static StringBuilder layers(TrainConfig config, int features, int classes) {
+        if (config.arch().equals("resmlp")) {
+            return new StringBuilder("resmlp ").append(features).append('-').append(config.width()).append('x')
+                    .append(config.blocks()).append('-').append(classes).append(' ').append(config.norm())
+                    .append(" norm");
+        }
+        StringBuilder text = new StringBuilder().append(features);
         for (int width : config.hidden()) {
             text.append('-').append(width);
         }
-        return text.append('-').append(data.classes()).append(' ').append(config.activation())
-                .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
-                .append(", ").append(config.optimizer()).append(" lr ").append(config.lr())
-                .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize()).toString();
+        return text.append('-').append(classes).append(' ').append(config.activation());
     }
 
     // ---- checkpoints -----------------------------------------------------------------------
 
-    private void save(Module model, Optimizer optimizer, LrScheduler scheduler, Standardizer standardizer, int epoch,
-                      List<EpochRecord> history) throws IOException {
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("config", config.toMap());
-        state.put("features", data.features());
-        state.put("classes", data.classes());
-        state.put(CLASS_NAMES, data.labelNames());
-        state.put("dataset", data.name());
-        state.put("optimizer_step_count", optimizer.stepCount());
-        state.put("optimizer_lr", optimizer.lr());
-        state.put("scheduler_last_epoch", scheduler.lastEpoch());
-        Map<String, Object> dropout = new LinkedHashMap<>();
-        for (Map.Entry<String, Module> entry : model.namedModules().entrySet()) {
-            if (entry.getValue() instanceof Dropout d) {
-                dropout.put(entry.getKey(), d.calls());
-            }
-        }
-        state.put("rng", Map.of("seed", config.seed(), "dropout_calls", dropout));
-        state.put("normalization", Map.of("scope", standardizer.scope().name(),
-                "mean", toList(standardizer.mean()), "std", toList(standardizer.std())));
-        state.put("history", history.stream().map(EpochRecord::toMap).toList());
-        // A scope: stateTensors() creates small tensors (Adam's per-parameter step) to save.
-        try (Scope scope = Scope.open()) {
-            Checkpoint.save(runDir, epoch, model.stateDict(), optimizer.stateTensors(), state);
-        }
-
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("dataset", data.toString());
-        extra.put("parameters", model.parameterCount());
-        MetricsWriter.write(runDir, config.toMap(), device.info().backend(), device.id() + " " + device.info().name(),
-                history, extra);
-        CurvesPlot.write(runDir.resolve("curves.png"), history, data.name() + " " + architecture() + " on " + device);
-    }
-
     /** Loads model, optimizer, scheduler and dropout state; returns the number of completed epochs. */
-    private int restore(Checkpoint.Contents contents, Module model, Optimizer optimizer, LrScheduler scheduler) {
+    private int restore(Checkpoint.Contents contents, Module model, Optimizer optimizer,
+                        Optional<LrScheduler> scheduler) {
         Map<String, Object> state = contents.state();
         Map<String, float[]> modelArrays = new HashMap<>();
         contents.model().forEach((name, array) -> modelArrays.put(name, array.floats()));
@@ -539,7 +690,8 @@ public final class Trainer {
         contents.optimizer().forEach((name, array) -> optimizerArrays.put(name, array.floats()));
         optimizer.loadState(optimizerArrays, ((Number) state.get("optimizer_step_count")).longValue());
         optimizer.setLr(((Number) state.get("optimizer_lr")).floatValue());
-        scheduler.setLastEpoch(((Number) state.get("scheduler_last_epoch")).intValue());
+        // A per-epoch schedule (plateau) has no step counter: the saved rate above is its state.
+        scheduler.ifPresent(s -> s.setLastEpoch(((Number) state.get("scheduler_last_epoch")).intValue()));
         @SuppressWarnings("unchecked")
         Map<String, Object> rng = (Map<String, Object>) state.get("rng");
         @SuppressWarnings("unchecked")
@@ -661,11 +813,8 @@ public final class Trainer {
             }
         }
         if (!problems.isEmpty()) {
-            StringBuilder layers = new StringBuilder().append(features);
-            for (int width : config.hidden()) {
-                layers.append('-').append(width);
-            }
-            layers.append('-').append(classes);
+            String layers = config.arch().equals("mlp") ? layers(config, features, classes).toString()
+                    .replace(" " + config.activation(), "") : layers(config, features, classes).toString();
             throw new IllegalArgumentException(weightsSource + " does not fit the run's " + layers + " model: "
                     + String.join("; ", problems));
         }
