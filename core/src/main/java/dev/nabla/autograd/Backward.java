@@ -47,6 +47,8 @@ public final class Backward {
             case Node.IndexSelect i -> new Tensor[] {indexAdd(g, i.a().shape(), i.axis(), i.index())};
             case Node.IndexAdd i -> new Tensor[] {g.indexSelect(i.axis(), indexTensor(i.index(), g))};
             case Node.ToDevice t -> new Tensor[] {g.to(t.a().device())};
+            // a cast is the identity on values up to rounding: the gradient goes back in the input's dtype
+            case Node.Cast c -> new Tensor[] {g.to(c.a().dtype())};
             // out[i] = a[i, idx[i]]: da = onehot(idx) · g[i]; a [0, 0] (no rows, no classes) has
             // nothing to spread to, and oneHot refuses 0 classes
             case Node.Gather ga -> new Tensor[] {ga.a().size(1) == 0 ? ga.a().zerosLike()
