@@ -58,6 +58,68 @@ final class Checks {
         }
     }
 
+    /** F32, BF16 or F16: the dtypes arithmetic accepts (16-bit operands are computed in F32). */
+    static void floating(String op, Tensor t) {
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": expected a floating-point tensor (F32, BF16 or F16), got "
+                    + t.dtype() + " of shape " + Arrays.toString(t.shape()) + " on " + t.device()
+                    + "; convert with toType(DType.F32)");
+        }
+    }
+
+    /** A 16-bit dtype (BF16 or F16), for the raw-bits API. */
+    static void halfDtype(String op, DType dtype) {
+        if (!dtype.isHalf()) {
+            throw new IllegalArgumentException(op + ": raw 16-bit patterns need BF16 or F16, not " + dtype);
+        }
+    }
+
+    static void halfDtype(String op, Tensor t) {
+        if (!t.dtype().isHalf()) {
+            throw new IllegalArgumentException(op + ": tensor of shape " + Arrays.toString(t.shape()) + " on "
+                    + t.device() + " is " + t.dtype() + ", not BF16 or F16; use toFloatArray() or toIntArray()");
+        }
+    }
+
+    /**
+     * Operands of an op PyTorch runs only on one dtype (matmul, linear): a BF16 weight with an F32
+     * input is refused there ("expected mat1 and mat2 to have the same dtype"), and so here.
+     */
+    static void sameDtype(String op, Tensor first, Tensor... rest) {
+        for (Tensor t : rest) {
+            if (t.dtype() != first.dtype()) {
+                StringBuilder operands = new StringBuilder();
+                for (Tensor o : prepend(first, rest)) {
+                    operands.append(operands.isEmpty() ? "" : ", ").append(o.dtype()).append(' ')
+                            .append(Arrays.toString(o.shape()));
+                }
+                throw new IllegalArgumentException(op + ": operands must have one dtype, got " + operands + " on "
+                        + first.device() + "; convert with to(DType." + first.dtype() + ")");
+            }
+        }
+    }
+
+    private static Tensor[] prepend(Tensor first, Tensor[] rest) {
+        Tensor[] all = new Tensor[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    /**
+     * Optimizers keep F32 state and update F32 master weights; a 16-bit parameter, gradient or
+     * state would lose every update smaller than its rounding step.
+     */
+    static void optimizerF32(dev.nabla.backend.OptimizerStep step, Tensor param, Tensor t) {
+        if (t.dtype() != DType.F32) {
+            String role = t == param ? "parameter" : "gradient or state";
+            throw new IllegalArgumentException("optimizerStep (" + step.getClass().getSimpleName() + "): " + role
+                    + " " + Arrays.toString(t.shape()) + " on " + t.device() + " is " + t.dtype()
+                    + "; optimizers keep F32 state and update F32 master weights: keep the parameter F32 and"
+                    + " cast it with to(DType." + t.dtype() + ") in the forward pass");
+        }
+    }
+
     static void sameDevice(String op, Tensor a, Tensor b) {
         if (a.device() != b.device()) {
             throw new IllegalArgumentException(op + ": tensors are on different devices, " + a.device() + " "
@@ -80,7 +142,7 @@ final class Checks {
         open(op, seed);
         gradientShape(op, output, seed);
         sameDevice(op, output, seed);
-        f32(op + " (the seed gradient)", seed);
+        floating(op + " (the seed gradient)", seed);
         if (!output.isRequiresGrad()) {
             throw new IllegalStateException(op + ": tensor of shape " + Arrays.toString(output.shape())
                     + " does not require grad and has no grad_fn; call requiresGrad() on the inputs before"
@@ -88,24 +150,13 @@ final class Checks {
         }
     }
 
-    /** Open F32 operands of an elementwise op on one device. */
+    /** Open floating operands of an elementwise op on one device (their dtypes promote). */
     static void binary(String op, Tensor a, Tensor b) {
-        openF32OnOneDevice(op, a, b);
-    }
-
-    /** Every operand open, on {@code first}'s device, and F32; checked in that order, all operands each time. */
-    static void openF32OnOneDevice(String op, Tensor first, Tensor... rest) {
-        open(op, first);
-        for (Tensor t : rest) {
-            open(op, t);
-        }
-        for (Tensor t : rest) {
-            sameDevice(op, first, t);
-        }
-        f32(op, first);
-        for (Tensor t : rest) {
-            f32(op, t);
-        }
+        open(op, a);
+        open(op, b);
+        sameDevice(op, a, b);
+        floating(op, a);
+        floating(op, b);
     }
 
     /** Arguments of {@code where}; returns the shape all three broadcast to. */
@@ -116,16 +167,17 @@ final class Checks {
         open(op, b);
         sameDevice(op, condition, a);
         sameDevice(op, a, b);
-        f32(op, a);
-        f32(op, b);
+        floating(op, a);
+        floating(op, b);
         return broadcastShape(op, broadcastShape(op, condition.shape(), a.shape()), b.shape());
     }
 
-    /** {@code requiresGrad(value)} is allowed: only F32 can require grad, and an op's output cannot stop. */
+    /** {@code requiresGrad(value)} is allowed: only floating tensors can require grad, and an op's output cannot stop. */
     static void requiresGrad(Tensor t, boolean value) {
         open("requiresGrad", t);
-        if (value && t.dtype() != DType.F32) {
-            throw new IllegalArgumentException("requiresGrad: only F32 tensors can require gradients, this one is "
+        if (value && !t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad: only floating-point tensors (F32, BF16, F16) can require"
+                    + " gradients, this one is "
                     + t.dtype() + " " + Arrays.toString(t.shape()));
         }
         if (!value && t.gradFn().isPresent()) {
@@ -197,10 +249,10 @@ final class Checks {
         return normalized;
     }
 
-    /** The axes of a max or min over a non-empty F32 tensor, normalized as {@link #axes}. */
+    /** The axes of a max or min over a non-empty floating tensor, normalized as {@link #axes}. */
     static int[] extremumAxes(String op, Tensor t, int[] axes) {
         open(op, t);
-        f32(op, t);
+        floating(op, t);
         if (t.numel() == 0) {
             throw new IllegalArgumentException(op + ": tensor of shape " + Arrays.toString(t.shape()) + " is empty");
         }
@@ -210,7 +262,7 @@ final class Checks {
     /** The axis of an argmax over an F32 tensor, normalized; it must not be empty. */
     static int argmaxAxis(Tensor t, int axis) {
         open("argmax", t);
-        f32("argmax", t);
+        floating("argmax", t);
         int a = axis("argmax", t, axis);
         if (t.layout().dim(a) == 0) {
             throw new IllegalArgumentException("argmax: axis " + a + " of shape " + Arrays.toString(t.shape())
@@ -248,7 +300,7 @@ final class Checks {
         open("gather", t);
         open("gather", index);
         sameDevice("gather", t, index);
-        f32("gather", t);
+        floating("gather", t);
         if (t.rank() != 2 || axis("gather", t, axis) != 1) {
             throw new IllegalArgumentException("gather: supports a 2-D input gathered along axis 1; got shape "
                     + Arrays.toString(t.shape()) + " and axis " + axis);
@@ -348,7 +400,7 @@ final class Checks {
         open(op, logits);
         open(op, labels);
         sameDevice(op, logits, labels);
-        f32(op, logits);
+        floating(op, logits);
         if (logits.rank() != 2) {
             throw new IllegalArgumentException(op + ": logits must be 2-D [batch, classes], got shape "
                     + Arrays.toString(logits.shape()));
@@ -391,13 +443,14 @@ final class Checks {
         }
     }
 
-    /** Open F32 operands of rank 1 or 2 on one device. */
+    /** Open floating operands of one dtype, of rank at least 1, on one device. */
     static void matmulOperands(String op, Tensor a, Tensor b) {
         open(op, a);
         open(op, b);
         sameDevice(op, a, b);
-        f32(op, a);
-        f32(op, b);
+        floating(op, a);
+        floating(op, b);
+        sameDtype(op, a, b);
         if (a.rank() < 1 || b.rank() < 1) {
             throw new IllegalArgumentException(op + ": " + Arrays.toString(a.shape()) + " @ "
                     + Arrays.toString(b.shape()) + ": both operands need at least one axis (a scalar has none;"
@@ -419,7 +472,15 @@ final class Checks {
             throw new IllegalArgumentException("linear: only ReLU can be fused into the GEMM, not " + activation
                     + "; apply it after linear");
         }
-        openF32OnOneDevice(op, x, weight, bias);
+        open(op, x);
+        open(op, weight);
+        open(op, bias);
+        sameDevice(op, x, weight);
+        sameDevice(op, x, bias);
+        floating(op, x);
+        floating(op, weight);
+        floating(op, bias);
+        sameDtype(op, x, weight, bias);
         if (x.rank() != 2 || weight.rank() != 2 || bias.rank() != 1) {
             throw new IllegalArgumentException(op + ": input " + Arrays.toString(x.shape()) + ", weight "
                     + Arrays.toString(weight.shape()) + ", bias " + Arrays.toString(bias.shape())

@@ -84,6 +84,16 @@ final class Kernels {
         return out;
     }
 
+    /** The raw bits of a BF16 or F16 {@code a} in row-major order; waits for queued GPU work. */
+    static short[] bits(Tensor a) {
+        Tensor dense = a.dense();
+        short[] out = new short[(int) a.numel()];
+        a.device().backend().copyOut(dense.storage(), out);
+        closeIfCopy(a, dense);
+        java.lang.ref.Reference.reachabilityFence(a);
+        return out;
+    }
+
     /** The I32 elements of {@code a} in row-major order; waits for queued GPU work. */
     static int[] ints(Tensor a) {
         Tensor dense = a.dense();

@@ -5,6 +5,7 @@ import dev.nabla.autograd.Tape;
 import dev.nabla.backend.Activation;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.HalfPrecision;
 import dev.nabla.backend.Layout;
 import dev.nabla.backend.OptimizerStep;
 import dev.nabla.backend.ReduceOp;
@@ -119,6 +120,35 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
+    /**
+     * A tensor of 16-bit {@code dtype} (BF16 or F16) holding these raw bit patterns, unchanged (as
+     * {@code torch.tensor(bits, dtype=torch.int16).view(torch.bfloat16)}), on {@code device}.
+     */
+    public static Tensor ofBits(Device device, DType dtype, short[] bits, int... shape) {
+        Checks.halfDtype("Tensor.ofBits", dtype);
+        int[] resolved = shape.length == 0 ? new int[] {bits.length} : shape;
+        Checks.fill("Tensor.ofBits", bits.length, resolved);
+        Tensor t = empty(device, dtype, resolved);
+        device.backend().copyIn(bits, t.handle.storage());
+        return t;
+    }
+
+    /** {@code data} rounded to {@code dtype} (to nearest even for BF16 and F16), on the default device. */
+    public static Tensor of(DType dtype, float[] data, int... shape) {
+        return of(Device.getDefault(), dtype, data, shape);
+    }
+
+    /** {@code data} converted to {@code dtype} on {@code device}, as {@code torch.tensor(data, dtype=...)}. */
+    public static Tensor of(Device device, DType dtype, float[] data, int... shape) {
+        Tensor values = of(device, data, shape);
+        if (dtype == DType.F32) {
+            return values;
+        }
+        Tensor converted = values.toType(dtype);
+        values.close();
+        return converted;
+    }
+
     /** A rank-0 F32 tensor. */
     public static Tensor scalar(float value) {
         return full(Device.getDefault(), value);
@@ -147,6 +177,30 @@ public final class Tensor implements AutoCloseable {
         return full(device, 1f, shape);
     }
 
+    /** Zeros of {@code dtype}, as {@code torch.zeros(shape, dtype=...)}, on the default device. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return full(Device.getDefault(), dtype, 0f, shape);
+    }
+
+    public static Tensor zeros(Device device, DType dtype, int... shape) {
+        return full(device, dtype, 0f, shape);
+    }
+
+    /** Ones of {@code dtype} on the default device. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(Device.getDefault(), dtype, 1f, shape);
+    }
+
+    public static Tensor ones(Device device, DType dtype, int... shape) {
+        return full(device, dtype, 1f, shape);
+    }
+
+    /** Every element {@code value} converted to {@code dtype} (rounded to nearest even for BF16 and F16). */
+    public static Tensor full(Device device, DType dtype, float value, int... shape) {
+        Shapes.numel("full", shape);
+        return filled(device, dtype, value, shape);
+    }
+
     /** An F32 tensor of the given shape with every element {@code value}. */
     public static Tensor full(float value, int... shape) {
         return full(Device.getDefault(), value, shape);
@@ -168,9 +222,9 @@ public final class Tensor implements AutoCloseable {
         return filled(device, dtype, 0f, layout.shape());
     }
 
-    /** Ones with this tensor's shape and device (F32). */
+    /** Ones with this tensor's shape and device, of its dtype if floating (BF16, F16, F32), else F32. */
     public Tensor onesLike() {
-        return full(device, 1f, layout.shape());
+        return filled(device, dtype.isFloatingPoint() ? dtype : DType.F32, 1f, layout.shape());
     }
 
     /**
@@ -281,9 +335,17 @@ public final class Tensor implements AutoCloseable {
         return toFloatArray()[0];
     }
 
-    /** The elements in row-major order, converted to float for I32; waits for queued GPU work. */
+    /** The elements in row-major order, converted to float for I32 and widened (exactly) for BF16 and F16; waits for queued GPU work. */
     public float[] toFloatArray() {
         checkOpen("toFloatArray");
+        if (dtype.isHalf()) {
+            short[] bits = toBits();
+            float[] floats = new float[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                floats[i] = HalfPrecision.toFloat(dtype, bits[i]);
+            }
+            return floats;
+        }
         if (dtype == DType.I32) {
             int[] ints = toIntArray();
             float[] floats = new float[ints.length];
@@ -305,6 +367,16 @@ public final class Tensor implements AutoCloseable {
         return Kernels.ints(this);
     }
 
+    /**
+     * The raw 16-bit patterns of a BF16 or F16 tensor in row-major order (as
+     * {@code t.view(torch.int16)}); waits for queued GPU work.
+     */
+    public short[] toBits() {
+        checkOpen("toBits");
+        Checks.halfDtype("toBits", this);
+        return Kernels.bits(this);
+    }
+
     /** A copy on {@code target}; this tensor itself when it is already there. Differentiable. */
     public Tensor to(Device target) {
         checkOpen("to");
@@ -314,13 +386,34 @@ public final class Tensor implements AutoCloseable {
         Tensor out;
         if (dtype == DType.F32) {
             out = of(target, toFloatArray(), shape());
+        } else if (dtype.isHalf()) {
+            out = ofBits(target, dtype, toBits(), shape());
         } else {
             out = of(target, toIntArray(), shape());
         }
         return Tape.record(out, new Node.ToDevice(this), this);
     }
 
-    /** This tensor converted to {@code target} dtype (float to int truncates toward zero). Not differentiable. */
+    /**
+     * This tensor converted to {@code target} dtype, a new tensor (this one when it already has
+     * that dtype), as {@code tensor.to(torch.bfloat16)}: F32 to BF16 or F16 rounds to nearest even,
+     * bit for bit as PyTorch ({@link HalfPrecision}); 16-bit to F32 is exact; float to int truncates
+     * toward zero. Differentiable between floating types: the gradient is cast back to this
+     * tensor's dtype.
+     */
+    public Tensor to(DType target) {
+        checkOpen("to");
+        if (target == dtype) {
+            return this;
+        }
+        Tensor out = Kernels.cast(this, target);
+        if (!target.isFloatingPoint() || !dtype.isFloatingPoint()) {
+            return out;
+        }
+        return Tape.record(out, new Node.Cast(this), this);
+    }
+
+    /** This tensor converted to {@code target} dtype, as {@link #to(DType)} but outside the graph. */
     public Tensor toType(DType target) {
         checkOpen("toType");
         return target == dtype ? this : Kernels.cast(this, target);
@@ -403,7 +496,7 @@ public final class Tensor implements AutoCloseable {
      */
     public void backward(Tensor seed, boolean createGraph) {
         Checks.backwardSeed("backward", this, seed);
-        Tape.backward(this, seed, createGraph);
+        Tape.backward(this, seed.dtype() == dtype ? seed : seed.toType(dtype), createGraph);
     }
 
     /**
@@ -424,7 +517,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor[] gradientsFor(Tensor seed, boolean createGraph, Tensor... inputs) {
         Checks.gradientInputs(inputs);
         Checks.backwardSeed("gradientsFor", this, seed);
-        return Tape.gradients(this, seed, createGraph, inputs);
+        return Tape.gradients(this, seed.dtype() == dtype ? seed : seed.toType(dtype), createGraph, inputs);
     }
 
     // ---- Lifecycle -----------------------------------------------------------------------------
@@ -615,19 +708,29 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
         int[] shape = Checks.where(condition, a, b);
+        if (Precision.anyHalf(a, b)) {
+            return Precision.widened(DType.promote(a.dtype, b.dtype), wide -> where(condition, wide[0], wide[1]), a, b);
+        }
         Tensor cond = condition.dtype == DType.F32 ? condition : condition.toType(DType.F32);
         return Tape.record(Kernels.where(cond, a, b, shape), new Node.Where(cond, a, b), a, b);
     }
 
     private Tensor unary(UnaryOp op, float param, String name) {
         checkOpen(name);
-        Checks.f32(name, this);
+        Checks.floating(name, this);
+        if (dtype.isHalf()) {
+            return Precision.widened(dtype, wide -> wide[0].unary(op, param, name), this);
+        }
         Tensor out = Kernels.unary(op, param, this);
         return Tape.record(out, new Node.Unary(op, param, this, out), this);
     }
 
     private Tensor binary(BinaryOp op, String name, Tensor other) {
         Checks.binary(name, this, other);
+        if (Precision.anyHalf(this, other)) {
+            return Precision.widened(DType.promote(dtype, other.dtype), wide -> wide[0].binary(op, name, wide[1]),
+                    this, other);
+        }
         Tensor out = Kernels.binary(op, this, other, Checks.broadcastShape(name, shape(), other.shape()));
         return Tape.record(out, new Node.Binary(op, this, other, out), this, other);
     }
@@ -675,8 +778,11 @@ public final class Tensor implements AutoCloseable {
     /** Sum over {@code axes}; with {@code keepDims} they stay with size 1. */
     public Tensor sum(int[] axes, boolean keepDims) {
         checkOpen("sum");
-        Checks.f32("sum", this);
+        Checks.floating("sum", this);
         int[] normalized = Checks.axes("sum", this, axes);
+        if (dtype.isHalf()) {
+            return Precision.widened(dtype, wide -> wide[0].sum(normalized, keepDims), this);
+        }
         Tensor out = Kernels.reduce(ReduceOp.SUM, this, normalized, keepDims);
         return Tape.record(out, new Node.Sum(this, normalized, keepDims), this);
     }
@@ -691,7 +797,13 @@ public final class Tensor implements AutoCloseable {
     }
 
     public Tensor mean(int[] axes, boolean keepDims) {
+        checkOpen("mean");
+        Checks.floating("mean", this);
         int[] normalized = Checks.axes("mean", this, axes);
+        if (dtype.isHalf()) {
+            // One rounding to 16 bits, after the division, as PyTorch's mean of a BF16 tensor.
+            return Precision.widened(dtype, wide -> wide[0].mean(normalized, keepDims), this);
+        }
         long count = 1;
         for (int axis : normalized) {
             count *= layout.dim(axis);
@@ -720,6 +832,9 @@ public final class Tensor implements AutoCloseable {
 
     private Tensor extremum(ReduceOp op, String name, int[] axes, boolean keepDims) {
         int[] normalized = Checks.extremumAxes(name, this, axes);
+        if (dtype.isHalf()) {
+            return Precision.widened(dtype, wide -> wide[0].extremum(op, name, normalized, keepDims), this);
+        }
         Tensor out = Kernels.reduce(op, this, normalized, keepDims);
         return Tape.record(out, new Node.Extremum(this, out, normalized, keepDims), this);
     }
@@ -730,7 +845,13 @@ public final class Tensor implements AutoCloseable {
     }
 
     public Tensor argmax(int axis, boolean keepDims) {
-        return Kernels.argmax(this, Checks.argmaxAxis(this, axis), keepDims);
+        int a = Checks.argmaxAxis(this, axis);
+        if (dtype.isHalf()) {
+            try (Tensor wide = toType(DType.F32)) {
+                return Kernels.argmax(wide, a, keepDims);
+            }
+        }
+        return Kernels.argmax(this, a, keepDims);
     }
 
     // ---- Softmax family and indexing -----------------------------------------------------------
@@ -747,8 +868,11 @@ public final class Tensor implements AutoCloseable {
 
     private Tensor softmaxImpl(int axis, boolean log, String name) {
         checkOpen(name);
-        Checks.f32(name, this);
+        Checks.floating(name, this);
         int a = Checks.axis(name, this, axis);
+        if (dtype.isHalf()) {
+            return Precision.widened(dtype, wide -> wide[0].softmaxImpl(a, log, name), this);
+        }
         Tensor out = Kernels.softmax(this, a, log);
         return Tape.record(out, new Node.Softmax(this, a, log, out), this);
     }
@@ -759,6 +883,9 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor gather(int axis, Tensor index) {
         Checks.gather(this, axis, index);
+        if (dtype.isHalf()) {
+            return Precision.widened(dtype, wide -> wide[0].gather(axis, index), this);
+        }
         return Tape.record(Kernels.gather(this, index), new Node.Gather(this, index), this);
     }
 
@@ -783,6 +910,9 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor crossEntropy(Tensor labels) {
         Checks.crossEntropy("crossEntropy", this, labels);
+        if (dtype.isHalf()) {
+            return Precision.widened(dtype, wide -> wide[0].crossEntropy(labels), this);
+        }
         Kernels.CrossEntropy forward = Kernels.crossEntropy(this, labels);
         return Tape.record(forward.mean(), new Node.CrossEntropy(this, forward.labels(), forward.rowStats()), this);
     }
@@ -809,6 +939,7 @@ public final class Tensor implements AutoCloseable {
                 Checks.open("optimizerStep", t);
                 Checks.sameDevice("optimizerStep", this, t);
                 Checks.gradientShape("optimizerStep", this, t);
+                Checks.optimizerF32(step, this, t);
             }
         }
         Kernels.optimizerStep(step, this, grad, state1, state2);
@@ -826,6 +957,9 @@ public final class Tensor implements AutoCloseable {
     public Tensor matmul(Tensor other) {
         String op = "matmul";
         Checks.matmulOperands(op, this, other);
+        if (dtype.isHalf()) {
+            return Precision.widened(dtype, wide -> wide[0].matmul(wide[1]), this, other);
+        }
         if (rank() > 2 || other.rank() > 2) {
             return ShapeOps.batchedMatmul(this, other);
         }
@@ -859,6 +993,9 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
         Checks.linear(activation == Activation.RELU ? "linear+relu" : "linear", x, weight, bias, activation);
+        if (x.dtype.isHalf()) {
+            return Precision.widened(x.dtype, wide -> linear(wide[0], wide[1], wide[2], activation), x, weight, bias);
+        }
         Tensor out = GemmDispatch.linear(x, weight, bias, activation);
         return Tape.record(out, new Node.Linear(x, weight, bias, activation == Activation.RELU ? out : null), x, weight,
                 bias);
@@ -997,6 +1134,12 @@ public final class Tensor implements AutoCloseable {
      * place, as {@code torch.Tensor.copy_}. Not recorded by autograd.
      */
     public Tensor copyFrom(Tensor source) {
+        if (!source.isClosed() && !isClosed() && source.dtype != dtype) {
+            // As copy_: the source is converted to this tensor's dtype first.
+            try (Tensor converted = source.toType(dtype)) {
+                return copyFrom(converted);
+            }
+        }
         Layout from = Checks.copyInto(this, source);
         Kernels.copyInto(source, from, this, source.handle == handle);
         return this;

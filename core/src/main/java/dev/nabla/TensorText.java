@@ -23,7 +23,7 @@ final class TensorText {
         }
         if (t.numel() <= PRINT_ELEMENTS) {
             text.append(' ');
-            float[] f = t.dtype() == DType.F32 ? t.toFloatArray() : null;
+            float[] f = t.dtype().isFloatingPoint() ? t.toFloatArray() : null;
             int[] i = f == null ? t.toIntArray() : null;
             nested(text, t.shape(), 0, 0, f, i);
         }

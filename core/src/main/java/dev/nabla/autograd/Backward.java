@@ -50,6 +50,8 @@ public final class Backward {
             // (zeros where src reaches past the index's shape)
             case Node.ScatterAdd s -> new Tensor[] {g, s.src().isRequiresGrad() ? scatterAddSource(s, g) : null};
             case Node.ToDevice t -> new Tensor[] {g.to(t.a().device())};
+            // a cast is the identity on values up to rounding: the gradient goes back in the input's dtype
+            case Node.Cast c -> new Tensor[] {g.to(c.a().dtype())};
             // out[i] = a[i, idx[i]]: da = onehot(idx) · g[i]; a [0, 0] (no rows, no classes) has
             // nothing to spread to, and oneHot refuses 0 classes
             case Node.Gather ga -> new Tensor[] {ga.a().size(1) == 0 ? ga.a().zerosLike()

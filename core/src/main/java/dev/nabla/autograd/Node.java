@@ -183,6 +183,13 @@ public sealed interface Node {
         }
     }
 
+    /** {@code a.to(dtype)} between floating types; the gradient is cast back to {@code a}'s dtype. */
+    record Cast(Tensor a) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(a);
+        }
+    }
+
     /** {@code out[i] = a[i, index[i]]}. */
     record Gather(Tensor a, Tensor index) implements Node {
         public List<Tensor> inputs() {

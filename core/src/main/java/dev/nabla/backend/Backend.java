@@ -11,7 +11,9 @@ import dev.nabla.DType;
  * contiguous. Outputs do not alias inputs, with one exception implementations must support: the
  * output of {@link #unary}, {@link #binary} and {@link #where} may be the very storage of an input
  * read through a contiguous layout at offset 0 (element {@code i} is read before it is written). Element-wise ops, reductions and GEMM
- * take F32; I32 appears only for labels, indices and {@link #argmax} results.
+ * take F32; I32 appears only for labels, indices and {@link #argmax} results. The 16-bit types
+ * (BF16, F16) are storage types: memory, host transfers of their raw bits, copies, fills and
+ * {@link #cast} take them; core widens them to F32 before any arithmetic.
  *
  * <p>On GPUs, calls are queued on the device's stream; {@link #copyOut} and {@link #synchronize}
  * wait.
@@ -55,13 +57,22 @@ public interface Backend {
     /** Copies {@code src} into the first {@code src.length} elements of I32 {@code dst}. */
     void copyIn(int[] src, Storage dst);
 
+    /**
+     * Copies raw 16-bit patterns into the first {@code src.length} elements of BF16 or F16
+     * {@code dst}, unchanged (a NaN payload included).
+     */
+    void copyIn(short[] src, Storage dst);
+
     /** Copies the first {@code dst.length} elements of F32 {@code src} to the host; waits for queued work. */
     void copyOut(Storage src, float[] dst);
 
     /** Copies the first {@code dst.length} elements of I32 {@code src} to the host; waits for queued work. */
     void copyOut(Storage src, int[] dst);
 
-    /** Gathers a strided layout of {@code src} into contiguous {@code dst}; same dtype, either F32 or I32. */
+    /** The raw bits of the first {@code dst.length} elements of BF16 or F16 {@code src}; waits for queued work. */
+    void copyOut(Storage src, short[] dst);
+
+    /** Gathers a strided layout of {@code src} into contiguous {@code dst}; same dtype, any dtype. */
     void copy(Storage src, Layout srcLayout, Storage dst);
 
     /**
@@ -72,10 +83,19 @@ public interface Backend {
      */
     void copyInto(Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
 
-    /** Converts {@code count} contiguous elements between F32 and I32 (float to int truncates toward zero). */
+    /**
+     * Converts {@code count} contiguous elements from {@code src}'s dtype to {@code dst}'s, any pair
+     * (the same dtype is a copy). Float to int truncates toward zero, saturates, and maps NaN to 0
+     * (Java's cast); int to float and F32 to 16-bit round to nearest even; 16-bit to F32 is exact;
+     * every conversion involving a 16-bit type goes through F32 and follows
+     * {@link HalfPrecision} to the bit (NaN, Inf, overflow, subnormals).
+     */
     void cast(Storage src, Storage dst, long count);
 
-    /** Sets the first {@code count} elements to {@code value} (converted to the storage dtype). */
+    /**
+     * Sets the first {@code count} elements to {@code value}, converted to the storage dtype as
+     * {@link #cast} converts (for a 16-bit dtype: {@link HalfPrecision#fromFloat}).
+     */
     void fill(Storage dst, float value, long count);
 
     /** Waits until every queued operation has finished. A no-op on synchronous backends. */

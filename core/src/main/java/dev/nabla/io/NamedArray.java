@@ -11,7 +11,7 @@ import java.util.Arrays;
  * <p>The array is not copied (weights can be large); do not mutate it while it is being written.
  * {@code equals} compares content, unlike a record holding a bare array would.
  */
-public sealed interface NamedArray permits NamedArray.F32, NamedArray.I32 {
+public sealed interface NamedArray permits NamedArray.F32, NamedArray.I32, NamedArray.Bits16 {
 
     DType dtype();
 
@@ -37,6 +37,14 @@ public sealed interface NamedArray permits NamedArray.F32, NamedArray.I32 {
             return data;
         }
         throw new IllegalStateException("array is " + dtype() + ", not I32");
+    }
+
+    /** The raw 16-bit patterns; throws if this is not a BF16 or F16 array. */
+    default short[] bits() {
+        if (this instanceof Bits16(var d, var s, var data)) {
+            return data;
+        }
+        throw new IllegalStateException("array is " + dtype() + ", not BF16 or F16");
     }
 
     static F32 f32(float[] data, int... shape) {
@@ -77,6 +85,43 @@ public sealed interface NamedArray permits NamedArray.F32, NamedArray.I32 {
         @Override
         public String toString() {
             return "F32" + Arrays.toString(shape);
+        }
+    }
+
+    /** BF16 or F16 bits from {@code Tensor.toBits()}. */
+    static Bits16 bits16(DType dtype, short[] data, int... shape) {
+        return new Bits16(dtype, shape, data);
+    }
+
+    /** A 16-bit floating array (BF16 or F16) as raw bit patterns, so a save and a load are bit-exact. */
+    record Bits16(DType dtype, int[] shape, short[] data) implements NamedArray {
+        public Bits16 {
+            if (!dtype.isHalf()) {
+                throw new IllegalArgumentException("Bits16 holds BF16 or F16, not " + dtype);
+            }
+            checkShape(shape, data.length);
+            shape = shape.clone();
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Bits16 other && dtype == other.dtype && Arrays.equals(shape, other.shape)
+                    && Arrays.equals(data, other.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * dtype.hashCode() + Arrays.hashCode(shape)) + Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return dtype + Arrays.toString(shape);
         }
     }
 

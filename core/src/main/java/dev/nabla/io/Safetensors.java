@@ -293,26 +293,31 @@ public final class Safetensors {
         for (Entry e : entries) { // entries are sorted by offset by checkTiling
             // Chunk by chunk straight into the array: a tensor over 2 GiB fits no ByteBuffer, and
             // a whole-tensor buffer would double the memory a load needs.
-            int count = (int) ((e.end() - e.begin()) / 4); // ≤ MAX_ELEMENTS: checked by parseEntry
+            int width = e.dtype().byteSize();
+            int count = (int) ((e.end() - e.begin()) / width); // ≤ MAX_ELEMENTS: checked by parseEntry
             float[] floats = e.dtype() == DType.F32 ? new float[count] : null;
             int[] ints = e.dtype() == DType.I32 ? new int[count] : null;
+            short[] bits = e.dtype().isHalf() ? new short[count] : null;
             long position = dataStart + e.begin();
             for (int i = 0; i < count; ) {
-                int n = Math.min(CHUNK / 4, count - i);
-                chunk.clear().limit(n * 4);
+                int n = Math.min(CHUNK / width, count - i);
+                chunk.clear().limit(n * width);
                 readFully(file, ch, chunk, position);
                 chunk.flip();
                 crc.update(chunk.duplicate());
                 if (floats != null) {
                     chunk.asFloatBuffer().get(floats, i, n);
-                } else {
+                } else if (ints != null) {
                     chunk.asIntBuffer().get(ints, i, n);
+                } else {
+                    chunk.asShortBuffer().get(bits, i, n);
                 }
-                position += n * 4L;
+                position += (long) n * width;
                 i += n;
             }
             tensors.put(e.name(), floats != null ? new NamedArray.F32(e.shape(), floats)
-                    : new NamedArray.I32(e.shape(), ints));
+                    : ints != null ? new NamedArray.I32(e.shape(), ints)
+                    : new NamedArray.Bits16(e.dtype(), e.shape(), bits));
         }
         // Restore the header's order, which for Nabla's files is the sorted order.
         Map<String, NamedArray> ordered = new LinkedHashMap<>();
@@ -369,7 +374,9 @@ public final class Safetensors {
         DType dtype = switch (dtypeNode.textValue()) {
             case "F32" -> DType.F32;
             case "I32" -> DType.I32;
-            default -> throw corrupt(file, "tensor '%s': unsupported dtype %s (Nabla reads F32 and I32)",
+            case "BF16" -> DType.BF16;
+            case "F16" -> DType.F16;
+            default -> throw corrupt(file, "tensor '%s': unsupported dtype %s (Nabla reads F32, I32, BF16 and F16)",
                     name, dtypeNode.textValue());
         };
         if (shapeNode == null || !shapeNode.isArray()) {
@@ -478,7 +485,8 @@ public final class Safetensors {
 
     /** Feeds the array's little-endian bytes to {@code sink}, one reused chunk at a time. */
     private static void forEachChunk(NamedArray array, ByteBuffer chunk, ChunkSink sink) throws IOException {
-        int perChunk = chunk.capacity() / 4;
+        int width = array.dtype().byteSize();
+        int perChunk = chunk.capacity() / width;
         int length = (int) array.numel(); // the length of its data array
         for (int i = 0, n; i < length; i += n) { // i + n ≤ length: no int overflow
             n = Math.min(perChunk, length - i);
@@ -486,8 +494,9 @@ public final class Safetensors {
             switch (array) {
                 case NamedArray.F32(var s, var data) -> chunk.asFloatBuffer().put(data, i, n);
                 case NamedArray.I32(var s, var data) -> chunk.asIntBuffer().put(data, i, n);
+                case NamedArray.Bits16(var d, var s, var data) -> chunk.asShortBuffer().put(data, i, n);
             }
-            chunk.limit(n * 4);
+            chunk.limit(n * width);
             sink.accept(chunk);
         }
     }

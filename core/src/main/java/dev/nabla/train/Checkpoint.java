@@ -254,6 +254,7 @@ public final class Checkpoint {
             arrays.put(entry.getKey(), switch (t.dtype()) {
                 case F32 -> NamedArray.f32(t.toFloatArray(), t.shape());
                 case I32 -> NamedArray.i32(t.toIntArray(), t.shape());
+                case BF16, F16 -> NamedArray.bits16(t.dtype(), t.toBits(), t.shape());
             });
         }
         return arrays;

@@ -180,8 +180,10 @@ class SafetensorsTest {
     void structuralProblemsAreNamed() throws IOException {
         assertRefused("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4],
                 "data_offsets [0,4] span 4 bytes, but F32 [2] needs 8");
-        assertRefused("{\"a\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4],
-                "unsupported dtype BF16");
+        assertRefused("{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]}}", new byte[16],
+                "unsupported dtype F64 (Nabla reads F32, I32, BF16 and F16)");
+        assertRefused("{\"a\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[0,4]}}", new byte[4],
+                "data_offsets [0,4] span 4 bytes, but BF16 [3] needs 6");
         assertRefused("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]}}", new byte[6], "overlap");
         assertRefused("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8], "gap");

@@ -125,6 +125,7 @@ class ClassMappingTest {
         arrays.forEach((name, array) -> out.put(name, switch (array) {
             case NamedArray.F32 f -> Tensor.of(f.floats(), f.shape());
             case NamedArray.I32 i -> Tensor.of(Device.reference(), i.ints(), i.shape());
+            case NamedArray.Bits16 h -> Tensor.ofBits(Device.reference(), h.dtype(), h.bits(), h.shape());
         }));
         return out;
     }

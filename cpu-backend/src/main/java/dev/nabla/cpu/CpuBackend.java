@@ -2,6 +2,7 @@ package dev.nabla.cpu;
 
 import static dev.nabla.backend.reference.HeapStorage.floats;
 import static dev.nabla.backend.reference.HeapStorage.ints;
+import static dev.nabla.backend.reference.HeapStorage.shorts;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
@@ -102,8 +103,10 @@ public final class CpuBackend extends ReferenceBackend {
     public void copy(Storage src, Layout srcLayout, Storage dst) {
         if (src.dtype() == DType.F32) {
             Elementwise.copy(floats(src), srcLayout, floats(dst));
-        } else if (srcLayout.isContiguous()) {
+        } else if (srcLayout.isContiguous() && src.dtype() == DType.I32) {
             System.arraycopy(ints(src), srcLayout.offset(), ints(dst), 0, (int) srcLayout.numel());
+        } else if (srcLayout.isContiguous()) {
+            System.arraycopy(shorts(src), srcLayout.offset(), shorts(dst), 0, (int) srcLayout.numel());
         } else {
             super.copy(src, srcLayout, dst);
         }

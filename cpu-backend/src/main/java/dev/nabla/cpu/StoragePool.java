@@ -134,6 +134,6 @@ final class StoragePool {
     }
 
     private static Long key(DType dtype, long numel) {
-        return numel * 2 + (dtype == DType.F32 ? 0 : 1);
+        return numel * DType.values().length + dtype.ordinal();
     }
 }

@@ -183,6 +183,18 @@ public final class CudaBackend extends KernelBackend {
     }
 
     @Override
+    public void copyIn(short[] src, Storage dst) {
+        context.bind();
+        staging.copyIn(src, DeviceBlock.of(dst).pointer());
+    }
+
+    @Override
+    public void copyOut(Storage src, short[] dst) {
+        context.bind();
+        staging.copyOut(DeviceBlock.of(src).pointer(), dst);
+    }
+
+    @Override
     public void copyOut(Storage src, float[] dst) {
         context.bind();
         staging.copyOut(DeviceBlock.of(src).pointer(), dst);
@@ -197,9 +209,11 @@ public final class CudaBackend extends KernelBackend {
     @Override
     protected void copyBuffer(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
         context.bind();
+        long element = src.dtype().byteSize();
         CudaErrors.checkQueued("cuMemcpyDtoDAsync",
-                cuMemcpyDtoDAsync(DeviceBlock.of(dst).pointer().withByteOffset(4L * dstOffset),
-                        DeviceBlock.of(src).pointer().withByteOffset(4L * srcOffset), 4L * count, context.stream()),
+                cuMemcpyDtoDAsync(DeviceBlock.of(dst).pointer().withByteOffset(element * dstOffset),
+                        DeviceBlock.of(src).pointer().withByteOffset(element * srcOffset), element * count,
+                        context.stream()),
                 kernels.lastKernel());
     }
 

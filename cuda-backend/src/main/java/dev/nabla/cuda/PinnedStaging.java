@@ -78,6 +78,11 @@ final class PinnedStaging {
         copyIn(src.length, Integer.BYTES, dst, (slot, start, count) -> slot.asIntBuffer().put(src, start, count));
     }
 
+    /** BF16 or F16 bit patterns, unchanged. */
+    void copyIn(short[] src, CUdeviceptr dst) {
+        copyIn(src.length, Short.BYTES, dst, (slot, start, count) -> slot.asShortBuffer().put(src, start, count));
+    }
+
     /** Copies the first {@code dst.length} elements of {@code src}; waits for all queued work first (stream order). */
     void copyOut(CUdeviceptr src, float[] dst) {
         copyOut(src, dst.length, Float.BYTES, (slot, start, count) -> slot.asFloatBuffer().get(dst, start, count));
@@ -85,6 +90,10 @@ final class PinnedStaging {
 
     void copyOut(CUdeviceptr src, int[] dst) {
         copyOut(src, dst.length, Integer.BYTES, (slot, start, count) -> slot.asIntBuffer().get(dst, start, count));
+    }
+
+    void copyOut(CUdeviceptr src, short[] dst) {
+        copyOut(src, dst.length, Short.BYTES, (slot, start, count) -> slot.asShortBuffer().get(dst, start, count));
     }
 
     /** Moves elements {@code [start, start + count)} of a Java array into or out of a slot (at its start). */

@@ -37,11 +37,13 @@ public final class KernelNames {
     private KernelNames() {
     }
 
-    /** {@code f32} or {@code i32}. */
+    /** {@code f32}, {@code i32}, {@code bf16} or {@code f16}. */
     public static String suffix(DType dtype) {
         return switch (dtype) {
             case F32 -> "f32";
             case I32 -> "i32";
+            case BF16 -> "bf16";
+            case F16 -> "f16";
         };
     }
 
@@ -90,7 +92,7 @@ public final class KernelNames {
         return name("fill", dtype);
     }
 
-    /** {@code cast_f32_i32} converts F32 to I32. */
+    /** {@code cast_f32_i32} converts F32 to I32; there is one kernel for every pair of distinct dtypes. */
     public static String cast(DType from, DType to) {
         return name("cast", suffix(from), to);
     }
@@ -110,8 +112,13 @@ public final class KernelNames {
             names.add(copyInto(dtype));
             names.add(fill(dtype));
         }
-        names.add(cast(DType.F32, DType.I32));
-        names.add(cast(DType.I32, DType.F32));
+        for (DType from : DType.values()) {
+            for (DType to : DType.values()) {
+                if (from != to) {
+                    names.add(cast(from, to));
+                }
+            }
+        }
         for (ReduceOp op : ReduceOp.values()) {
             names.add(reduceRows(op));
             names.add(reduceColumns(op));

@@ -57,6 +57,9 @@ KERNEL void where_f32(GLOBAL const float* cond, StridedLayout cond_layout,
     }
 COPY_KERNELS(float, copy_f32, copy_into_f32)
 COPY_KERNELS(int, copy_i32, copy_into_i32)
+/* BF16 and F16 are moved as raw 16-bit patterns: a copy never rounds or quiets a NaN. */
+COPY_KERNELS(ushort, copy_bf16, copy_into_bf16)
+COPY_KERNELS(ushort, copy_f16, copy_into_f16)
 
 KERNEL void fill_f32(GLOBAL float* dst, float value, int n) {
     int i = GLOBAL_ID(0);
@@ -72,31 +75,137 @@ KERNEL void fill_i32(GLOBAL int* dst, int value, int n) {
     }
 }
 
-/*
- * float to int truncates toward zero like Java's (int) cast: NaN gives 0 and out-of-range values
- * saturate. NOTE: a bare C cast of NaN or of a value beyond ±2^31 is undefined behaviour.
- */
-KERNEL void cast_f32_i32(GLOBAL const float* src, GLOBAL int* dst, int n) {
-    int i = GLOBAL_ID(0);
-    if (i < n) {
-        float x = src[i];
-        int result;
-        if (x != x) {
-            result = 0;
-        } else if (x >= 2147483647.0f) {
-            result = 2147483647;
-        } else if (x <= -2147483648.0f) {
-            result = (int) 0x80000000;
-        } else {
-            result = (int) x;
-        }
-        dst[i] = result;
+/* 16-bit fills take the pattern, rounded on the host by HalfPrecision (the same rule as the casts). */
+#define FILL_16_KERNEL(name)                                                                 \
+    KERNEL void name(GLOBAL ushort* dst, int bits, int n) {                                  \
+        int i = GLOBAL_ID(0);                                                                \
+        if (i < n) {                                                                         \
+            dst[i] = (ushort) bits;                                                          \
+        }                                                                                    \
     }
+FILL_16_KERNEL(fill_bf16)
+FILL_16_KERNEL(fill_f16)
+
+/*
+ * Casts between any two dtypes go through the F32 bit pattern, with integer operations only, so
+ * both dialects give the bits of Java's HalfPrecision (and of PyTorch's CPU casts) whatever the
+ * device's float modes (flush-to-zero, signalling NaN handling). See HalfPrecision.java for the
+ * rules; each function below is its integer algorithm line for line.
+ */
+
+/* F32 bits to BF16 bits: round to nearest even; any NaN becomes 0xFFFF, as PyTorch writes it. */
+DEVICE_FN uint nabla_f32_to_bf16(uint bits) {
+    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) {
+        return 0xFFFFu;
+    }
+    return (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
 }
 
-KERNEL void cast_i32_f32(GLOBAL const int* src, GLOBAL float* dst, int n) {
-    int i = GLOBAL_ID(0);
-    if (i < n) {
-        dst[i] = (float) src[i];
+/* F32 bits to F16 bits: round to nearest even, overflow to Inf, subnormals, NaN to sign | 0x7E00. */
+DEVICE_FN uint nabla_f32_to_f16(uint bits) {
+    uint sign = (bits >> 16) & 0x8000u;
+    uint magnitude = bits & 0x7FFFFFFFu;
+    if (magnitude > 0x7F800000u) {
+        return sign | 0x7E00u;
     }
+    if (magnitude >= 0x477FF000u) {
+        return sign | 0x7C00u;
+    }
+    if (magnitude >= 0x38800000u) {
+        uint rebiased = magnitude - 0x38000000u;
+        return sign | ((rebiased + 0xFFFu + ((rebiased >> 13) & 1u)) >> 13);
+    }
+    if (magnitude <= 0x33000000u) {
+        return sign;
+    }
+    uint exponent = magnitude >> 23;
+    uint mantissa = (magnitude & 0x7FFFFFu) | 0x800000u;
+    uint shift = 126u - exponent;
+    uint result = mantissa >> shift;
+    uint remainder = mantissa & ((1u << shift) - 1u);
+    uint halfway = 1u << (shift - 1u);
+    if (remainder > halfway || (remainder == halfway && (result & 1u) != 0u)) {
+        result++;
+    }
+    return sign | result;
 }
+
+/* BF16 bits to F32 bits: the upper half, exactly (a NaN keeps its payload). */
+DEVICE_FN uint nabla_bf16_to_f32(uint bits16) {
+    return (bits16 & 0xFFFFu) << 16;
+}
+
+/* F16 bits to F32 bits, exactly; a NaN gets the quiet bit and keeps its payload. */
+DEVICE_FN uint nabla_f16_to_f32(uint bits16) {
+    /* NOTE: not named "half": that is a type in OpenCL C. */
+    uint sign = (bits16 & 0x8000u) << 16;
+    int exponent = (int) ((bits16 >> 10) & 0x1Fu);
+    uint mantissa = bits16 & 0x3FFu;
+    if (exponent == 0x1F) {
+        return mantissa == 0u ? (sign | 0x7F800000u) : (sign | 0x7FC00000u | (mantissa << 13));
+    }
+    if (exponent == 0) {
+        if (mantissa == 0u) {
+            return sign;
+        }
+        exponent = 1;
+        while ((mantissa & 0x400u) == 0u) {
+            mantissa <<= 1;
+            exponent--;
+        }
+        mantissa &= 0x3FFu;
+    }
+    return sign | ((uint) (exponent + 112) << 23) | (mantissa << 13);
+}
+
+/*
+ * F32 bits to int, truncating toward zero like Java's (int) cast: NaN gives 0 and out-of-range
+ * values saturate. NOTE: a bare C cast of NaN or of a value beyond ±2^31 is undefined behaviour.
+ */
+DEVICE_FN int nabla_f32_to_i32(uint bits) {
+    float x = UINT_AS_FLOAT(bits);
+    if (x != x) {
+        return 0;
+    }
+    if (x >= 2147483647.0f) {
+        return 2147483647;
+    }
+    if (x <= -2147483648.0f) {
+        return (int) 0x80000000;
+    }
+    return (int) x;
+}
+
+/* int to F32 bits: C's conversion rounds to nearest even, as Java's does. */
+DEVICE_FN uint nabla_i32_to_f32(int x) {
+    return FLOAT_AS_UINT((float) x);
+}
+
+#define NABLA_IDENTITY(x) (x)
+#define NABLA_TO_USHORT_BF16(bits) ((ushort) nabla_f32_to_bf16(bits))
+#define NABLA_TO_USHORT_F16(bits) ((ushort) nabla_f32_to_f16(bits))
+/* From F16, PyTorch converts through its scalar c10::BFloat16, whose NaN is 0x7FC0. */
+DEVICE_FN ushort nabla_f16_bits_to_bf16(uint bits) {
+    return (bits & 0x7FFFFFFFu) > 0x7F800000u ? (ushort) 0x7FC0u : (ushort) nabla_f32_to_bf16(bits);
+}
+
+/* One kernel per (from, to) pair: read, widen to F32 bits, narrow to the destination. */
+#define CAST_KERNEL(name, src_type, to_f32, dst_type, from_f32)                                \
+    KERNEL void name(GLOBAL const src_type* src, GLOBAL dst_type* dst, int n) {               \
+        int i = GLOBAL_ID(0);                                                                \
+        if (i < n) {                                                                         \
+            dst[i] = from_f32(to_f32(src[i]));                                               \
+        }                                                                                    \
+    }
+CAST_KERNEL(cast_f32_i32, uint, NABLA_IDENTITY, int, nabla_f32_to_i32)
+CAST_KERNEL(cast_f32_bf16, uint, NABLA_IDENTITY, ushort, NABLA_TO_USHORT_BF16)
+CAST_KERNEL(cast_f32_f16, uint, NABLA_IDENTITY, ushort, NABLA_TO_USHORT_F16)
+CAST_KERNEL(cast_i32_f32, int, nabla_i32_to_f32, uint, NABLA_IDENTITY)
+CAST_KERNEL(cast_i32_bf16, int, nabla_i32_to_f32, ushort, NABLA_TO_USHORT_BF16)
+CAST_KERNEL(cast_i32_f16, int, nabla_i32_to_f32, ushort, NABLA_TO_USHORT_F16)
+CAST_KERNEL(cast_bf16_f32, ushort, nabla_bf16_to_f32, uint, NABLA_IDENTITY)
+CAST_KERNEL(cast_bf16_i32, ushort, nabla_bf16_to_f32, int, nabla_f32_to_i32)
+CAST_KERNEL(cast_bf16_f16, ushort, nabla_bf16_to_f32, ushort, NABLA_TO_USHORT_F16)
+CAST_KERNEL(cast_f16_f32, ushort, nabla_f16_to_f32, uint, NABLA_IDENTITY)
+CAST_KERNEL(cast_f16_i32, ushort, nabla_f16_to_f32, int, nabla_f32_to_i32)
+CAST_KERNEL(cast_f16_bf16, ushort, nabla_f16_to_f32, ushort, nabla_f16_bits_to_bf16)

@@ -14,6 +14,7 @@
 #define DEVICE_FN static __device__ __forceinline__
 
 typedef unsigned int uint;
+typedef unsigned short ushort;
 
 DEVICE_FN int nabla_pick(int d, unsigned int x, unsigned int y, unsigned int z) {
     return (int) (d == 0 ? x : d == 1 ? y : z);
@@ -26,3 +27,6 @@ DEVICE_FN int nabla_pick(int d, unsigned int x, unsigned int y, unsigned int z) 
 #define NABLA_NAN __int_as_float(0x7fc00000)
 #define NABLA_INFINITY __int_as_float(0x7f800000)
 #define UMUL_HI(a, b) __umulhi((a), (b))
+/* Reinterpret a float's bits as uint and back (the 16-bit casts are integer code). */
+#define FLOAT_AS_UINT(x) __float_as_uint(x)
+#define UINT_AS_FLOAT(x) __uint_as_float(x)

@@ -22,6 +22,9 @@
 #define NABLA_NAN NAN
 #define NABLA_INFINITY INFINITY
 #define UMUL_HI(a, b) mul_hi((uint) (a), (uint) (b))
+/* Reinterpret a float's bits as uint and back (the 16-bit casts are integer code). */
+#define FLOAT_AS_UINT(x) as_uint(x)
+#define UINT_AS_FLOAT(x) as_float(x)
 
 /* The C99 single-precision names, which OpenCL spells as overloads without the f suffix. */
 #define expf exp

@@ -18,8 +18,11 @@ class KernelSourceTest {
         List<String> names = KernelNames.all();
         assertEquals(names.size(), new HashSet<>(names).size(), "duplicate kernel names");
         for (String name : names) {
-            assertTrue(name.matches("[a-z0-9_]+_(f32|i32)"), name);
+            assertTrue(name.matches("[a-z0-9_]+_(f32|i32|bf16|f16)"), name);
         }
+        assertEquals("cast_f16_bf16", KernelNames.cast(dev.nabla.DType.F16, dev.nabla.DType.BF16));
+        assertEquals("copy_into_bf16", KernelNames.copyInto(dev.nabla.DType.BF16));
+        assertTrue(names.containsAll(List.of("cast_bf16_i32", "cast_i32_f16", "fill_f16", "copy_f16")), "16-bit kernels");
         assertEquals("unary_exp_f32", KernelNames.unary(UnaryOp.EXP));
         assertEquals("binary_relu_grad_f32", KernelNames.binary(BinaryOp.RELU_GRAD));
         assertEquals("gemm_tn_f32", KernelNames.gemm(true, false));

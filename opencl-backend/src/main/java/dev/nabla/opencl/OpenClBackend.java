@@ -261,7 +261,17 @@ public final class OpenClBackend extends KernelBackend {
     }
 
     @Override
+    public void copyIn(short[] src, Storage dst) {
+        write(Pointer.to(src), src.length, dst);
+    }
+
+    @Override
     public void copyOut(Storage src, float[] dst) {
+        read(src, Pointer.to(dst), dst.length);
+    }
+
+    @Override
+    public void copyOut(Storage src, short[] dst) {
         read(src, Pointer.to(dst), dst.length);
     }
 
@@ -270,18 +280,20 @@ public final class OpenClBackend extends KernelBackend {
         read(src, Pointer.to(dst), dst.length);
     }
 
-    /** {@code count} 4-byte elements from the host into {@code dst}. */
+    /** {@code count} elements of {@code dst}'s dtype from the host into {@code dst}. */
     private void write(Pointer host, int count, Storage dst) {
+        long bytes = (long) dst.dtype().byteSize() * count;
         if (count > 0) {
-            transfer(() -> clEnqueueWriteBuffer(queue, memoryOf(dst), CL_TRUE, 0, 4L * count, host, 0, null, null),
+            transfer(() -> clEnqueueWriteBuffer(queue, memoryOf(dst), CL_TRUE, 0, bytes, host, 0, null, null),
                     "clEnqueueWriteBuffer");
         }
     }
 
-    /** {@code count} 4-byte elements of {@code src} to the host; profiled launches are collected, as the queue is drained. */
+    /** {@code count} elements of {@code src} to the host; profiled launches are collected, as the queue is drained. */
     private void read(Storage src, Pointer host, int count) {
+        long bytes = (long) src.dtype().byteSize() * count;
         if (count > 0) {
-            transfer(() -> clEnqueueReadBuffer(queue, memoryOf(src), CL_TRUE, 0, 4L * count, host, 0, null, null),
+            transfer(() -> clEnqueueReadBuffer(queue, memoryOf(src), CL_TRUE, 0, bytes, host, 0, null, null),
                     "clEnqueueReadBuffer");
         }
         collectTimes();
@@ -289,8 +301,9 @@ public final class OpenClBackend extends KernelBackend {
 
     @Override
     protected void copyBuffer(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
-        transfer(() -> clEnqueueCopyBuffer(queue, memoryOf(src), memoryOf(dst), 4L * srcOffset, 4L * dstOffset,
-                4L * count, 0, null, null), "clEnqueueCopyBuffer");
+        long element = src.dtype().byteSize();
+        transfer(() -> clEnqueueCopyBuffer(queue, memoryOf(src), memoryOf(dst), element * srcOffset,
+                element * dstOffset, element * count, 0, null, null), "clEnqueueCopyBuffer");
     }
 
     @Override

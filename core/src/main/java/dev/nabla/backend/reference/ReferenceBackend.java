@@ -2,12 +2,14 @@ package dev.nabla.backend.reference;
 
 import static dev.nabla.backend.reference.HeapStorage.floats;
 import static dev.nabla.backend.reference.HeapStorage.ints;
+import static dev.nabla.backend.reference.HeapStorage.shorts;
 
 import dev.nabla.DType;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.GemmSpec;
+import dev.nabla.backend.HalfPrecision;
 import dev.nabla.backend.Layout;
 import dev.nabla.backend.MemoryStats;
 import dev.nabla.backend.OptimizerStep;
@@ -71,6 +73,16 @@ public class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void copyIn(short[] src, Storage dst) {
+        System.arraycopy(src, 0, shorts(dst), 0, src.length);
+    }
+
+    @Override
+    public void copyOut(Storage src, short[] dst) {
+        System.arraycopy(shorts(src), 0, dst, 0, dst.length);
+    }
+
+    @Override
     public void copyOut(Storage src, float[] dst) {
         System.arraycopy(floats(src), 0, dst, 0, dst.length);
     }
@@ -83,17 +95,27 @@ public class ReferenceBackend implements Backend {
     @Override
     public void copy(Storage src, Layout srcLayout, Storage dst) {
         long n = srcLayout.numel();
-        if (src.dtype() == DType.F32) {
-            float[] in = floats(src);
-            float[] out = floats(dst);
-            for (int i = 0; i < n; i++) {
-                out[i] = in[srcLayout.indexOf(i)];
+        switch (src.dtype()) {
+            case F32 -> {
+                float[] in = floats(src);
+                float[] out = floats(dst);
+                for (int i = 0; i < n; i++) {
+                    out[i] = in[srcLayout.indexOf(i)];
+                }
             }
-        } else {
-            int[] in = ints(src);
-            int[] out = ints(dst);
-            for (int i = 0; i < n; i++) {
-                out[i] = in[srcLayout.indexOf(i)];
+            case I32 -> {
+                int[] in = ints(src);
+                int[] out = ints(dst);
+                for (int i = 0; i < n; i++) {
+                    out[i] = in[srcLayout.indexOf(i)];
+                }
+            }
+            case BF16, F16 -> {
+                short[] in = shorts(src);
+                short[] out = shorts(dst);
+                for (int i = 0; i < n; i++) {
+                    out[i] = in[srcLayout.indexOf(i)];
+                }
             }
         }
     }
@@ -101,46 +123,82 @@ public class ReferenceBackend implements Backend {
     @Override
     public void copyInto(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         long n = srcLayout.numel();
-        if (src.dtype() == DType.F32) {
-            float[] in = floats(src);
-            float[] out = floats(dst);
-            for (int i = 0; i < n; i++) {
-                out[dstLayout.indexOf(i)] = in[srcLayout.indexOf(i)];
+        switch (src.dtype()) {
+            case F32 -> {
+                float[] in = floats(src);
+                float[] out = floats(dst);
+                for (int i = 0; i < n; i++) {
+                    out[dstLayout.indexOf(i)] = in[srcLayout.indexOf(i)];
+                }
             }
-        } else {
-            int[] in = ints(src);
-            int[] out = ints(dst);
-            for (int i = 0; i < n; i++) {
-                out[dstLayout.indexOf(i)] = in[srcLayout.indexOf(i)];
+            case I32 -> {
+                int[] in = ints(src);
+                int[] out = ints(dst);
+                for (int i = 0; i < n; i++) {
+                    out[dstLayout.indexOf(i)] = in[srcLayout.indexOf(i)];
+                }
+            }
+            case BF16, F16 -> {
+                short[] in = shorts(src);
+                short[] out = shorts(dst);
+                for (int i = 0; i < n; i++) {
+                    out[dstLayout.indexOf(i)] = in[srcLayout.indexOf(i)];
+                }
             }
         }
     }
 
+    /**
+     * Any pair of dtypes, through F32: int to float rounds to nearest even (Java's cast, as C's),
+     * 16-bit to F32 is exact, F32 to 16-bit is {@link HalfPrecision}, float to int is Java's
+     * truncating, saturating cast with NaN to 0.
+     */
     @Override
     public void cast(Storage src, Storage dst, long count) {
         if (src.dtype() == dst.dtype()) {
             copy(src, Layout.contiguous((int) count), dst);
-        } else if (src.dtype() == DType.F32) {
-            float[] in = floats(src);
-            int[] out = ints(dst);
-            for (int i = 0; i < count; i++) {
-                out[i] = (int) in[i];
+            return;
+        }
+        int n = (int) count;
+        float[] wide = new float[n];
+        switch (src.dtype()) {
+            case F32 -> System.arraycopy(floats(src), 0, wide, 0, n);
+            case I32 -> {
+                int[] in = ints(src);
+                for (int i = 0; i < n; i++) {
+                    wide[i] = in[i];
+                }
             }
-        } else {
-            int[] in = ints(src);
-            float[] out = floats(dst);
-            for (int i = 0; i < count; i++) {
-                out[i] = in[i];
+            case BF16, F16 -> {
+                short[] in = shorts(src);
+                for (int i = 0; i < n; i++) {
+                    wide[i] = HalfPrecision.toFloat(src.dtype(), in[i]);
+                }
+            }
+        }
+        switch (dst.dtype()) {
+            case F32 -> System.arraycopy(wide, 0, floats(dst), 0, n);
+            case I32 -> {
+                int[] out = ints(dst);
+                for (int i = 0; i < n; i++) {
+                    out[i] = (int) wide[i];
+                }
+            }
+            case BF16, F16 -> {
+                short[] out = shorts(dst);
+                for (int i = 0; i < n; i++) {
+                    out[i] = HalfPrecision.narrow(src.dtype(), dst.dtype(), wide[i]);
+                }
             }
         }
     }
 
     @Override
     public void fill(Storage dst, float value, long count) {
-        if (dst.dtype() == DType.F32) {
-            java.util.Arrays.fill(floats(dst), 0, (int) count, value);
-        } else {
-            java.util.Arrays.fill(ints(dst), 0, (int) count, (int) value);
+        switch (dst.dtype()) {
+            case F32 -> java.util.Arrays.fill(floats(dst), 0, (int) count, value);
+            case I32 -> java.util.Arrays.fill(ints(dst), 0, (int) count, (int) value);
+            case BF16, F16 -> java.util.Arrays.fill(shorts(dst), 0, (int) count, HalfPrecision.fillBits(dst.dtype(), value));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.nabla.kernels.host;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.HalfPrecision;
 import dev.nabla.backend.Layout;
 import dev.nabla.backend.Storage;
 import dev.nabla.backend.UnaryOp;
@@ -50,16 +51,21 @@ public final class Elementwise {
                 src, StridedLayouts.pack(l[0]), dst, StridedLayouts.pack(l[1]), (int) srcLayout.numel());
     }
 
-    /** F32 ↔ I32; float to int truncates toward zero and saturates like Java's cast. */
+    /**
+     * Any pair of distinct dtypes, through the F32 bits; float to int truncates toward zero and
+     * saturates like Java's cast, F32 to 16-bit rounds as {@link dev.nabla.backend.HalfPrecision}.
+     */
     public static void cast(KernelLauncher kernels, Storage src, Storage dst, long count) {
         kernels.launchItems(KernelNames.cast(src.dtype(), dst.dtype()), count, src, dst, (int) count);
     }
 
     public static void fill(KernelLauncher kernels, Storage dst, float value, long count) {
-        if (dst.dtype() == DType.F32) {
-            kernels.launchItems(KernelNames.fill(DType.F32), count, dst, value, (int) count);
-        } else {
-            kernels.launchItems(KernelNames.fill(DType.I32), count, dst, (int) value, (int) count);
+        switch (dst.dtype()) {
+            case F32 -> kernels.launchItems(KernelNames.fill(DType.F32), count, dst, value, (int) count);
+            case I32 -> kernels.launchItems(KernelNames.fill(DType.I32), count, dst, (int) value, (int) count);
+            // The pattern is rounded here, by the same rule as the cast kernels.
+            case BF16, F16 -> kernels.launchItems(KernelNames.fill(dst.dtype()), count, dst,
+                    HalfPrecision.fillBits(dst.dtype(), value) & 0xFFFF, (int) count);
         }
     }
 }

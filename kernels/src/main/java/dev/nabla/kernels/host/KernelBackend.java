@@ -44,7 +44,10 @@ public abstract class KernelBackend implements Backend {
     /** The allocator of this device's memory; its storages are the ones the kernels receive. */
     protected abstract CachingAllocator<?> allocator();
 
-    /** Queues a copy of {@code count} 4-byte elements between two device blocks, at element offsets. */
+    /**
+     * Queues a copy of {@code count} elements of {@code src}'s dtype (4 or 2 bytes each) between two
+     * device blocks of that dtype, at element offsets.
+     */
     protected abstract void copyBuffer(Storage src, long srcOffset, Storage dst, long dstOffset, long count);
 
     /**
