@@ -957,9 +957,6 @@ public final class Tensor implements AutoCloseable {
     public Tensor matmul(Tensor other) {
         String op = "matmul";
         Checks.matmulOperands(op, this, other);
-        if (dtype.isHalf()) {
-            return Precision.widened(dtype, wide -> wide[0].matmul(wide[1]), this, other);
-        }
         if (rank() > 2 || other.rank() > 2) {
             return ShapeOps.batchedMatmul(this, other);
         }
@@ -993,9 +990,6 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
         Checks.linear(activation == Activation.RELU ? "linear+relu" : "linear", x, weight, bias, activation);
-        if (x.dtype.isHalf()) {
-            return Precision.widened(x.dtype, wide -> linear(wide[0], wide[1], wide[2], activation), x, weight, bias);
-        }
         Tensor out = GemmDispatch.linear(x, weight, bias, activation);
         return Tape.record(out, new Node.Linear(x, weight, bias, activation == Activation.RELU ? out : null), x, weight,
                 bias);

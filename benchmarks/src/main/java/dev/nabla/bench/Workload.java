@@ -98,14 +98,28 @@ public sealed interface Workload {
 
     /**
      * {@code C[m,n] = op(A) · op(B)}, row-major, as {@link Backend#gemm}; {@code role} names where
-     * the shape comes from (e.g. {@code fc1.fwd}), or is empty.
+     * the shape comes from (e.g. {@code fc1.fwd}), or is empty. {@code dtype} is A's and B's (F32,
+     * BF16 or F16; C is F32, as the SPI's GEMM writes it).
      */
-    record Matmul(int m, int n, int k, boolean transA, boolean transB, String role) implements Workload {
+    record Matmul(int m, int n, int k, boolean transA, boolean transB, String role, DType dtype) implements Workload {
         public Matmul {
             positive("matmul", "m", m);
             positive("matmul", "n", n);
             positive("matmul", "k", k);
             role = role == null ? "" : role;
+            if (dtype == null || !dtype.isFloatingPoint()) {
+                throw new IllegalArgumentException("matmul: dtype must be F32, BF16 or F16, got " + dtype);
+            }
+        }
+
+        /** An F32 product. */
+        public Matmul(int m, int n, int k, boolean transA, boolean transB, String role) {
+            this(m, n, k, transA, transB, role, DType.F32);
+        }
+
+        /** This shape with operands of {@code operandType}. */
+        public Matmul withDtype(DType operandType) {
+            return new Matmul(m, n, k, transA, transB, role, operandType);
         }
 
         public static Matmul square(int size) {
@@ -123,12 +137,14 @@ public sealed interface Workload {
 
         @Override
         public String label() {
-            return m + "x" + n + "x" + k + " " + trans() + (role.isEmpty() ? "" : " " + role);
+            return m + "x" + n + "x" + k + " " + trans() + (role.isEmpty() ? "" : " " + role)
+                    + (dtype == DType.F32 ? "" : " " + dtype.pytorchName());
         }
 
         @Override
         public Map<String, Object> params() {
-            return map("workload", kind(), "m", m, "n", n, "k", k, "transA", transA, "transB", transB);
+            return map("workload", kind(), "m", m, "n", n, "k", k, "transA", transA, "transB", transB, "dtype",
+                    dtype.pytorchName());
         }
 
         @Override
@@ -146,15 +162,16 @@ public sealed interface Workload {
             if ((long) m * n * k <= 256L * 256 * 256) {
                 return Optional.empty();
             }
-            return Optional.of(new Matmul(Math.min(m, 256), Math.min(n, 256), Math.min(k, 256), transA, transB, ""));
+            return Optional.of(new Matmul(Math.min(m, 256), Math.min(n, 256), Math.min(k, 256), transA, transB, "",
+                    dtype));
         }
 
         @Override
         public Instance prepare(Device device) {
             Backend backend = device.backend();
             Storages s = new Storages(backend);
-            Storage a = s.uniform(1, (long) m * k);
-            Storage b = s.uniform(2, (long) k * n);
+            Storage a = s.narrowed(s.uniform(1, (long) m * k), dtype);
+            Storage b = s.narrowed(s.uniform(2, (long) k * n), dtype);
             Storage c = s.zeros((long) m * n);
             GemmSpec spec = GemmSpec.of(transA, transB, m, n, k, a, b, c);
             return s.instance(() -> backend.gemm(spec));
@@ -573,6 +590,16 @@ public sealed interface Workload {
         Storage normal(long seed, long numel) {
             Storage s = track(backend.allocate(DType.F32, numel));
             backend.randomNormal(seed, 0, s, numel);
+            return s;
+        }
+
+        /** {@code source} (F32) converted to {@code dtype} in a storage of its own; {@code source} itself for F32. */
+        Storage narrowed(Storage source, DType dtype) {
+            if (dtype == DType.F32) {
+                return source;
+            }
+            Storage s = track(backend.allocate(dtype, source.numel()));
+            backend.cast(source, s, source.numel());
             return s;
         }
 

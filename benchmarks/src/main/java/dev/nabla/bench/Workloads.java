@@ -111,6 +111,40 @@ public final class Workloads {
         return result;
     }
 
+    /**
+     * {@code workloads} with every matmul once per dtype of {@code dtypes}, next to each other (so
+     * a table compares them row by row); the other workloads as they are.
+     */
+    public static List<Workload> withMatmulDtypes(List<Workload> workloads, List<dev.nabla.DType> dtypes) {
+        List<Workload> result = new ArrayList<>();
+        for (Workload w : workloads) {
+            if (w instanceof Matmul matmul) {
+                dtypes.forEach(dtype -> result.add(matmul.withDtype(dtype)));
+            } else {
+                result.add(w);
+            }
+        }
+        return result;
+    }
+
+    /** {@code --dtype}: a comma-separated list of {@code f32}, {@code bf16}, {@code f16} (or PyTorch's names). */
+    public static List<dev.nabla.DType> parseDtypes(String spec) {
+        Set<dev.nabla.DType> result = new LinkedHashSet<>();
+        for (String part : split("--dtype", spec)) {
+            result.add(parseDtype(part));
+        }
+        return List.copyOf(result);
+    }
+
+    private static dev.nabla.DType parseDtype(String spec) {
+        return switch (spec.toLowerCase(Locale.ROOT)) {
+            case "f32", "float32" -> dev.nabla.DType.F32;
+            case "bf16", "bfloat16" -> dev.nabla.DType.BF16;
+            case "f16", "float16", "half" -> dev.nabla.DType.F16;
+            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got '" + spec + "'");
+        };
+    }
+
     private static MlpStep withOptimizer(MlpStep m, String optimizer) {
         return new MlpStep(m.inputs(), m.hidden(), m.classes(), m.batch(), optimizer, m.lr());
     }

@@ -104,6 +104,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "cross-entropy: logits shape (default: 4096,1000).")
     String logits;
 
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "LIST",
+            description = "matmul: the operands' type, f32, bf16 or f16, or several (f32,bf16: each shape once per"
+                    + " type, side by side); F32 accumulation and output (default: ${DEFAULT-VALUE}). Other"
+                    + " workloads run in F32.")
+    String dtype;
+
     @Option(names = "--repeats", defaultValue = "10", paramLabel = "N",
             description = "Samples per workload and backend (default: ${DEFAULT-VALUE}).")
     int repeats;
@@ -172,7 +178,11 @@ public final class BenchCommand implements Callable<Integer> {
         BackendSelection selection;
         Runner.Settings settings;
         try {
-            workloads = Workloads.build(options());
+            workloads = Workloads.withMatmulDtypes(Workloads.build(options()), Workloads.parseDtypes(dtype));
+            if (compare && !"f32".equalsIgnoreCase(dtype)) {
+                throw new IllegalArgumentException("--compare runs F32 contenders only; drop --dtype " + dtype
+                        + " or --compare");
+            }
             selection = BackendSelection.select(backend);
             if (!(sampleMs > 0)) {
                 throw new IllegalArgumentException("--sample-ms must be positive, got " + sampleMs);

@@ -491,6 +491,34 @@ public abstract class HalfPrecisionConformance {
     }
 
     @Test
+    void matmulOfSixteenBitOperandsHasSixteenBitGradients() {
+        for (DType dtype : HALVES) {
+            float[] xs = uniform(4 * 3, 2);
+            float[] ws = uniform(3 * 5, 2);
+            Tensor[] grads = new Tensor[4];
+            Device[] devices = {ref, dev};
+            for (int d = 0; d < 2; d++) {
+                Tensor x = Tensor.of(devices[d], dtype, xs, 4, 3).requiresGrad();
+                Tensor w = Tensor.of(devices[d], dtype, ws, 3, 5).requiresGrad();
+                Tensor y = x.matmul(w);
+                assertEquals(dtype, y.dtype());
+                y.mul(y).sum().backward();
+                grads[2 * d] = x.grad().orElseThrow();
+                grads[2 * d + 1] = w.grad().orElseThrow();
+            }
+            for (int i = 0; i < 2; i++) {
+                assertEquals(dtype, grads[2 + i].dtype());
+                float[] e = grads[i].toFloatArray();
+                float[] a = grads[2 + i].toFloatArray();
+                for (int j = 0; j < e.length; j++) {
+                    // two roundings to 16 bits on the way (y, then the gradient): two steps
+                    assertEquals(e[j], a[j], 2 * tolerance(dtype, Math.abs(e[j]) + 1), dtype + " gradient " + i + "[" + j + "]");
+                }
+            }
+        }
+    }
+
+    @Test
     void printingShowsWidenedValues() {
         Tensor t = Tensor.of(dev, DType.BF16, new float[] {0.5f, -2f});
         assertEquals("Tensor[2] BF16 " + dev + " [0.5, -2.0]", t.toString());

@@ -3,6 +3,7 @@ package dev.nabla.kernels.host;
 import dev.nabla.DType;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.Composites;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Layout;
 import dev.nabla.backend.MemoryStats;
@@ -179,6 +180,12 @@ public abstract class KernelBackend implements Backend {
     /** The shared tiled kernel; a backend with a vendor BLAS overrides this. */
     @Override
     public void gemm(GemmSpec spec) {
+        if (spec.halfOperands()) {
+            // NOTE: 16-bit operands are widened to F32 blocks first (Composites.gemmThroughF32);
+            // GEMM kernels with 16-bit loads (and cublasGemmEx) are issue 13's next step.
+            Composites.gemmThroughF32(this, spec, this::gemm);
+            return;
+        }
         enter();
         IndexLimits.gemm(spec);
         GemmKernel.gemm(launcher(), spec);
