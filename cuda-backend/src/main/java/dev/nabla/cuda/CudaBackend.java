@@ -7,7 +7,6 @@ import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 
-import dev.nabla.backend.Composites;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Storage;
@@ -239,12 +238,6 @@ public final class CudaBackend extends KernelBackend {
     /** cuBLAS where the device has it, else the shared kernel. */
     @Override
     public void gemm(GemmSpec spec) {
-        if (spec.halfOperands()) {
-            // NOTE: 16-bit operands are widened to F32 blocks first (Composites.gemmThroughF32);
-            // GEMM kernels with 16-bit loads (and cublasGemmEx) are issue 13's next step.
-            Composites.gemmThroughF32(this, spec, this::gemm);
-            return;
-        }
         IndexLimits.gemm(spec);
         context.bind();
         Gemm.gemm(kernels, cublas, spec, this::releaseCacheForCublas);

@@ -23,7 +23,6 @@ import static org.jocl.CL.clReleaseContext;
 import static org.jocl.CL.clReleaseMemObject;
 import static org.jocl.CL.clReleaseProgram;
 
-import dev.nabla.backend.Composites;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Storage;
@@ -226,12 +225,6 @@ public final class OpenClBackend extends KernelBackend {
     /** CLBlast where the device opened with it, else the shared kernel; the epilogue is Nabla's kernel either way. */
     @Override
     public void gemm(GemmSpec spec) {
-        if (spec.halfOperands()) {
-            // NOTE: 16-bit operands are widened to F32 blocks first (Composites.gemmThroughF32);
-            // GEMM kernels with 16-bit loads (and cublasGemmEx) are issue 13's next step.
-            Composites.gemmThroughF32(this, spec, this::gemm);
-            return;
-        }
         IndexLimits.gemm(spec);
         gemm.gemm(spec);
     }

@@ -3,7 +3,6 @@ package dev.nabla.kernels.host;
 import dev.nabla.DType;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.Composites;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Layout;
 import dev.nabla.backend.MemoryStats;
@@ -177,15 +176,9 @@ public abstract class KernelBackend implements Backend {
 
     // ---- matrix multiply ----------------------------------------------------------------
 
-    /** The shared tiled kernel; a backend with a vendor BLAS overrides this. */
+    /** The shared tiled kernel (F32, BF16 or F16 operands); a backend with a vendor BLAS overrides this. */
     @Override
     public void gemm(GemmSpec spec) {
-        if (spec.halfOperands()) {
-            // NOTE: 16-bit operands are widened to F32 blocks first (Composites.gemmThroughF32);
-            // GEMM kernels with 16-bit loads (and cublasGemmEx) are issue 13's next step.
-            Composites.gemmThroughF32(this, spec, this::gemm);
-            return;
-        }
         enter();
         IndexLimits.gemm(spec);
         GemmKernel.gemm(launcher(), spec);
