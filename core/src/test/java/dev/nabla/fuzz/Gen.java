@@ -5,6 +5,7 @@ import dev.nabla.Device;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.autograd.NoGrad;
+import dev.nabla.backend.Activation;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.fuzz.Program.Leaf;
 import dev.nabla.fuzz.Program.LeafLayout;
@@ -212,7 +213,7 @@ public final class Gen {
     }
 
     private enum Kind {
-        UNARY(5), BINARY(4), BINARY_VALUES(1), REDUCE(2), EXTREMUM(1), SOFTMAX(1), MATMUL(3), SELF_MATMUL(1),
+        UNARY(5), BINARY(4), BINARY_VALUES(1), REDUCE(2), EXTREMUM(1), SOFTMAX(1), MATMUL(3), SELF_MATMUL(1), LINEAR(1),
         VIEW(4), JOIN(1), INDEX(2), WHERE(1), ARGMAX(1);
 
         final int weight;
@@ -246,6 +247,7 @@ public final class Gen {
             case SOFTMAX -> softmax(a, s, invalid);
             case MATMUL -> matmul(a, s, invalid);
             case SELF_MATMUL -> selfMatmul(a, s);
+            case LINEAR -> linear(a, s, invalid);
             case VIEW -> view(a, s, invalid);
             case JOIN -> join(a, s, invalid);
             case INDEX -> index(a, s, invalid);
@@ -409,6 +411,22 @@ public final class Gen {
                         t -> t[0].matmul(t[0].transpose(-1, -2)), true)
                 : op("{0}.transpose(-1, -2).matmul({0})", new int[] {a},
                         t -> t[0].transpose(-1, -2).matmul(t[0]), true);
+    }
+
+    /** {@code linear(x, w, b)} (as {@code nn.Linear}), the ReLU fused into the GEMM now and then. */
+    private Op linear(int a, int[] s, boolean invalid) {
+        if (s.length != 2 && !invalid) {
+            return matmul(a, s, false);
+        }
+        int in = (s.length == 0 ? 1 : s[s.length - 1]) + (invalid ? 1 : 0);
+        int out = size(c);
+        int w = leaf(new int[] {out, in});
+        int b = leaf(new int[] {out});
+        boolean relu = c.chance(50);
+        return relu
+                ? op("Tensor.linear({0}, {1}, {2}, Activation.RELU)", new int[] {a, w, b},
+                        t -> Tensor.linear(t[0], t[1], t[2], Activation.RELU), false)
+                : op("Tensor.linear({0}, {1}, {2})", new int[] {a, w, b}, t -> Tensor.linear(t[0], t[1], t[2]), true);
     }
 
     private Op view(int a, int[] s, boolean invalid) {

@@ -62,7 +62,7 @@ class GenAndShrinkerTest {
         String all = String.join("\n", texts);
         for (String op : List.of(".matmul(", ".softmax(", ".logSoftmax(", ".crossEntropy(", ".gather(", ".indexSelect(",
                 "Tensor.cat(", "Tensor.stack(", ".permute(", ".unsqueeze(", ".squeeze(", ".slice(", ".transpose(",
-                ".reshape(", ".expand(", ".relu()", ".gelu()", ".sum(", ".mean(", ".max(", ".argmax(", "Tensor.where(")) {
+                ".reshape(", ".expand(", ".relu()", ".gelu()", ".sum(", ".mean(", ".max(", ".argmax(", "Tensor.where(", "Tensor.linear(")) {
             assertTrue(all.contains(op), op + " never generated");
         }
     }
