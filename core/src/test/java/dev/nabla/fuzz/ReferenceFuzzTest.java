@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Test;
  */
 class ReferenceFuzzTest extends BackendFuzzProperties {
 
+    /** The largest magnitude of a value in a program that GradCheck checks. */
+    static final float MAX_MAGNITUDE = 100f;
+
     /** Leaf elements at most, for finite differences (two evaluations per element). */
     static final int GRADCHECK_ELEMENTS = 24;
 
@@ -45,6 +48,19 @@ class ReferenceFuzzTest extends BackendFuzzProperties {
         if (outcome.error() != null || outcome.gradients().isEmpty() || Agreement.of(program, outcome, outcome)
                 instanceof Discard) {
             return new Discard("refused, not differentiable, or not finite");
+        }
+        // NOTE: finite differences in float32 are only as good as the function is flat at the scale
+        // of the step: the long run found (1 + expm1(x)²)^expm1(x) at x = 1.875, about 4e9, off by
+        // 2.3% through truncation error alone (analytic 9.36e9, numeric 9.58e9). Programs whose
+        // values grow past MAX_MAGNITUDE are left to the backend comparisons.
+        for (Object value : outcome.values()) {
+            if (value instanceof float[] f) {
+                for (float v : f) {
+                    if (Math.abs(v) > MAX_MAGNITUDE) {
+                        return new Discard("values too large for finite differences");
+                    }
+                }
+            }
         }
         Tensor[] inputs = leaves.stream().map(leaf -> Program.tensor(reference, leaf.values(), leaf.shape()))
                 .toArray(Tensor[]::new);
