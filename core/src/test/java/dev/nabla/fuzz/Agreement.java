@@ -47,12 +47,32 @@ final class Agreement {
         if (!finite(expected)) {
             return new Discard("a reference value or gradient is not finite");
         }
+        Verdict values = compareAll(program, expected, actual, header);
+        // NOTE: a decision within rounding of its threshold (relu of 1.5e-8 on one backend, -2e-8 on
+        // the other after another summation order; a near-tie for a max) may go either way, and
+        // everything after it differs by a step, not by rounding. The long run on cpu found
+        // where(t.gt(0), t, u) with t = 1.49e-8 on the reference. Such a case is discarded, not failed.
+        if (values instanceof Fail && expected.margin() <= DECISION_MARGIN * scale(expected)) {
+            return new Discard("a decision within " + expected.margin() + " of its threshold");
+        }
+        return values;
+    }
+
+    /** A decision this close to its threshold (times the program's scale) may go either way. */
+    static final double DECISION_MARGIN = 1e-4;
+
+    private static double scale(Outcome expected) {
         double scale = 1;
         for (Object value : expected.values()) {
             if (value instanceof float[] f) {
                 scale = Math.max(scale, maxAbs(f));
             }
         }
+        return scale;
+    }
+
+    private static Verdict compareAll(Program program, Outcome expected, Outcome actual, String header) {
+        double scale = scale(expected);
         for (int i = 0; i < expected.values().size(); i++) {
             String problem = compareValue(program, expected, actual, i, scale);
             if (problem != null) {

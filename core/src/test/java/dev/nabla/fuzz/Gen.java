@@ -252,7 +252,7 @@ public final class Gen {
             case JOIN -> join(a, s, invalid);
             case INDEX -> index(a, s, invalid);
             case WHERE -> op("Tensor.where({0}.gt(0f), {0}, {1})", new int[] {a, leaf(broadcastPartner(c, s))},
-                    t -> Tensor.where(t[0].gt(0f), t[0], t[1]), false);
+                    t -> Tensor.where(t[0].gt(0f), t[0], t[1]), false).deciding(t -> t[0]);
             case ARGMAX -> argmax(a, s, invalid);
         };
     }
@@ -280,12 +280,12 @@ public final class Gen {
     private Op unary(int a) {
         return switch (c.draw(18)) {
             case 0 -> op("{0}.neg()", a, Tensor::neg, true);
-            case 1 -> op("{0}.relu()", a, Tensor::relu, false);
+            case 1 -> op("{0}.relu()", a, Tensor::relu, false).deciding(t -> t[0]);
             case 2 -> op("{0}.tanh()", a, Tensor::tanh, true);
             case 3 -> op("{0}.sigmoid()", a, Tensor::sigmoid, true);
             case 4 -> op("{0}.exp()", a, Tensor::exp, true);
             case 5 -> op("{0}.gelu()", a, Tensor::gelu, true);
-            case 6 -> op("{0}.abs()", a, Tensor::abs, false);
+            case 6 -> op("{0}.abs()", a, Tensor::abs, false).deciding(t -> t[0]);
             case 7 -> op("{0}.square()", a, Tensor::square, true);
             case 8 -> op("{0}.square().add(1f).log()", a, t -> t.square().add(1f).log(), true);
             case 9 -> op("{0}.square().add(0.25f).sqrt()", a, t -> t.square().add(0.25f).sqrt(), true);
@@ -308,9 +308,9 @@ public final class Gen {
             case 1 -> op("{0}.sub({1})", in, t -> t[0].sub(t[1]), true);
             case 2 -> op("{0}.mul({1})", in, t -> t[0].mul(t[1]), true);
             case 3 -> op("{0}.div({1}.square().add(1f))", in, t -> t[0].div(t[1].square().add(1f)), true);
-            case 4 -> op("{0}.maximum({1})", in, t -> t[0].maximum(t[1]), false);
-            case 5 -> op("{0}.minimum({1})", in, t -> t[0].minimum(t[1]), false);
-            case 6 -> op("{0}.mul({1}.gt({0}))", in, t -> t[0].mul(t[1].gt(t[0])), false);
+            case 4 -> op("{0}.maximum({1})", in, t -> t[0].maximum(t[1]), false).deciding(Gen::difference);
+            case 5 -> op("{0}.minimum({1})", in, t -> t[0].minimum(t[1]), false).deciding(Gen::difference);
+            case 6 -> op("{0}.mul({1}.gt({0}))", in, t -> t[0].mul(t[1].gt(t[0])), false).deciding(Gen::difference);
             default -> op("{0}.square().add(1f).binaryOp(BinaryOp.POW, {1})", in,
                     t -> t[0].square().add(1f).binaryOp(BinaryOp.POW, t[1]), true);
         };
@@ -346,12 +346,28 @@ public final class Gen {
         boolean min = c.chance(50);
         String name = min ? "min" : "max";
         if (s.length == 0 || c.chance(25)) {
-            return op("{0}." + name + "()", a, min ? Tensor::min : Tensor::max, false);
+            return op("{0}." + name + "()", a, min ? Tensor::min : Tensor::max, false)
+                    .deciding(t -> runnerUpGap(t[0], min ? t[0].min() : t[0].max()));
         }
         int axis = axis(c, s.length, invalid);
         boolean keep = c.chance(50);
         return op("{0}." + name + "(" + axis + ", " + keep + ")", a,
-                t -> min ? t.min(axis, keep) : t.max(axis, keep), false);
+                t -> min ? t.min(axis, keep) : t.max(axis, keep), false)
+                .deciding(t -> runnerUpGap(t[0], min ? t[0].min(axis, true) : t[0].max(axis, true)));
+    }
+
+    /** The margin of a comparison of two operands: their difference. */
+    private static Tensor difference(Tensor[] t) {
+        return t[0].sub(t[1]);
+    }
+
+    /**
+     * The margin of a max or min: how far each element that is not an extremum is from it (an exact
+     * tie is not a decision: tied elements share the gradient on every backend).
+     */
+    private static Tensor runnerUpGap(Tensor x, Tensor extremum) {
+        Tensor gap = extremum.sub(x).abs();
+        return Tensor.where(gap.gt(0f), gap, Tensor.scalar(x.device(), Float.POSITIVE_INFINITY));
     }
 
     private Op softmax(int a, int[] s, boolean invalid) {
@@ -426,6 +442,7 @@ public final class Gen {
         return relu
                 ? op("Tensor.linear({0}, {1}, {2}, Activation.RELU)", new int[] {a, w, b},
                         t -> Tensor.linear(t[0], t[1], t[2], Activation.RELU), false)
+                        .deciding(t -> Tensor.linear(t[0], t[1], t[2]))
                 : op("Tensor.linear({0}, {1}, {2})", new int[] {a, w, b}, t -> Tensor.linear(t[0], t[1], t[2]), true);
     }
 
@@ -600,7 +617,7 @@ public final class Gen {
         int axis = axis(c, s.length, invalid);
         boolean keep = c.chance(50);
         return new Op("{0}.argmax(" + axis + ", " + keep + ")", new int[] {a}, t -> t[0].argmax(axis, keep), false,
-                axis);
+                axis, null);
     }
 
     private static String list(int[] values) {

@@ -45,19 +45,26 @@ public record Program(List<Step> steps, float[] outputWeights) {
      * An operation on earlier values: {@code code} is Java with {@code {0}}, {@code {1}} for the
      * inputs' names; {@code smooth} is false where the function has kinks or steps (relu, max,
      * comparisons), which finite differences cannot check; {@code argmaxAxis} is the axis of an
-     * {@code argmax} (whose I32 result is compared allowing ties), else -1.
+     * {@code argmax} (whose I32 result is compared allowing ties), else -1. {@code margin}, for an
+     * operation that decides (relu's sign, a comparison, which element is the max), computes from
+     * the inputs how far each decision is from its threshold, or is null.
      */
-    public record Op(String code, int[] inputs, Function<Tensor[], Tensor> apply, boolean smooth, int argmaxAxis)
-            implements Step {
+    public record Op(String code, int[] inputs, Function<Tensor[], Tensor> apply, boolean smooth, int argmaxAxis,
+                     Function<Tensor[], Tensor> margin) implements Step {
 
         static Op of(String code, int[] inputs, Function<Tensor[], Tensor> apply, boolean smooth) {
-            return new Op(code, inputs, apply, smooth, -1);
+            return new Op(code, inputs, apply, smooth, -1, null);
+        }
+
+        /** This operation with the decision margin {@code margin}. */
+        Op deciding(Function<Tensor[], Tensor> margin) {
+            return new Op(code, inputs, apply, smooth, argmaxAxis, margin);
         }
     }
 
     /** What one run of the program gave on one device. */
     public record Outcome(Device device, List<int[]> shapes, List<Object> values, List<float[]> gradients,
-                          RuntimeException error, int errorStep, String layoutProblem) {
+                          RuntimeException error, int errorStep, String layoutProblem, double margin) {
     }
 
     /** The index of the output: the last F32 value. */
@@ -100,6 +107,7 @@ public record Program(List<Step> steps, float[] outputWeights) {
         List<Object> values = new ArrayList<>();
         List<float[]> gradients = new ArrayList<>();
         String layoutProblem = null;
+        double margin = Double.POSITIVE_INFINITY;
         try (Scope scope = Scope.open()) {
             List<Tensor> tensors = new ArrayList<>();
             List<Tensor> stored = new ArrayList<>();
@@ -119,13 +127,16 @@ public record Program(List<Step> steps, float[] outputWeights) {
                     shapes.add(t.shape());
                     values.add(t.dtype() == DType.I32 ? t.toIntArray() : t.toFloatArray());
                 } catch (RuntimeException e) {
-                    return new Outcome(device, shapes, values, gradients, e, i, null);
+                    return new Outcome(device, shapes, values, gradients, e, i, null, margin);
                 }
                 tensors.add(t);
+                if (steps.get(i) instanceof Op op && op.margin() != null) {
+                    margin = Math.min(margin, margin(op, tensors));
+                }
             }
             int out = output();
             if (out < 0 || !tensors.get(out).isRequiresGrad()) {
-                return new Outcome(device, shapes, values, gradients, null, -1, null);
+                return new Outcome(device, shapes, values, gradients, null, -1, null, margin);
             }
             try {
                 Tensor output = tensors.get(out);
@@ -144,10 +155,25 @@ public record Program(List<Step> steps, float[] outputWeights) {
                     stored.get(k).zeroGrad();
                 }
             } catch (RuntimeException e) {
-                return new Outcome(device, shapes, values, gradients, e, steps.size(), null);
+                return new Outcome(device, shapes, values, gradients, e, steps.size(), null, margin);
             }
         }
-        return new Outcome(device, shapes, values, gradients, null, -1, layoutProblem);
+        return new Outcome(device, shapes, values, gradients, null, -1, layoutProblem, margin);
+    }
+
+    /** The smallest |margin| of an operation's decisions, computed without autograd; infinite if none. */
+    private static double margin(Op op, List<Tensor> tensors) {
+        try (var noGrad = dev.nabla.autograd.NoGrad.open()) {
+            Tensor[] inputs = new Tensor[op.inputs().length];
+            for (int j = 0; j < inputs.length; j++) {
+                inputs[j] = tensors.get(op.inputs()[j]);
+            }
+            double smallest = Double.POSITIVE_INFINITY;
+            for (float m : op.margin().apply(inputs).toFloatArray()) {
+                smallest = Math.min(smallest, Math.abs(m));
+            }
+            return smallest;
+        }
     }
 
     /**

@@ -97,6 +97,19 @@ public final class Shrinker {
                     }
                 }
             }
+            // a count lowered by one, and one of the choices it counted deleted further on (the
+            // middle size of a shape, not the first)
+            for (int offset = 2; offset <= 6 && i < best.length && best[i] > 0 && i + offset < best.length
+                    && attempts < maxAttempts; offset++) {
+                int[] candidate = new int[best.length - 1];
+                System.arraycopy(best, 0, candidate, 0, i + offset);
+                candidate[i] = best[i] - 1;
+                System.arraycopy(best, i + offset + 1, candidate, i + offset, best.length - i - offset - 1);
+                if (tryCandidate(candidate)) {
+                    progress = true;
+                    break;
+                }
+            }
         }
         return progress;
     }
