@@ -38,6 +38,11 @@ public final class Gen {
      * simplest; 0 is last, one in 16, because an empty tensor is a special case, not a simple one.
      */
     private static final int[] SIZES = {1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5, 0};
+    /**
+     * Sometimes one axis of a shape is long, so that vector loops with their tails (8 or 16 lanes),
+     * GEMM blocking and work-group boundaries run too; at most one per shape keeps leaves small.
+     */
+    private static final int[] LONG_SIZES = {17, 33, 40};
     /** Ranks by choice, in increasing order: 1 is the simplest; rank 0 (a scalar) is last. */
     private static final int[] RANKS = {1, 1, 2, 2, 2, 3, 3, 3, 4, 0};
 
@@ -62,6 +67,9 @@ public final class Gen {
         int[] shape = new int[RANKS[c.draw(RANKS.length)]];
         for (int d = 0; d < shape.length; d++) {
             shape[d] = size(c);
+        }
+        if (shape.length > 0 && c.chance(12)) {
+            shape[c.draw(shape.length)] = LONG_SIZES[c.draw(LONG_SIZES.length)];
         }
         return shape;
     }
@@ -316,11 +324,17 @@ public final class Gen {
         };
     }
 
+    /**
+     * Some of {@code rank} axes, drawn as one bit mask (and one choice for writing them negatively):
+     * a fixed number of choices whatever the rank, so that shrinking a rank does not shift the rest.
+     */
     private int[] axesSubset(int rank, boolean invalid) {
         List<Integer> axes = new ArrayList<>();
+        int mask = c.draw(1 << rank);
+        boolean negative = c.chance(20);
         for (int d = 0; d < rank; d++) {
-            if (c.chance(50)) {
-                axes.add(c.chance(20) ? d - rank : d);
+            if ((mask & (1 << d)) != 0) {
+                axes.add(negative ? d - rank : d);
             }
         }
         if (invalid) {
