@@ -83,6 +83,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (n / (classes x count), from the training rows) (default: equal).")
     String classWeights;
 
+    @Option(names = "--pos-weight", paramLabel = "W1,W2,...",
+            description = "multilabel: the weight of each label's positive term, one per label (PyTorch's"
+                    + " pos_weight; above 1 favours recall) (default: none).")
+    String posWeight;
+
     @Option(names = "--test", paramLabel = "SPEC",
             description = "Test set for a csv: or npy: dataset: csv:PATH or npy:FEATURES.npy,TARGETS.npy. Without"
                     + " it an npy: dataset has no test set (the run says so) and a csv: one holds out 20%.")
@@ -326,6 +331,7 @@ public final class TrainCommand implements Callable<Integer> {
                 settings.put("huber_delta", huberDelta);
                 settings.put("label_smoothing", labelSmoothing);
                 settings.put("class_weights", classWeights == null ? "" : classWeights);
+                settings.put("pos_weight", posWeight == null ? "" : posWeight);
                 config = TrainConfig.fromMap(settings);
             } catch (TrainConfig.InvalidSetting e) {
                 // The config's keys are this command's option names in snake_case (batch_size).
@@ -433,6 +439,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + weights.get().length + " weight" + (weights.get().length == 1 ? "" : "s") + " for the "
                     + data.classes() + " classes of " + config.dataset() + "; give one per class, in class order ("
                     + String.join(", ", data.labelNames()) + "), or balanced");
+        }
+        Optional<float[]> positive = config.positiveWeights();
+        if (positive.isPresent() && positive.get().length != data.train().targetWidth()) {
+            throw new ParameterException(spec.commandLine(), "--pos-weight " + config.posWeight() + ": "
+                    + positive.get().length + " weight" + (positive.get().length == 1 ? "" : "s") + " for the "
+                    + data.train().targetWidth() + " labels of " + config.dataset() + "; give one per label, in"
+                    + " column order");
         }
         if (config.taskKind() == Task.CLASSIFICATION && data.classes() < 2) {
             spec.commandLine().getErr().println("warning: " + config.dataset() + " has a single class: every prediction is"

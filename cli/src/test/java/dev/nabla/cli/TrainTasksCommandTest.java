@@ -118,8 +118,8 @@ class TrainTasksCommandTest {
     void multiLabelTrainsWithBinaryCrossEntropyAndReportsMicroF1(@TempDir Path dir) throws IOException {
         Path run = dir.resolve("run");
         Run trained = train("--dataset", multiLabel(dir, "train", 800, 1), "--test", multiLabel(dir, "test", 200, 2),
-                "--task", "multilabel", "--hidden", "16", "--dropout", "0", "--epochs", "4", "--batch-size", "32",
-                "--lr", "0.01", "--no-progress", "--out", run.toString());
+                "--task", "multilabel", "--pos-weight", "1,1.5,2", "--hidden", "16", "--dropout", "0", "--epochs", "4",
+                "--batch-size", "32", "--lr", "0.01", "--no-progress", "--out", run.toString());
         assertEquals(0, trained.exitCode(), trained.err());
         assertTrue(trained.out().contains("4-16-3 relu"), trained.out()); // one output per label
         assertTrue(trained.out().contains(" micro-F1 "), trained.out());
@@ -127,6 +127,7 @@ class TrainTasksCommandTest {
                 + "samples_per_second,val_loss,val_label_accuracy,val_exact_match,val_micro_f1",
                 Files.readAllLines(run.resolve("metrics.csv")).get(0));
         MetricsWriter.RunMetrics metrics = MetricsWriter.readJson(run.resolve("metrics.json"));
+        assertEquals("1,1.5,2", metrics.config().get("pos_weight"));
         double f1 = ((Number) metrics.extra().get("test_micro_f1")).doubleValue();
         assertTrue(f1 > 0.85, "micro-F1 " + f1 + "\n" + trained.out());
         assertTrue(trained.out().contains(String.format(Locale.ROOT, "final test micro-F1 %.4f", f1)), trained.out());
@@ -221,6 +222,10 @@ class TrainTasksCommandTest {
         expectUsageError("--class-weights 1,2,3: 3 weights for the 2 classes", "--dataset", twoClasses,
                 "--class-weights", "1,2,3", "--out", out.toString());
         assertTrue(!Files.exists(out), "no run folder is left by a usage error");
+        expectUsageError("--pos-weight: positive weights apply to multi-label runs", "--dataset", twoClasses,
+                "--pos-weight", "2");
+        expectUsageError("--pos-weight 1,2: 2 weights for the 3 labels", "--dataset",
+                multiLabel(dir, "labels", 20, 3), "--task", "multilabel", "--pos-weight", "1,2");
     }
 
     private static void expectUsageError(String message, String... args) {

@@ -23,10 +23,13 @@ public final class Objective {
     private final float huberDelta;
     private final CrossEntropyOptions crossEntropy;
     private final Standardizer targetScale;
+    /** Multi-label: each label's positive weight, or null. */
+    private final float[] positiveWeights;
 
     private Objective(Task task, String loss, float huberDelta, CrossEntropyOptions crossEntropy,
-                      Standardizer targetScale) {
+                      Standardizer targetScale, float[] positiveWeights) {
         this.task = task;
+        this.positiveWeights = positiveWeights;
         this.loss = loss;
         this.huberDelta = huberDelta;
         this.crossEntropy = crossEntropy;
@@ -70,8 +73,14 @@ public final class Objective {
         if (task == Task.REGRESSION) {
             Objects.requireNonNull(targetScale, "a regression objective needs the target standardizer");
         }
+        float[] positive = config.positiveWeights().orElse(null);
+        if (positive != null && positive.length != train.targetWidth()) {
+            throw new IllegalArgumentException("--pos-weight " + config.posWeight() + ": " + positive.length
+                    + " weights for the " + train.targetWidth() + " labels of " + train.source() + "; give one per"
+                    + " label, in column order");
+        }
         return new Objective(task, config.loss(), config.huberDelta(), options,
-                task == Task.REGRESSION ? targetScale : null);
+                task == Task.REGRESSION ? targetScale : null, task == Task.MULTILABEL ? positive : null);
     }
 
     /** The key of the class weights a run trained with, in {@code state.json}. */
@@ -106,7 +115,8 @@ public final class Objective {
             case CLASSIFICATION -> Losses.crossEntropy(output, targets, crossEntropy);
             case REGRESSION -> loss.equals("huber") ? Losses.huber(output, targets, huberDelta)
                     : Losses.mse(output, targets);
-            case MULTILABEL -> Losses.bceWithLogits(output, targets);
+            case MULTILABEL -> positiveWeights == null ? Losses.bceWithLogits(output, targets)
+                    : Losses.bceWithLogits(output, targets, positiveWeights);
         };
     }
 

@@ -49,13 +49,15 @@ import java.util.Map;
  * @param labelSmoothing cross-entropy label smoothing ε in [0, 1); 0 unless classification
  * @param classWeights cross-entropy class weights: empty (equal), {@code balanced} (from the
  *                     training rows' class counts) or {@code W1,W2,...} (one per class)
+ * @param posWeight    multi-label: the weight of each label's positive term ({@code W1,W2,...}, one
+ *                     per label, PyTorch's {@code pos_weight}), or empty for none
  */
 public record TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
                           int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
                           String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
                           float plateauFactor, String task, String loss, float huberDelta, float labelSmoothing,
-                          String classWeights) {
+                          String classWeights, String posWeight) {
 
     /** The schedules {@link Trainer} understands. */
     public static final List<String> SCHEDULES = List.of("constant", "cosine", "step", "warmup-cosine", "plateau",
@@ -87,7 +89,7 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         this(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum, weightDecay, schedule,
                 epochs, batchSize, seed, clipNorm, test, arch, blocks, width, norm, valSplit, val, earlyStop,
                 accumulate, plateauPatience, plateauFactor, Task.CLASSIFICATION.cliName(), "", DEFAULT_HUBER_DELTA,
-                0f, "");
+                0f, "", "");
     }
 
     /** A config with a test set and the defaults of every later setting: an MLP, no validation set. */
@@ -169,7 +171,13 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         require("class_weights", classWeights.isEmpty() || kind == Task.CLASSIFICATION, "class weights apply to"
                 + " classification (cross-entropy), and this run's task is " + task);
         if (!classWeights.isEmpty() && !classWeights.equals(BALANCED)) {
-            parseWeights(classWeights);
+            parseWeights("class_weights", "class weight", classWeights);
+        }
+        posWeight = posWeight == null ? "" : posWeight.strip();
+        require("pos_weight", posWeight.isEmpty() || kind == Task.MULTILABEL, "positive weights apply to"
+                + " multi-label runs (binary cross-entropy), and this run's task is " + task);
+        if (!posWeight.isEmpty()) {
+            parseWeights("pos_weight", "positive weight", posWeight);
         }
     }
 
@@ -182,7 +190,7 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
     }
 
     /** {@code W1,W2,...}: finite, non-negative, not all zero; any other text is refused naming the entry. */
-    private static float[] parseWeights(String text) {
+    private static float[] parseWeights(String setting, String what, String text) {
         String[] parts = text.split(",", -1);
         float[] weights = new float[parts.length];
         boolean anyPositive = false;
@@ -192,17 +200,24 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
             try {
                 w = Float.parseFloat(part);
             } catch (NumberFormatException e) {
-                throw new InvalidSetting("class_weights", "class weight " + (i + 1) + " of '" + text + "' is '" + part
-                        + "', not a number; give one number per class, W1,W2,..., or " + BALANCED);
+                throw new InvalidSetting(setting, what + " " + (i + 1) + " of '" + text + "' is '" + part
+                        + "', not a number; give one number per " + (setting.equals("class_weights")
+                        ? "class, W1,W2,..., or " + BALANCED : "label, W1,W2,..."));
             }
-            require("class_weights", w >= 0 && Float.isFinite(w), "class weight " + (i + 1) + " of '" + text + "' is "
-                    + part + "; class weights must be finite and non-negative");
+            require(setting, w >= 0 && Float.isFinite(w), what + " " + (i + 1) + " of '" + text + "' is "
+                    + part + "; " + what + "s must be finite and non-negative");
             anyPositive |= w > 0;
             weights[i] = w;
         }
-        require("class_weights", anyPositive, "every class weight of '" + text + "' is 0; at least one class must"
-                + " count");
+        require(setting, anyPositive || setting.equals("pos_weight"), "every " + what + " of '" + text
+                + "' is 0; at least one class must count");
         return weights;
+    }
+
+    /** The multi-label positive weights ({@code pos_weight}), or empty for none. */
+    public java.util.Optional<float[]> positiveWeights() {
+        return posWeight.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(parseWeights("pos_weight", "positive weight", posWeight));
     }
 
     /** The task this run learns. */
@@ -218,7 +233,7 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
     /** The explicit class weights ({@code W1,W2,...}), or empty for equal or balanced weights. */
     public java.util.Optional<float[]> explicitClassWeights() {
         return classWeights.isEmpty() || balancedClassWeights() ? java.util.Optional.empty()
-                : java.util.Optional.of(parseWeights(classWeights));
+                : java.util.Optional.of(parseWeights("class_weights", "class weight", classWeights));
     }
 
     /** Whether the run holds out a validation set ({@code valSplit} or {@code val}). */
@@ -338,6 +353,7 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         map.put("huber_delta", huberDelta);
         map.put("label_smoothing", labelSmoothing);
         map.put("class_weights", classWeights);
+        map.put("pos_weight", posWeight);
         return map;
     }
 
@@ -378,7 +394,8 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                     map.get("loss") == null ? "" : (String) map.get("loss"),
                     optional(map, "huber_delta", DEFAULT_HUBER_DELTA).floatValue(),
                     optional(map, "label_smoothing", 0f).floatValue(),
-                    map.get("class_weights") == null ? "" : (String) map.get("class_weights"));
+                    map.get("class_weights") == null ? "" : (String) map.get("class_weights"),
+                    map.get("pos_weight") == null ? "" : (String) map.get("pos_weight"));
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("training config is missing a field or has one of the wrong type: "
                     + map, e);

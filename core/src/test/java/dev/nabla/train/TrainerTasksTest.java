@@ -172,6 +172,12 @@ class TrainerTasksTest {
         TrainConfig weighted = plain.with("class_weights", " 1, 2.5 ");
         assertArrayEquals(new float[] {1f, 2.5f}, weighted.explicitClassWeights().orElseThrow());
         assertTrue(plain.with("class_weights", "Balanced").balancedClassWeights());
+        assertArrayEquals(new float[] {2f, 0f}, config("multilabel", "", 1).with("pos_weight", "2,0")
+                .positiveWeights().orElseThrow());
+        var positive = assertThrows(TrainConfig.InvalidSetting.class, () -> config("multilabel", "", 1)
+                .with("pos_weight", "2,inf"));
+        assertEquals("positive weight 2 of '2,inf' is 'inf', not a number; give one number per label, W1,W2,...",
+                positive.getMessage());
         var wrongLoss = assertThrows(TrainConfig.InvalidSetting.class, () -> config("multilabel", "mse", 1));
         assertEquals("loss", wrongLoss.setting());
         var smoothing = assertThrows(TrainConfig.InvalidSetting.class, () -> plain.with("label_smoothing", 1f));
