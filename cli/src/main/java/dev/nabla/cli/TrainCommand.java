@@ -2,11 +2,14 @@ package dev.nabla.cli;
 
 import dev.nabla.Device;
 import dev.nabla.data.DataSources;
+import dev.nabla.data.Dataset;
+import dev.nabla.data.Friedman1;
 import dev.nabla.data.ImageDataset;
 import dev.nabla.data.TrainingData;
 import dev.nabla.train.Checkpoint;
 import dev.nabla.train.EpochRecord;
 import dev.nabla.train.RunLock;
+import dev.nabla.train.Task;
 import dev.nabla.train.TrainConfig;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
@@ -34,8 +37,8 @@ import picocli.CommandLine.Spec;
  * The defaults reach ≥ 0.89 test accuracy on Fashion-MNIST; see the README for the measured figures.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train an MLP or residual-MLP classifier (Fashion-MNIST by default) on the best available"
-                + " device.",
+        description = {"Train an MLP or residual-MLP classifier (Fashion-MNIST by default), regressor or"
+                + " multi-label model on the best available device.",
             "Writes a run folder: metrics.csv, metrics.json, model.safetensors + optimizer.safetensors"
                     + " + state.json (checkpoint), curves.png; with --early-stop also best.safetensors."})
 public final class TrainCommand implements Callable<Integer> {
@@ -50,10 +53,42 @@ public final class TrainCommand implements Callable<Integer> {
     DistributedOptions parallel;
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
-            description = "fashion-mnist, mnist, csv:PATH (numeric features, label in the last column) or"
+            description = "fashion-mnist, mnist, csv:PATH (numeric features, label in the last column),"
                     + " npy:FEATURES.npy,TARGETS.npy (NumPy files; the features are memory-mapped, so they may be"
-                    + " larger than the heap) (default: ${DEFAULT-VALUE}).")
+                    + " larger than the heap) or friedman1 (a generated regression set, --task regression)"
+                    + " (default: ${DEFAULT-VALUE}).")
     String dataset;
+
+    @Option(names = "--task", defaultValue = "classification", paramLabel = "NAME",
+            description = "classification (softmax cross-entropy, accuracy), regression (real-valued targets,"
+                    + " standardised for training; RMSE, MAE, R² in their own units) or multilabel (0/1 targets per"
+                    + " label, binary cross-entropy; label accuracy, exact match, micro-F1) (default: ${DEFAULT-VALUE}).")
+    String task;
+
+    @Option(names = "--loss", paramLabel = "NAME",
+            description = "regression: mse or huber (default: mse); classification uses cross-entropy, multilabel"
+                    + " binary cross-entropy on logits.")
+    String loss;
+
+    @Option(names = "--huber-delta", defaultValue = "1", paramLabel = "DELTA",
+            description = "--loss huber: where the loss turns from quadratic to linear, in standardised target"
+                    + " units (default: ${DEFAULT-VALUE}).")
+    float huberDelta;
+
+    @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "EPS",
+            description = "classification: label smoothing in [0, 1), as PyTorch's cross_entropy"
+                    + " (default: ${DEFAULT-VALUE}).")
+    float labelSmoothing;
+
+    @Option(names = "--class-weights", paramLabel = "W1,W2,...|balanced",
+            description = "classification: one cross-entropy weight per class in class order, or balanced"
+                    + " (n / (classes x count), from the training rows) (default: equal).")
+    String classWeights;
+
+    @Option(names = "--pos-weight", paramLabel = "W1,W2,...",
+            description = "multilabel: the weight of each label's positive term, one per label (PyTorch's"
+                    + " pos_weight; above 1 favours recall) (default: none).")
+    String posWeight;
 
     @Option(names = "--test", paramLabel = "SPEC",
             description = "Test set for a csv: or npy: dataset: csv:PATH or npy:FEATURES.npy,TARGETS.npy. Without"
@@ -293,6 +328,12 @@ public final class TrainCommand implements Callable<Integer> {
                 settings.put("accumulate", accumulate);
                 settings.put("plateau_patience", plateauPatience);
                 settings.put("plateau_factor", plateauFactor);
+                settings.put("task", task);
+                settings.put("loss", loss == null ? "" : loss);
+                settings.put("huber_delta", huberDelta);
+                settings.put("label_smoothing", labelSmoothing);
+                settings.put("class_weights", classWeights == null ? "" : classWeights);
+                settings.put("pos_weight", posWeight == null ? "" : posWeight);
                 config = TrainConfig.fromMap(settings);
             } catch (TrainConfig.InvalidSetting e) {
                 // The config's keys are this command's option names in snake_case (batch_size).
@@ -300,7 +341,8 @@ public final class TrainCommand implements Callable<Integer> {
                         "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
             }
             checkDataOptions(dataset);
-            if (!DataSources.isFileSpec(dataset)) {
+            checkTaskData(config);
+            if (!DataSources.isFileSpec(dataset) && !DataSources.isGenerated(dataset)) {
                 try {
                     ImageDataset.fromName(dataset);
                 } catch (IllegalArgumentException e) {
@@ -319,12 +361,35 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
+     * A task the data set cannot serve, before the device starts: an image set (class labels) for
+     * regression or multi-label, {@code friedman1} (real values) for classification.
+     */
+    private void checkTaskData(TrainConfig config) {
+        Task chosen = config.taskKind();
+        String name = config.dataset();
+        if (chosen != Task.CLASSIFICATION && !DataSources.isFileSpec(name) && !DataSources.isGenerated(name)) {
+            throw new ParameterException(spec.commandLine(), "--task " + chosen.cliName() + ": --dataset " + name
+                    + " has class labels, and a " + chosen.cliName() + " task needs real-valued targets: csv:PATH,"
+                    + " npy:FEATURES.npy,TARGETS.npy" + (chosen == Task.REGRESSION ? " or " + Friedman1.NAME : ""));
+        }
+        if (DataSources.isGenerated(name) && chosen != Task.REGRESSION) {
+            throw new ParameterException(spec.commandLine(), "--dataset " + name + " is a regression data set"
+                    + " (real-valued targets), and this run's task is " + chosen.cliName() + "; add --task regression");
+        }
+    }
+
+    /** What the task reads a data set's targets as: as the files say for classification, values otherwise. */
+    static Dataset.TargetKind targets(TrainConfig config) {
+        return config.taskKind() == Task.CLASSIFICATION ? null : Dataset.TargetKind.VALUES;
+    }
+
+    /**
      * The {@code --val} set, as the second set of a {@link TrainingData} whose first is the training
      * set, so that its class labels are numbered as the training set's.
      */
     static TrainingData loadValidation(TrainConfig config) throws IOException {
         try {
-            return DataSources.load(config.dataset(), config.val(), Optional.empty());
+            return DataSources.load(config.dataset(), config.val(), Optional.empty(), targets(config));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--val " + config.val() + ": " + e.getMessage(), e);
         }
@@ -370,7 +435,21 @@ public final class TrainCommand implements Callable<Integer> {
 
     private Integer train(TrainConfig config, Path runDir, Device device, TrainingData data, TrainingData validation,
                           PrintWriter out, DistributedOptions.Group group) throws IOException {
-        if (data.classes() < 2) {
+        Optional<float[]> weights = config.explicitClassWeights();
+        if (weights.isPresent() && weights.get().length != data.classes()) {
+            throw new ParameterException(spec.commandLine(), "--class-weights " + config.classWeights() + ": "
+                    + weights.get().length + " weight" + (weights.get().length == 1 ? "" : "s") + " for the "
+                    + data.classes() + " classes of " + config.dataset() + "; give one per class, in class order ("
+                    + String.join(", ", data.labelNames()) + "), or balanced");
+        }
+        Optional<float[]> positive = config.positiveWeights();
+        if (positive.isPresent() && positive.get().length != data.train().targetWidth()) {
+            throw new ParameterException(spec.commandLine(), "--pos-weight " + config.posWeight() + ": "
+                    + positive.get().length + " weight" + (positive.get().length == 1 ? "" : "s") + " for the "
+                    + data.train().targetWidth() + " labels of " + config.dataset() + "; give one per label, in"
+                    + " column order");
+        }
+        if (config.taskKind() == Task.CLASSIFICATION && data.classes() < 2) {
             spec.commandLine().getErr().println("warning: " + config.dataset() + " has a single class: every prediction is"
                     + " right and the loss is 0, so there is nothing to learn");
         }
@@ -440,15 +519,32 @@ public final class TrainCommand implements Callable<Integer> {
                 // the hook is already running: the JVM is exiting
             }
         }
-        if (data.test().isPresent()) {
+        Task chosen = config.taskKind();
+        if (data.test().isPresent() && chosen != Task.CLASSIFICATION) {
+            StringBuilder figures = new StringBuilder();
+            List<String> names = new java.util.ArrayList<>(chosen.metrics());
+            names.remove(chosen.mainMetric());
+            for (String name : names) {
+                figures.append(String.format(Locale.ROOT, ", %s %.4f", Task.label(name), result.testMetric(name)));
+            }
+            out.printf(Locale.ROOT, "final test %s %.4f%s; run folder %s%n", Task.label(chosen.mainMetric()),
+                    result.testMetric(chosen.mainMetric()), figures, runDir);
+        } else if (data.test().isPresent()) {
             out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
+        } else if (config.hasValidation() && chosen != Task.CLASSIFICATION) {
+            EpochRecord last = result.epochs().isEmpty() ? null : result.epochs().get(result.epochs().size() - 1);
+            String main = chosen.mainMetric();
+            out.printf(Locale.ROOT, "no test set was given, so there is no test %s%s; run folder %s%n",
+                    Task.label(main), last == null ? "" : String.format(Locale.ROOT, " (last validation %s %.4f)",
+                            Task.label(main), last.value("val_" + main)), runDir);
         } else if (config.hasValidation()) {
             EpochRecord last = result.epochs().isEmpty() ? null : result.epochs().get(result.epochs().size() - 1);
             out.printf(Locale.ROOT, "no test set was given, so there is no test accuracy%s; run folder %s%n",
                     last == null ? "" : String.format(Locale.ROOT, " (last validation accuracy %.4f)",
                             last.valAccuracy()), runDir);
         } else {
-            out.printf(Locale.ROOT, "no test set was given, so there is no test accuracy; run folder %s%n", runDir);
+            out.printf(Locale.ROOT, "no test set was given, so there is no test %s; run folder %s%n",
+                    chosen == Task.CLASSIFICATION ? "accuracy" : Task.label(chosen.mainMetric()), runDir);
         }
         out.flush();
         return 0;
@@ -576,7 +672,7 @@ public final class TrainCommand implements Callable<Integer> {
     static TrainingData loadDataset(TrainConfig config) throws IOException {
         String dataDir = config.dataDir();
         Optional<Path> dir = dataDir == null || dataDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(dataDir));
-        return DataSources.load(config.dataset(), config.test(), dir);
+        return DataSources.load(config.dataset(), config.test(), dir, targets(config));
     }
 
     /** See {@link DataSources#csvFile}. */

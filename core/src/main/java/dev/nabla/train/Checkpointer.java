@@ -36,6 +36,10 @@ final class Checkpointer implements TrainingListener {
         state.put("config", context.config().toMap());
         state.put("features", context.data.features());
         state.put("classes", context.data.classes());
+        Task task = context.config().taskKind();
+        if (task != Task.CLASSIFICATION) {
+            state.put("outputs", Trainer.outputs(task, context.data));
+        }
         state.put(Trainer.CLASS_NAMES, context.data.labelNames());
         state.put("dataset", context.data.name());
         state.put("optimizer_step_count", context.optimizer().stepCount());
@@ -50,6 +54,9 @@ final class Checkpointer implements TrainingListener {
         state.put("rng", Map.of("seed", context.config().seed(), "dropout_calls", dropout));
         state.put("normalization", Map.of("scope", standardizer.scope().name(),
                 "mean", toList(standardizer.mean()), "std", toList(standardizer.std())));
+        context.objective.classWeights().ifPresent(w -> state.put(Objective.CLASS_WEIGHTS, toList(w)));
+        context.objective.targetScale().ifPresent(targets -> state.put(Trainer.TARGET_NORMALIZATION, Map.of(
+                "mean", toList(targets.mean()), "std", toList(targets.std()))));
         state.put("history", context.history().stream().map(EpochRecord::toMap).toList());
         for (TrainingContext.CheckpointState part : context.states) {
             state.put(part.key(), part.save());

@@ -23,7 +23,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Draws {@code curves.png}: loss (left) and accuracy (right) per epoch, train, validation (if the run
  * has a validation set) and test, under a
- * title naming the run, so a glance tells whether training converged or overfits.
+ * title naming the run, so a glance tells whether training converged or overfits. The right panel
+ * plots the task's main figure ({@link Task#mainMetric()}): accuracy, R² for regression, micro-F1
+ * for multi-label (validation and test only: those are not measured on the training rows).
  *
  * <p>Rendering is headless (no display is needed or touched): unless the application chose
  * otherwise, {@code java.awt.headless} is set to {@code true} before AWT is first used. The PNG is
@@ -51,24 +53,49 @@ public final class CurvesPlot {
         AtomicFiles.write(png, render(epochs, title));
     }
 
+    /** As {@link #write(Path, List, String)}, with the loss axis titled {@code lossLabel}. */
+    public static void write(Path png, List<EpochRecord> epochs, String title, String lossLabel) throws IOException {
+        AtomicFiles.write(png, render(epochs, title, lossLabel));
+    }
+
     /** Renders the PNG bytes. */
     public static byte[] render(List<EpochRecord> epochs, String title) throws IOException {
+        return render(epochs, title, "mean cross-entropy");
+    }
+
+    /** Renders the PNG bytes, the loss axis titled {@code lossLabel}. */
+    public static byte[] render(List<EpochRecord> epochs, String title, String lossLabel) throws IOException {
         if (epochs.isEmpty()) {
             throw new IllegalArgumentException("no epochs to plot");
         }
+        Task task = epochs.get(0).task();
         // Loss falls and accuracy rises, so the legend goes where the curves usually are not.
-        XYChart loss = chart("Loss", "mean cross-entropy", epochs, "0.###", Styler.LegendPosition.InsideNE);
+        XYChart loss = chart("Loss", lossLabel, epochs, "0.###", Styler.LegendPosition.InsideNE);
         addSeries(loss, "train", epochs, EpochRecord::trainLoss, TRAIN);
         addSeries(loss, "val", epochs, EpochRecord::valLoss, VALIDATION);
         addSeries(loss, "test", epochs, EpochRecord::testLoss, TEST);
         padYAxis(loss, epochs, 0, Double.POSITIVE_INFINITY, EpochRecord::trainLoss, EpochRecord::testLoss,
                 EpochRecord::valLoss);
-        XYChart accuracy = chart("Accuracy", "accuracy", epochs, "0.0%", Styler.LegendPosition.InsideSE);
-        addSeries(accuracy, "train", epochs, EpochRecord::trainAccuracy, TRAIN);
-        addSeries(accuracy, "val", epochs, EpochRecord::valAccuracy, VALIDATION);
-        addSeries(accuracy, "test", epochs, EpochRecord::testAccuracy, TEST);
-        padYAxis(accuracy, epochs, 0, 1, EpochRecord::trainAccuracy, EpochRecord::testAccuracy,
-                EpochRecord::valAccuracy);
+        XYChart accuracy;
+        if (task == Task.CLASSIFICATION) {
+            accuracy = chart("Accuracy", "accuracy", epochs, "0.0%", Styler.LegendPosition.InsideSE);
+            addSeries(accuracy, "train", epochs, EpochRecord::trainAccuracy, TRAIN);
+            addSeries(accuracy, "val", epochs, EpochRecord::valAccuracy, VALIDATION);
+            addSeries(accuracy, "test", epochs, EpochRecord::testAccuracy, TEST);
+            padYAxis(accuracy, epochs, 0, 1, EpochRecord::trainAccuracy, EpochRecord::testAccuracy,
+                    EpochRecord::valAccuracy);
+        } else {
+            String metric = task.mainMetric();
+            String name = task == Task.REGRESSION ? "R²" : "Micro-F1";
+            accuracy = chart(name, task == Task.REGRESSION ? "R²" : "micro-F1", epochs, "0.###",
+                    Styler.LegendPosition.InsideSE);
+            ToDoubleFunction<EpochRecord> val = e -> e.value("val_" + metric);
+            ToDoubleFunction<EpochRecord> test = e -> e.value("test_" + metric);
+            addSeries(accuracy, "val", epochs, val, VALIDATION);
+            addSeries(accuracy, "test", epochs, test, TEST);
+            // R² may be negative (worse than predicting the mean) but never above 1
+            padYAxis(accuracy, epochs, task == Task.REGRESSION ? Double.NEGATIVE_INFINITY : 0, 1, val, test);
+        }
 
         BufferedImage image = new BufferedImage(2 * PANEL_WIDTH, PANEL_HEIGHT + TITLE_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();

@@ -55,18 +55,34 @@ final class ProgressReporter implements TrainingListener, AutoCloseable {
     @Override
     public void onEpochEnd(TrainingContext context, EpochRecord record) {
         close();
+        Task task = record.task();
         String evaluated;
         if (context.hasValidation()) {
-            evaluated = String.format(Locale.ROOT, "val loss %.4f acc %.4f", record.valLoss(), record.valAccuracy());
+            evaluated = "val " + figures(task, record.valLoss(), name -> record.value("val_" + name));
         } else if (context.data.test().isPresent()) {
-            evaluated = String.format(Locale.ROOT, "test loss %.4f acc %.4f", record.testLoss(), record.testAccuracy());
+            evaluated = "test " + figures(task, record.testLoss(), name -> record.value("test_" + name));
         } else {
             evaluated = "no test set";
         }
-        out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | %s | %.1f s, %,.0f samples/s%n",
-                record.epoch(), context.config().epochs(), record.trainLoss(), record.trainAccuracy(), evaluated,
-                record.seconds(), record.samplesPerSecond());
+        String train = task == Task.CLASSIFICATION ? String.format(Locale.ROOT, "train loss %.4f acc %.4f",
+                record.trainLoss(), record.trainAccuracy()) : String.format(Locale.ROOT, "train loss %.4f",
+                record.trainLoss());
+        out.printf(Locale.ROOT, "epoch %d/%d  %s | %s | %.1f s, %,.0f samples/s%n", record.epoch(),
+                context.config().epochs(), train, evaluated, record.seconds(), record.samplesPerSecond());
         out.flush();
+    }
+
+    /**
+     * {@code loss 0.3012 acc 0.8912}, {@code loss 0.0612 RMSE 1.2345 MAE 0.9876 R² 0.9412}: a set's
+     * loss and the task's figures ({@link Task#metrics()}), as the epoch line and the end of a run
+     * print them.
+     */
+    static String figures(Task task, double loss, java.util.function.ToDoubleFunction<String> metric) {
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", loss));
+        for (String name : task.metrics()) {
+            text.append(String.format(Locale.ROOT, " %s %.4f", Task.label(name), metric.applyAsDouble(name)));
+        }
+        return text.toString();
     }
 
     /** Removes a bar left open by an epoch that failed. */

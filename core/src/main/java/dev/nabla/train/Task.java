@@ -2,6 +2,7 @@ package dev.nabla.train;
 
 import dev.nabla.data.Dataset;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -12,16 +13,53 @@ import java.util.stream.Collectors;
  * any subset of labels per row (binary cross-entropy on each label's logit).
  */
 public enum Task {
-    CLASSIFICATION(Dataset.TargetKind.CLASS_INDEX, "cross-entropy"),
-    REGRESSION(Dataset.TargetKind.VALUES, "mse", "huber"),
-    MULTILABEL(Dataset.TargetKind.VALUES, "bce");
+    CLASSIFICATION(Dataset.TargetKind.CLASS_INDEX, List.of("accuracy"), "cross-entropy"),
+    REGRESSION(Dataset.TargetKind.VALUES, List.of("rmse", "mae", "r2"), "mse", "huber"),
+    MULTILABEL(Dataset.TargetKind.VALUES, List.of("label_accuracy", "exact_match", "micro_f1"), "bce");
 
     private final Dataset.TargetKind targets;
+    private final List<String> metrics;
     private final String[] losses;
 
-    Task(Dataset.TargetKind targets, String... losses) {
+    Task(Dataset.TargetKind targets, List<String> metrics, String... losses) {
         this.targets = targets;
+        this.metrics = metrics;
         this.losses = losses;
+    }
+
+    /**
+     * The figures measured on a validation or test set beside its loss, by their column names in
+     * {@code metrics.csv} (after a {@code val_} or {@code test_} prefix): {@code accuracy};
+     * {@code rmse}, {@code mae}, {@code r2} (in the targets' own units); {@code label_accuracy},
+     * {@code exact_match}, {@code micro_f1}. The first one that {@link #mainMetric()} names is
+     * the one {@code curves.png} plots.
+     */
+    public List<String> metrics() {
+        return metrics;
+    }
+
+    /** The figure that says how good a model is, higher better: accuracy, R², micro-F1. */
+    public String mainMetric() {
+        return switch (this) {
+            case CLASSIFICATION -> "accuracy";
+            case REGRESSION -> "r2";
+            case MULTILABEL -> "micro_f1";
+        };
+    }
+
+    /** How a metric is written for people: {@code R²}, {@code RMSE}, {@code micro-F1}. */
+    public static String label(String metric) {
+        return switch (metric) {
+            case "accuracy" -> "acc";
+            case "rmse" -> "RMSE";
+            case "mae" -> "MAE";
+            case "r2" -> "R²";
+            case "label_accuracy" -> "label acc";
+            case "exact_match" -> "exact match";
+            case "micro_f1" -> "micro-F1";
+            case "macro_f1" -> "macro-F1";
+            default -> metric;
+        };
     }
 
     /** The targets a data set must hold for this task (its loader reads them so). */
@@ -30,8 +68,8 @@ public enum Task {
     }
 
     /** The losses this task trains with; the first is the default. */
-    public java.util.List<String> losses() {
-        return java.util.List.of(losses);
+    public List<String> losses() {
+        return List.of(losses);
     }
 
     /** The name {@code --task} takes: {@code classification}, {@code regression}, {@code multilabel}. */

@@ -41,12 +41,23 @@ import java.util.Map;
  * @param accumulate   micro-batches of {@code batchSize} per optimizer step
  * @param plateauPatience epochs without improvement before {@code plateau} lowers the rate
  * @param plateauFactor   what {@code plateau} multiplies the rate by
+ * @param task         {@code classification}, {@code regression} or {@code multilabel} ({@link Task})
+ * @param loss         the task's loss: {@code cross-entropy}; {@code mse} or {@code huber};
+ *                     {@code bce} (empty: the task's default, its first)
+ * @param huberDelta   where the Huber loss turns from quadratic to linear (in standardised target
+ *                     units); 1 unless the loss is {@code huber}
+ * @param labelSmoothing cross-entropy label smoothing ε in [0, 1); 0 unless classification
+ * @param classWeights cross-entropy class weights: empty (equal), {@code balanced} (from the
+ *                     training rows' class counts) or {@code W1,W2,...} (one per class)
+ * @param posWeight    multi-label: the weight of each label's positive term ({@code W1,W2,...}, one
+ *                     per label, PyTorch's {@code pos_weight}), or empty for none
  */
 public record TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
                           int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
                           String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
-                          float plateauFactor) {
+                          float plateauFactor, String task, String loss, float huberDelta, float labelSmoothing,
+                          String classWeights, String posWeight) {
 
     /** The schedules {@link Trainer} understands. */
     public static final List<String> SCHEDULES = List.of("constant", "cosine", "step", "warmup-cosine", "plateau",
@@ -64,6 +75,22 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
     /** PyTorch's {@code ReduceLROnPlateau} defaults. */
     static final int DEFAULT_PLATEAU_PATIENCE = 10;
     static final float DEFAULT_PLATEAU_FACTOR = 0.1f;
+    /** {@code torch.nn.HuberLoss}'s default delta. */
+    static final float DEFAULT_HUBER_DELTA = 1f;
+    /** The class-weights value that derives them from the class counts. */
+    public static final String BALANCED = "balanced";
+
+    /** A config of a classification run with the given settings (the tasks' settings at their defaults). */
+    public TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
+                       String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
+                       int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
+                       String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
+                       float plateauFactor) {
+        this(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum, weightDecay, schedule,
+                epochs, batchSize, seed, clipNorm, test, arch, blocks, width, norm, valSplit, val, earlyStop,
+                accumulate, plateauPatience, plateauFactor, Task.CLASSIFICATION.cliName(), "", DEFAULT_HUBER_DELTA,
+                0f, "", "");
+    }
 
     /** A config with a test set and the defaults of every later setting: an MLP, no validation set. */
     public TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
@@ -125,6 +152,88 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                 + plateauPatience);
         require("plateau_factor", plateauFactor > 0 && plateauFactor < 1, "plateau factor must be in (0, 1), got "
                 + plateauFactor);
+        Task kind = parseTask(task);
+        task = kind.cliName();
+        try {
+            loss = loss == null || loss.isBlank() ? kind.losses().get(0) : kind.loss(loss);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSetting("loss", e.getMessage());
+        }
+        require("huber_delta", huberDelta > 0 && Float.isFinite(huberDelta), "the Huber delta must be positive and"
+                + " finite, got " + huberDelta);
+        require("huber_delta", huberDelta == DEFAULT_HUBER_DELTA || loss.equals("huber"), "the Huber delta ("
+                + huberDelta + ") sets the huber loss, and this run's loss is " + loss + "; add --loss huber");
+        require("label_smoothing", labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must be in [0, 1), got "
+                + labelSmoothing);
+        require("label_smoothing", labelSmoothing == 0 || kind == Task.CLASSIFICATION, "label smoothing applies to"
+                + " classification (cross-entropy), and this run's task is " + task);
+        classWeights = classWeights == null ? "" : classWeights.strip().toLowerCase(Locale.ROOT);
+        require("class_weights", classWeights.isEmpty() || kind == Task.CLASSIFICATION, "class weights apply to"
+                + " classification (cross-entropy), and this run's task is " + task);
+        if (!classWeights.isEmpty() && !classWeights.equals(BALANCED)) {
+            parseWeights("class_weights", "class weight", classWeights);
+        }
+        posWeight = posWeight == null ? "" : posWeight.strip();
+        require("pos_weight", posWeight.isEmpty() || kind == Task.MULTILABEL, "positive weights apply to"
+                + " multi-label runs (binary cross-entropy), and this run's task is " + task);
+        if (!posWeight.isEmpty()) {
+            parseWeights("pos_weight", "positive weight", posWeight);
+        }
+    }
+
+    private static Task parseTask(String task) {
+        try {
+            return Task.parse(task == null || task.isBlank() ? Task.CLASSIFICATION.cliName() : task);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSetting("task", e.getMessage());
+        }
+    }
+
+    /** {@code W1,W2,...}: finite, non-negative, not all zero; any other text is refused naming the entry. */
+    private static float[] parseWeights(String setting, String what, String text) {
+        String[] parts = text.split(",", -1);
+        float[] weights = new float[parts.length];
+        boolean anyPositive = false;
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i].strip();
+            float w;
+            try {
+                w = Float.parseFloat(part);
+            } catch (NumberFormatException e) {
+                throw new InvalidSetting(setting, what + " " + (i + 1) + " of '" + text + "' is '" + part
+                        + "', not a number; give one number per " + (setting.equals("class_weights")
+                        ? "class, W1,W2,..., or " + BALANCED : "label, W1,W2,..."));
+            }
+            require(setting, w >= 0 && Float.isFinite(w), what + " " + (i + 1) + " of '" + text + "' is "
+                    + part + "; " + what + "s must be finite and non-negative");
+            anyPositive |= w > 0;
+            weights[i] = w;
+        }
+        require(setting, anyPositive || setting.equals("pos_weight"), "every " + what + " of '" + text
+                + "' is 0; at least one class must count");
+        return weights;
+    }
+
+    /** The multi-label positive weights ({@code pos_weight}), or empty for none. */
+    public java.util.Optional<float[]> positiveWeights() {
+        return posWeight.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(parseWeights("pos_weight", "positive weight", posWeight));
+    }
+
+    /** The task this run learns. */
+    public Task taskKind() {
+        return Task.valueOf(task.toUpperCase(Locale.ROOT));
+    }
+
+    /** Whether {@code classWeights} is {@code balanced}. */
+    public boolean balancedClassWeights() {
+        return classWeights.equals(BALANCED);
+    }
+
+    /** The explicit class weights ({@code W1,W2,...}), or empty for equal or balanced weights. */
+    public java.util.Optional<float[]> explicitClassWeights() {
+        return classWeights.isEmpty() || balancedClassWeights() ? java.util.Optional.empty()
+                : java.util.Optional.of(parseWeights("class_weights", "class weight", classWeights));
     }
 
     /** Whether the run holds out a validation set ({@code valSplit} or {@code val}). */
@@ -239,6 +348,12 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         map.put("accumulate", accumulate);
         map.put("plateau_patience", plateauPatience);
         map.put("plateau_factor", plateauFactor);
+        map.put("task", task);
+        map.put("loss", loss);
+        map.put("huber_delta", huberDelta);
+        map.put("label_smoothing", labelSmoothing);
+        map.put("class_weights", classWeights);
+        map.put("pos_weight", posWeight);
         return map;
     }
 
@@ -274,7 +389,13 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                     optional(map, "early_stop", 0).intValue(),
                     optional(map, "accumulate", 1).intValue(),
                     optional(map, "plateau_patience", DEFAULT_PLATEAU_PATIENCE).intValue(),
-                    optional(map, "plateau_factor", DEFAULT_PLATEAU_FACTOR).floatValue());
+                    optional(map, "plateau_factor", DEFAULT_PLATEAU_FACTOR).floatValue(),
+                    map.get("task") == null ? Task.CLASSIFICATION.cliName() : (String) map.get("task"),
+                    map.get("loss") == null ? "" : (String) map.get("loss"),
+                    optional(map, "huber_delta", DEFAULT_HUBER_DELTA).floatValue(),
+                    optional(map, "label_smoothing", 0f).floatValue(),
+                    map.get("class_weights") == null ? "" : (String) map.get("class_weights"),
+                    map.get("pos_weight") == null ? "" : (String) map.get("pos_weight"));
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("training config is missing a field or has one of the wrong type: "
                     + map, e);

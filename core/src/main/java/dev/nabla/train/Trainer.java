@@ -11,7 +11,6 @@ import dev.nabla.data.Standardizer;
 import dev.nabla.data.TrainingData;
 import dev.nabla.io.NamedArray;
 import dev.nabla.nn.Dropout;
-import dev.nabla.nn.Losses;
 import dev.nabla.nn.Mlp;
 import dev.nabla.nn.ModelSummary;
 import dev.nabla.nn.ResMlp;
@@ -158,7 +157,12 @@ public final class Trainer {
      * accuracy (NaN without a test set): the last epoch's, or with a validation set the one
      * evaluation of the test set at the end (with early stopping, of the best epoch's weights).
      */
-    public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir) {
+    public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir, Map<String, Double> testMetrics) {
+
+        /** The final test figure named {@code name} ({@link Task#metrics()}); NaN without a test set. */
+        public double testMetric(String name) {
+            return testMetrics.getOrDefault(name, Double.NaN);
+        }
     }
 
     /**
@@ -283,10 +287,28 @@ public final class Trainer {
             }
         }
         Dataset train = data.train();
-        if (train.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
+        Task task = config.taskKind();
+        if (task == Task.CLASSIFICATION && train.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
             throw new IllegalArgumentException("the training targets (" + train.source() + ") are real values ("
-                    + train.targetWidth() + " per row); nabla train trains classifiers, whose targets are integer"
-                    + " class indices (save them as integers, e.g. y.astype(np.int64))");
+                    + train.targetWidth() + " per row); a classification run needs integer class indices (save"
+                    + " them as integers, e.g. y.astype(np.int64)), or train it with --task regression or"
+                    + " --task multilabel");
+        }
+        if (task != Task.CLASSIFICATION && train.targetKind() != Dataset.TargetKind.VALUES) {
+            throw new IllegalArgumentException("the training targets (" + train.source() + ") are class indices; a "
+                    + task.cliName() + " run needs real-valued targets (load the data for the task:"
+                    + " DataSources.load(..., Dataset.TargetKind.VALUES))");
+        }
+        if (task != Task.CLASSIFICATION && parallel.worldSize() > 1) {
+            throw new IllegalArgumentException("--task " + task.cliName() + " with " + parallel.worldSize()
+                    + " data-parallel ranks is not supported yet (its metrics are not reduced over ranks); train"
+                    + " it on one process");
+        }
+        if (task == Task.MULTILABEL) {
+            dev.nabla.data.MultiLabelTargets.check(train);
+            if (data.test().isPresent()) {
+                dev.nabla.data.MultiLabelTargets.check(data.test().get());
+            }
         }
         Optional<Dataset> validation = Optional.empty();
         if (config.valSplit() > 0) {
@@ -307,8 +329,14 @@ public final class Trainer {
         // Statistics come from the rows that train: never from the validation rows.
         Standardizer standardizer = checkpoint.isPresent() ? standardizer(checkpoint.get().state())
                 : Standardizer.fit(train, Standardizer.Scope.GLOBAL);
+        // Regression targets too, so that the loss and the learning rate do not depend on their units.
+        Standardizer targetScale = task != Task.REGRESSION ? null : checkpoint.isPresent()
+                ? targetStandardizer(checkpoint.get().state()).orElseThrow(() -> new IllegalArgumentException(
+                "resume: " + runDir.resolve(Checkpoint.STATE_FILE) + " has no " + TARGET_NORMALIZATION))
+                : Standardizer.fitTargets(train);
+        Objective objective = Objective.of(config, train, targetScale);
 
-        Module model = buildModel(config, data.features(), data.classes(), device);
+        Module model = buildModel(config, data.features(), outputs(task, data), device);
         model.train();
         Optimizer optimizer = buildOptimizer(config, model.parameters());
         if (parallel.isPrimary()) {
@@ -316,15 +344,19 @@ public final class Trainer {
             requireFreeSpace(runDir, checkpointBytes(model.parameterCount()),
                     Files.getFileStore(runDir).getUsableSpace());
         }
-        DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
-                .device(device).workers(workers).normalize(standardizer).build();
+        DataLoader.Builder loading = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true)
+                .seed(config.seed()).device(device).workers(workers).normalize(standardizer);
+        if (targetScale != null) {
+            loading.normalizeTargets(targetScale);
+        }
+        DataLoader loader = loading.build();
         int stepsPerEpoch = Math.ceilDiv(loader.batches(), config.accumulate());
         Optional<LrScheduler> scheduler = buildScheduler(config, optimizer, stepsPerEpoch);
 
         List<EpochRecord> history = new ArrayList<>();
         TrainingContext context = new TrainingContext(config, model, optimizer, scheduler, standardizer, data,
                 validation.isPresent(), runDir, device, parallel.isPrimary(), history, data.name() + " "
-                + architecture() + " on " + device);
+                + architecture() + " on " + device, objective);
         EarlyStopping earlyStopping = null;
         ProgressReporter reporter = new ProgressReporter(out, progress, loader.samplesPerEpoch());
         List<TrainingListener> all = new ArrayList<>();
@@ -405,11 +437,11 @@ public final class Trainer {
                 earlyStopping.restoreBest(model, history.isEmpty() ? 0 : history.get(history.size() - 1).epoch());
             }
             if (validation.isPresent() && data.test().isPresent() && !history.isEmpty()) {
-                Evaluation.Result test = evaluate(model, data.test().get(), standardizer);
+                Evaluation.Result test = evaluate(model, data.test().get(), standardizer, objective);
                 context.finalTest(test);
-                out.printf(Locale.ROOT, "test (once, after training%s): loss %.4f acc %.4f%n", earlyStopping != null
+                out.printf(Locale.ROOT, "test (once, after training%s): %s%n", earlyStopping != null
                         && earlyStopping.bestEpoch() > 0 ? ", with the weights of epoch " + earlyStopping.bestEpoch()
-                        : "", test.loss(), test.accuracy());
+                        : "", ProgressReporter.figures(task, test.loss(), test::metric));
             }
             out.flush();
             for (TrainingListener listener : all) {
@@ -419,7 +451,7 @@ public final class Trainer {
         double finalAccuracy = validation.isPresent()
                 ? context.finalTest().map(Evaluation.Result::accuracy).orElse(Double.NaN)
                 : history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
-        return new Result(history, finalAccuracy, runDir);
+        return new Result(history, finalAccuracy, runDir, finalTestMetrics(context));
     }
 
     /**
@@ -476,6 +508,7 @@ public final class Trainer {
         int batches = loader.batches();
         int steps = Math.ceilDiv(batches, accumulate);
         int stepNo = 0;
+        boolean classification = config.taskKind() == Task.CLASSIFICATION;
         double stepLossSum = 0;
         int stepRows = 0;
         Iterator<DataLoader.Batch> iterator = loader.epoch(epoch);
@@ -493,7 +526,8 @@ public final class Trainer {
                 int to = parallel.shardEnd(size);
                 boolean sharded = parallel.worldSize() > 1;
                 Tensor features = sharded ? batch.features().slice(from, to).contiguous() : batch.features();
-                Tensor labels = sharded ? batch.labels().slice(from, to).contiguous() : batch.labels();
+                // class indices, or real values (standardised for regression)
+                Tensor labels = sharded ? batch.targets().slice(from, to).contiguous() : batch.targets();
                 if (firstOfGroup) {
                     optimizer.zeroGrad();
                 }
@@ -501,7 +535,7 @@ public final class Trainer {
                 Tensor loss = null;
                 if (to > from) {
                     logits = model.forward(features);
-                    loss = Losses.crossEntropy(logits, labels);
+                    loss = context.objective.loss(logits, labels);
                     // NOTE: with one micro-batch per step the loss is used as it is (a weight of
                     // exactly 1), so results do not change with the accumulation code path.
                     Tensor weighted = accumulate == 1 ? loss
@@ -536,7 +570,7 @@ public final class Trainer {
                 lossSum += batchLoss * (double) size;
                 stepLossSum += batchLoss * (double) size;
                 stepRows += size;
-                if (logits != null) {
+                if (logits != null && classification) {
                     try (var ignored = NoGrad.open()) {
                         correct += logits.argmax(1).eq(labels).sum().item();
                     }
@@ -557,15 +591,24 @@ public final class Trainer {
         // Each rank counted its own rows' right answers; the loss sum is the global one already.
         correct = parallel.sum(new double[] {correct})[0];
         double trainSeconds = (System.nanoTime() - started) / 1e9;
-        Optional<Evaluation.Result> val = validation.map(v -> evaluate(model, v, context.standardizer));
+        Optional<Evaluation.Result> val = validation.map(v -> evaluate(model, v, context.standardizer,
+                context.objective));
         Optional<Evaluation.Result> test = validation.isPresent() ? Optional.empty()
-                : data.test().map(t -> evaluate(model, t, context.standardizer));
+                : data.test().map(t -> evaluate(model, t, context.standardizer, context.objective));
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new EpochRecord(epoch + 1, lossSum / seen, correct / seen,
+        Task task = config.taskKind();
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+        if (task != Task.CLASSIFICATION) {
+            for (String name : task.metrics()) {
+                metrics.put("test_" + name, test.map(r -> r.metric(name)).orElse(Double.NaN));
+                metrics.put("val_" + name, val.map(r -> r.metric(name)).orElse(Double.NaN));
+            }
+        }
+        return new EpochRecord(epoch + 1, lossSum / seen, classification ? correct / seen : Double.NaN,
                 test.map(Evaluation.Result::loss).orElse(Double.NaN),
                 test.map(Evaluation.Result::accuracy).orElse(Double.NaN), seconds, seen / trainSeconds,
                 val.map(Evaluation.Result::loss).orElse(Double.NaN),
-                val.map(Evaluation.Result::accuracy).orElse(Double.NaN));
+                val.map(Evaluation.Result::accuracy).orElse(Double.NaN), task, metrics);
     }
 
     /** Rows in micro-batches {@code [groupStart, groupEnd)}: full batches, but the epoch's last may be short. */
@@ -577,18 +620,21 @@ public final class Trainer {
         return (int) rows;
     }
 
-    /** The test set's loss and accuracy; with several ranks each evaluates its share and the sums are reduced. */
-    private Evaluation.Result evaluate(Module model, Dataset test, Standardizer standardizer) {
+    /**
+     * The set's loss and the task's figures; with several ranks (classification only) each evaluates
+     * its share and the sums are reduced.
+     */
+    private Evaluation.Result evaluate(Module model, Dataset test, Standardizer standardizer, Objective objective) {
         if (parallel.worldSize() == 1) {
-            return Evaluation.evaluate(model, test, standardizer, device, workers);
+            return Evaluation.evaluate(model, test, standardizer, objective, device, workers);
         }
         int n = test.size();
         int from = parallel.shardStart(n);
         int to = parallel.shardEnd(n);
         double[] mine = {0, 0};
         if (to > from) {
-            Evaluation.Result share = Evaluation.evaluate(model, test.rows(from, to - from), standardizer, device,
-                    workers);
+            Evaluation.Result share = Evaluation.evaluate(model, test.rows(from, to - from), standardizer, objective,
+                    device, workers);
             mine = new double[] {share.loss() * share.samples(), share.accuracy() * share.samples()};
         }
         double[] sums = parallel.sum(mine);
@@ -655,8 +701,35 @@ public final class Trainer {
         });
     }
 
+    /**
+     * The model's output width: a classifier's classes, a regression's target columns (1 for a 1-D
+     * target), a multi-label run's labels.
+     */
+    static int outputs(Task task, TrainingData data) {
+        return task == Task.CLASSIFICATION ? data.classes() : data.train().targetWidth();
+    }
+
+    /** The test figures the run ends with: the end-of-run evaluation, else the last epoch's; empty without. */
+    private static Map<String, Double> finalTestMetrics(TrainingContext context) {
+        if (context.finalTest().isPresent()) {
+            return context.finalTest().get().metrics();
+        }
+        if (context.history().isEmpty() || context.hasValidation()) {
+            return Map.of();
+        }
+        EpochRecord last = context.history().get(context.history().size() - 1);
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+        for (String name : context.config().taskKind().metrics()) {
+            double value = last.value("test_" + name);
+            if (!Double.isNaN(value)) {
+                metrics.put(name, value);
+            }
+        }
+        return metrics;
+    }
+
     private String architecture() {
-        return layers(config, data.features(), data.classes())
+        return layers(config, data.features(), outputs(config.taskKind(), data))
                 .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
                 .append(", ").append(config.optimizer()).append(" lr ").append(config.lr())
                 .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize())
@@ -719,18 +792,52 @@ public final class Trainer {
                     + " features and " + classes + " classes, the data " + data.features() + " and "
                     + data.classes());
         }
+        int outputs = savedOutputs(state);
+        if (outputs != outputs(config.taskKind(), data)) {
+            throw new IllegalArgumentException("resume: the checkpoint in " + runDir + " has " + outputs
+                    + " outputs, the data's targets need " + outputs(config.taskKind(), data));
+        }
     }
 
     /** The epoch records saved in a checkpoint (NaN written as null comes back as NaN). */
     static List<EpochRecord> history(Map<String, Object> state) {
         List<EpochRecord> records = new ArrayList<>();
         Object saved = state.get("history");
+        @SuppressWarnings("unchecked")
+        Task task = TrainConfig.fromMap((Map<String, Object>) state.get("config")).taskKind();
         if (saved instanceof List<?> list) {
             for (Object item : list) {
-                records.add(EpochRecord.fromMap((Map<?, ?>) item));
+                records.add(EpochRecord.fromMap((Map<?, ?>) item, task));
             }
         }
         return records;
+    }
+
+    /** The key of the regression targets' standardisation in {@code state.json}. */
+    public static final String TARGET_NORMALIZATION = "target_normalization";
+
+    /**
+     * The model's output width saved in a checkpoint: {@code outputs}, written by regression and
+     * multi-label runs, else the classes.
+     */
+    static int savedOutputs(Map<String, Object> state) {
+        Object outputs = state.get("outputs");
+        return ((Number) (outputs != null ? outputs : state.get("classes"))).intValue();
+    }
+
+    /** The class weights saved in a checkpoint's state ({@code --class-weights}); empty without. */
+    public static Optional<float[]> classWeights(Map<String, Object> state) {
+        Object saved = state.get(Objective.CLASS_WEIGHTS);
+        return saved == null ? Optional.empty() : Optional.of(toFloats(saved));
+    }
+
+    /** The regression targets' standardizer saved in a checkpoint's state; empty for the other tasks. */
+    public static Optional<Standardizer> targetStandardizer(Map<String, Object> state) {
+        if (!(state.get(TARGET_NORMALIZATION) instanceof Map<?, ?> saved)) {
+            return Optional.empty();
+        }
+        float[] mean = toFloats(saved.get("mean"));
+        return Optional.of(Standardizer.of(mean, toFloats(saved.get("std")), mean.length));
     }
 
     /** The key of the label → index mapping in {@code state.json}: a list, entry i names output i. */
@@ -790,7 +897,7 @@ public final class Trainer {
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
         int features = ((Number) state.get("features")).intValue();
-        int classes = ((Number) state.get("classes")).intValue();
+        int classes = savedOutputs(state);
         Module model = buildModel(config, features, classes, device);
         Map<String, Tensor> expected = model.stateDict();
         List<String> problems = new ArrayList<>();

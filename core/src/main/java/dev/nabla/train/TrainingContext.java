@@ -39,12 +39,14 @@ public final class TrainingContext {
     final Optional<LrScheduler> stepScheduler;
     final boolean validation;
     final String title;
+    /** The run's loss (and regression's target standardizer). */
+    final Objective objective;
     /** Parts of the run that keep state across epochs (early stopping, plateau), saved in {@code state.json}. */
     final List<CheckpointState> states = new ArrayList<>();
 
     TrainingContext(TrainConfig config, Module model, Optimizer optimizer, Optional<LrScheduler> stepScheduler,
                     Standardizer standardizer, TrainingData data, boolean validation, Path runDir, Device device,
-                    boolean primary, List<EpochRecord> history, String title) {
+                    boolean primary, List<EpochRecord> history, String title, Objective objective) {
         this.config = config;
         this.model = model;
         this.optimizer = optimizer;
@@ -57,6 +59,7 @@ public final class TrainingContext {
         this.primary = primary;
         this.history = history;
         this.title = title;
+        this.objective = objective;
     }
 
     public TrainConfig config() {
@@ -69,6 +72,11 @@ public final class TrainingContext {
 
     public Optimizer optimizer() {
         return optimizer;
+    }
+
+    /** What the run minimises ({@code --task}, {@code --loss}). */
+    public Objective objective() {
+        return objective;
     }
 
     /** The run folder; written by the primary rank only ({@link #isPrimary()}). */
