@@ -51,24 +51,6 @@ class WorkloadsTest {
     }
 
     @Test
-    void dtypeListRepeatsEachMatmulPerTypeAndPreparesSixteenBitOperands() {
-        List<dev.nabla.DType> dtypes = Workloads.parseDtypes("f32,bf16,float16,bf16");
-        assertEquals(List.of(dev.nabla.DType.F32, dev.nabla.DType.BF16, dev.nabla.DType.F16), dtypes);
-        List<Workload> w = Workloads.withMatmulDtypes(Workloads.build(new Workloads.Options(List.of("matmul", "reduce"),
-                List.of(8), null, null, null, null, null, new int[] {4, 4}, null)), dtypes);
-        assertEquals(List.of("8x8x8 NN", "8x8x8 NN bfloat16", "8x8x8 NN float16"),
-                w.stream().filter(x -> x instanceof Matmul).map(Workload::label).toList());
-        assertEquals(5, w.size(), "the reductions stay once each");
-        var e = assertThrows(IllegalArgumentException.class, () -> Workloads.parseDtypes("f32,int8"));
-        assertEquals("--dtype must be f32, bf16 or f16, got 'int8'", e.getMessage());
-        for (Workload matmul : w.subList(0, 3)) {
-            try (Workload.Instance instance = matmul.prepare(dev.nabla.Device.reference())) {
-                instance.run();
-            }
-        }
-    }
-
-    @Test
     void hiddenOrBatchGivesOneTrainingStep() {
         List<Workload> w = Workloads.build(new Workloads.Options(List.of("mlp-step"), null, null, null,
                 List.of(300, 100), 64, "sgd", null, null));
@@ -114,5 +96,22 @@ class WorkloadsTest {
                 assertThrows(IllegalArgumentException.class, () -> Workloads.build(new Workloads.Options(
                         List.of("matmul"), List.of(8), new int[] {1, 2, 3}, null, null, null, null, null, null)))
                         .getMessage());
+    }
+
+    @Test
+    void sixteenBitRunsTakeMatmulElementwiseAndMlpStepOnly() {
+        var all16 = new Workloads.Options(null, null, null, null, null, null, null, null, null, dev.nabla.DType.BF16);
+        List<Workload> w = Workloads.build(all16);
+        assertEquals(Workloads.DTYPE_KINDS, w.stream().map(Workload::kind).distinct().toList());
+        assertTrue(w.stream().allMatch(x -> x.params().get("dtype").equals("bfloat16")), "every workload in bf16");
+        var reduce = new Workloads.Options(List.of("matmul", "reduce"), null, null, null, null, null, null, null, null,
+                dev.nabla.DType.F16);
+        assertEquals("--dtype f16: workload 'reduce' runs in F32 only; 16-bit workloads: matmul, elementwise, mlp-step",
+                assertThrows(IllegalArgumentException.class, () -> Workloads.build(reduce)).getMessage());
+        assertEquals(dev.nabla.DType.BF16, Workloads.parseDtype("BF16"));
+        assertEquals(dev.nabla.DType.F16, Workloads.parseDtype("fp16"));
+        assertEquals(dev.nabla.DType.F32, Workloads.parseDtype("f32"));
+        assertEquals("--dtype: expected f32, bf16 or f16, got 'i32'",
+                assertThrows(IllegalArgumentException.class, () -> Workloads.parseDtype("i32")).getMessage());
     }
 }

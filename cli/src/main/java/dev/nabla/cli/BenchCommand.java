@@ -104,10 +104,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "cross-entropy: logits shape (default: 4096,1000).")
     String logits;
 
-    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "LIST",
-            description = "matmul: the operands' type, f32, bf16 or f16, or several (f32,bf16: each shape once per"
-                    + " type, side by side); F32 accumulation and output (default: ${DEFAULT-VALUE}). Other"
-                    + " workloads run in F32.")
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "TYPE",
+            description = "f32, bf16 or f16: matmul and elementwise on tensors of that dtype, mlp-step under Autocast"
+                    + " with F32 master weights (f16 with a GradScaler); with --compare, PyTorch's runs in the same"
+                    + " dtype. 16-bit runs take matmul, elementwise and mlp-step only (default: ${DEFAULT-VALUE}).")
     String dtype;
 
     @Option(names = "--repeats", defaultValue = "10", paramLabel = "N",
@@ -178,11 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
         BackendSelection selection;
         Runner.Settings settings;
         try {
-            workloads = Workloads.withMatmulDtypes(Workloads.build(options()), Workloads.parseDtypes(dtype));
-            if (compare && !"f32".equalsIgnoreCase(dtype)) {
-                throw new IllegalArgumentException("--compare runs F32 contenders only; drop --dtype " + dtype
-                        + " or --compare");
-            }
+            workloads = Workloads.build(options());
             selection = BackendSelection.select(backend);
             if (!(sampleMs > 0)) {
                 throw new IllegalArgumentException("--sample-ms must be positive, got " + sampleMs);
@@ -453,7 +449,8 @@ public final class BenchCommand implements Callable<Integer> {
                 positiveOrNull("--batch", batch),
                 optimizer,
                 elements == null ? null : Workloads.parseTuple("--elements", elements, 2, "ROWS,COLS"),
-                logits == null ? null : Workloads.parseTuple("--logits", logits, 2, "ROWS,CLASSES"));
+                logits == null ? null : Workloads.parseTuple("--logits", logits, 2, "ROWS,CLASSES"),
+                Workloads.parseDtype(dtype));
     }
 
     private static Integer positiveOrNull(String option, Integer value) {
