@@ -10,6 +10,7 @@ uses (dev.nabla.bench.Workload#params):
   cross-entropy rows, classes                   cross-entropy forward + gradient of the logits
   optimizer     optimizer (adam|adamw|sgd), count
   mlp-step      inputs, hidden[], classes, batch, optimizer, lr
+  dtype         (matmul, elementwise, mlp-step) float32 | bfloat16 | float16; absent means float32
 
 Two ways to run a script:
 

@@ -43,6 +43,8 @@ class Numpy:
     def make(self, p):
         np = self.np
         w = p["workload"]
+        if p.get("dtype", "float32") != "float32":
+            raise ValueError("NumPy has no %s arithmetic (float32 only here)" % p["dtype"])
         if w == "matmul":
             m, n, k = p["m"], p["n"], p["k"]
             a = self.rand(k, m) if p["transA"] else self.rand(m, k)

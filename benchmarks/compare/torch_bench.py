@@ -37,25 +37,30 @@ class Torch:
         F = t.nn.functional
         dev = self.device
         w = p["workload"]
+        # "float32" (the default), "bfloat16" or "float16": matmul and elementwise on tensors of that
+        # dtype; mlp-step under torch.autocast with float32 parameters (float16 with a GradScaler)
+        dtype = getattr(t, p.get("dtype", "float32"))
         if w == "matmul":
             m, n, k = p["m"], p["n"], p["k"]
-            a = t.rand((k, m) if p["transA"] else (m, k), device=dev)
-            b = t.rand((n, k) if p["transB"] else (k, n), device=dev)
+            a = t.rand((k, m) if p["transA"] else (m, k), device=dev).to(dtype)
+            b = t.rand((n, k) if p["transB"] else (k, n), device=dev).to(dtype)
             A = a.t() if p["transA"] else a
             B = b.t() if p["transB"] else b
-            c = t.empty((m, n), device=dev)
+            c = t.empty((m, n), device=dev, dtype=dtype)
+            t.mm(A[:1, :1], B[:1, :1])  # torch 1.13's CPU has no float16 mm: fail in setup, named
             return lambda: t.mm(A, B, out=c)
         if w == "elementwise":
             rows, cols = p["rows"], p["cols"]
-            a = t.rand((rows, cols), device=dev)
-            c = t.empty((rows, cols), device=dev)
+            a = t.rand((rows, cols), device=dev).to(dtype)
+            c = t.empty((rows, cols), device=dev, dtype=dtype)
             if p["op"] == "add":
-                b = t.rand((rows, cols), device=dev)
+                b = t.rand((rows, cols), device=dev).to(dtype)
                 return lambda: t.add(a, b, out=c)
             if p["op"] == "bias-add":
-                bias = t.rand((cols,), device=dev)
+                bias = t.rand((cols,), device=dev).to(dtype)
                 return lambda: t.add(a, bias, out=c)
             a.sub_(0.5)
+            t.clamp(a[:1], min=0.0)  # as for mm: torch 1.13's CPU has no float16 clamp_min
             return lambda: t.clamp(a, min=0.0, out=c)
         if w == "reduce":
             a = t.rand((p["rows"], p["cols"]), device=dev)
@@ -89,12 +94,29 @@ class Torch:
             x = t.randn((p["batch"], p["inputs"]), device=dev)
             y = t.randint(0, p["classes"], (p["batch"],), device=dev)
 
-            def step():
+            if dtype == t.float32:
+                def step():
+                    opt.zero_grad(set_to_none=True)
+                    loss = F.cross_entropy(model(x), y)
+                    loss.backward()
+                    opt.step()
+                return step
+            if dev.type == "cpu" and dtype != t.bfloat16:
+                raise ValueError("torch %s: CPU autocast supports bfloat16 only, not %s" % (t.__version__, dtype))
+            scaler = t.cuda.amp.GradScaler() if dtype == t.float16 else None
+
+            def amp_step():
                 opt.zero_grad(set_to_none=True)
-                loss = F.cross_entropy(model(x), y)
-                loss.backward()
-                opt.step()
-            return step
+                with t.autocast(dev.type, dtype=dtype):
+                    loss = F.cross_entropy(model(x), y)
+                if scaler is None:
+                    loss.backward()
+                    opt.step()
+                else:
+                    scaler.scale(loss).backward()
+                    scaler.step(opt)
+                    scaler.update()
+            return amp_step
         raise ValueError("unknown workload " + w)
 
     def optimizer(self, name, params, lr):

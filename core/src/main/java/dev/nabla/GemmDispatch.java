@@ -19,22 +19,37 @@ final class GemmDispatch {
     private GemmDispatch() {
     }
 
-    /** {@code a [m, k] @ b [k, n]}, a new tensor outside the graph. */
+    /**
+     * {@code a [m, k] @ b [k, n]}, a new tensor of their dtype outside the graph. 16-bit operands
+     * go to the backend as they are (F32 products and sums there, an F32 C), and C is rounded
+     * once to their dtype, as PyTorch's BF16 matmul.
+     */
     static Tensor matmul(Tensor a, Tensor b) {
         Tensor out = Tensor.empty(a.device(), DType.F32, a.size(0), b.size(1));
         into(a, b, Optional.empty(), Activation.NONE, out);
-        return out;
+        return narrowed(out, a.dtype());
     }
 
     /** {@code activation(x · weightᵀ + bias)}, a new tensor outside the graph. */
     static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
         Tensor out = Tensor.empty(x.device(), DType.F32, x.size(0), weight.size(0));
-        Tensor denseBias = bias.dense();
+        // A 16-bit bias is widened here (n elements): the epilogue adds in F32 on every backend.
+        Tensor denseBias = bias.dtype() == DType.F32 ? bias.dense() : bias.toType(DType.F32);
         Tensor weightT = weight.transposedView(0, 1);
         into(x, weightT, Optional.of(denseBias.storage()), activation, out);
         weightT.close();
         closeIfCopy(bias, denseBias);
-        return out;
+        return narrowed(out, x.dtype());
+    }
+
+    /** {@code out} (F32) rounded to {@code dtype}, freeing the F32 block; {@code out} itself for F32. */
+    private static Tensor narrowed(Tensor out, DType dtype) {
+        if (dtype == DType.F32) {
+            return out;
+        }
+        Tensor rounded = out.toType(dtype);
+        out.close();
+        return rounded;
     }
 
     /** Runs {@code out = a @ b (+ bias)} choosing transposition flags from the operands' strides. */

@@ -1,5 +1,9 @@
 package dev.nabla;
 
+import dev.nabla.amp.Autocast;
+import dev.nabla.backend.UnaryOp;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -28,6 +32,23 @@ final class Precision {
     }
 
     /**
+     * The result dtype of an op on autocast's F32 list (reductions, softmax, cross-entropy, exp/log)
+     * for an input of {@code dtype}: F32 inside an enabled {@link Autocast} region, else the input's.
+     */
+    static DType fullPrecisionList(DType dtype) {
+        return Autocast.fullPrecisionResult(dtype);
+    }
+
+    /** Element-wise ops on autocast's F32 list, as torch's: exponentials, logarithms, reciprocal, pow. */
+    private static final Set<UnaryOp> FULL_PRECISION_UNARY =
+            EnumSet.of(UnaryOp.EXP, UnaryOp.LOG, UnaryOp.LOG1P, UnaryOp.EXPM1, UnaryOp.RECIPROCAL, UnaryOp.POW);
+
+    /** The result dtype of unary {@code op} on a 16-bit input of {@code dtype}, autocast's F32 list included. */
+    static DType unaryResult(UnaryOp op, DType dtype) {
+        return FULL_PRECISION_UNARY.contains(op) ? fullPrecisionList(dtype) : dtype;
+    }
+
+    /**
      * {@code f32Op} applied to {@code operands} widened to F32, its result cast to {@code result}.
      * An operand already F32 is passed as it is.
      */
@@ -36,7 +57,11 @@ final class Precision {
         for (int i = 0; i < operands.length; i++) {
             wide[i] = operands[i].to(DType.F32);
         }
-        Tensor out32 = f32Op.apply(wide);
+        Tensor out32;
+        // The F32 op inside is not autocast again: its operands were chosen here.
+        try (var noAutocast = Autocast.disabled()) {
+            out32 = f32Op.apply(wide);
+        }
         Tensor out = out32.to(result);
         if (!out.isRequiresGrad()) {
             for (int i = 0; i < operands.length; i++) {

@@ -1,5 +1,6 @@
 package dev.nabla;
 
+import dev.nabla.amp.Autocast;
 import dev.nabla.autograd.Node;
 import dev.nabla.autograd.Tape;
 import dev.nabla.backend.Activation;
@@ -719,7 +720,7 @@ public final class Tensor implements AutoCloseable {
         checkOpen(name);
         Checks.floating(name, this);
         if (dtype.isHalf()) {
-            return Precision.widened(dtype, wide -> wide[0].unary(op, param, name), this);
+            return Precision.widened(Precision.unaryResult(op, dtype), wide -> wide[0].unary(op, param, name), this);
         }
         Tensor out = Kernels.unary(op, param, this);
         return Tape.record(out, new Node.Unary(op, param, this, out), this);
@@ -781,7 +782,7 @@ public final class Tensor implements AutoCloseable {
         Checks.floating("sum", this);
         int[] normalized = Checks.axes("sum", this, axes);
         if (dtype.isHalf()) {
-            return Precision.widened(dtype, wide -> wide[0].sum(normalized, keepDims), this);
+            return Precision.widened(Precision.fullPrecisionList(dtype), wide -> wide[0].sum(normalized, keepDims), this);
         }
         Tensor out = Kernels.reduce(ReduceOp.SUM, this, normalized, keepDims);
         return Tape.record(out, new Node.Sum(this, normalized, keepDims), this);
@@ -802,7 +803,7 @@ public final class Tensor implements AutoCloseable {
         int[] normalized = Checks.axes("mean", this, axes);
         if (dtype.isHalf()) {
             // One rounding to 16 bits, after the division, as PyTorch's mean of a BF16 tensor.
-            return Precision.widened(dtype, wide -> wide[0].mean(normalized, keepDims), this);
+            return Precision.widened(Precision.fullPrecisionList(dtype), wide -> wide[0].mean(normalized, keepDims), this);
         }
         long count = 1;
         for (int axis : normalized) {
@@ -871,7 +872,7 @@ public final class Tensor implements AutoCloseable {
         Checks.floating(name, this);
         int a = Checks.axis(name, this, axis);
         if (dtype.isHalf()) {
-            return Precision.widened(dtype, wide -> wide[0].softmaxImpl(a, log, name), this);
+            return Precision.widened(Precision.fullPrecisionList(dtype), wide -> wide[0].softmaxImpl(a, log, name), this);
         }
         Tensor out = Kernels.softmax(this, a, log);
         return Tape.record(out, new Node.Softmax(this, a, log, out), this);
@@ -911,7 +912,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor crossEntropy(Tensor labels) {
         Checks.crossEntropy("crossEntropy", this, labels);
         if (dtype.isHalf()) {
-            return Precision.widened(dtype, wide -> wide[0].crossEntropy(labels), this);
+            return Precision.widened(Precision.fullPrecisionList(dtype), wide -> wide[0].crossEntropy(labels), this);
         }
         Kernels.CrossEntropy forward = Kernels.crossEntropy(this, labels);
         return Tape.record(forward.mean(), new Node.CrossEntropy(this, forward.labels(), forward.rowStats()), this);
@@ -956,10 +957,11 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor matmul(Tensor other) {
         String op = "matmul";
-        Checks.matmulOperands(op, this, other);
-        if (dtype.isHalf()) {
-            return Precision.widened(dtype, wide -> wide[0].matmul(wide[1]), this, other);
+        Tensor[] autocast = Autocast.lowerPrecisionOperands(this, other);
+        if (autocast[0] != this || autocast[1] != other) {
+            return autocast[0].matmul(autocast[1]);
         }
+        Checks.matmulOperands(op, this, other);
         if (rank() > 2 || other.rank() > 2) {
             return ShapeOps.batchedMatmul(this, other);
         }
@@ -992,10 +994,11 @@ public final class Tensor implements AutoCloseable {
      * result and its gradients are the same, to the bit, as the two ops apart.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
-        Checks.linear(activation == Activation.RELU ? "linear+relu" : "linear", x, weight, bias, activation);
-        if (x.dtype.isHalf()) {
-            return Precision.widened(x.dtype, wide -> linear(wide[0], wide[1], wide[2], activation), x, weight, bias);
+        Tensor[] autocast = Autocast.lowerPrecisionOperands(x, weight, bias);
+        if (autocast[0] != x || autocast[1] != weight || autocast[2] != bias) {
+            return linear(autocast[0], autocast[1], autocast[2], activation);
         }
+        Checks.linear(activation == Activation.RELU ? "linear+relu" : "linear", x, weight, bias, activation);
         Tensor out = GemmDispatch.linear(x, weight, bias, activation);
         return Tape.record(out, new Node.Linear(x, weight, bias, activation == Activation.RELU ? out : null), x, weight,
                 bias);

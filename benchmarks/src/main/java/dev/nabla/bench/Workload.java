@@ -4,6 +4,8 @@ import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Scope;
 import dev.nabla.Tensor;
+import dev.nabla.amp.Autocast;
+import dev.nabla.amp.GradScaler;
 import dev.nabla.backend.Backend;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.GemmSpec;
@@ -98,14 +100,22 @@ public sealed interface Workload {
 
     /**
      * {@code C[m,n] = op(A) · op(B)}, row-major, as {@link Backend#gemm}; {@code role} names where
-     * the shape comes from (e.g. {@code fc1.fwd}), or is empty.
+     * the shape comes from (e.g. {@code fc1.fwd}), or is empty. In F32 the backend's GEMM is called
+     * on storage directly; in BF16/F16 (operands and result of that dtype) through
+     * {@link Tensor#matmul}, which is what a 16-bit product costs a user.
      */
-    record Matmul(int m, int n, int k, boolean transA, boolean transB, String role) implements Workload {
+    record Matmul(int m, int n, int k, boolean transA, boolean transB, String role, DType dtype) implements Workload {
         public Matmul {
             positive("matmul", "m", m);
             positive("matmul", "n", n);
             positive("matmul", "k", k);
             role = role == null ? "" : role;
+            dtype = checkDtype("matmul", dtype);
+        }
+
+        /** An F32 product. */
+        public Matmul(int m, int n, int k, boolean transA, boolean transB, String role) {
+            this(m, n, k, transA, transB, role, DType.F32);
         }
 
         public static Matmul square(int size) {
@@ -123,12 +133,13 @@ public sealed interface Workload {
 
         @Override
         public String label() {
-            return m + "x" + n + "x" + k + " " + trans() + (role.isEmpty() ? "" : " " + role);
+            return m + "x" + n + "x" + k + " " + trans() + (role.isEmpty() ? "" : " " + role) + dtypeSuffix(dtype);
         }
 
         @Override
         public Map<String, Object> params() {
-            return map("workload", kind(), "m", m, "n", n, "k", k, "transA", transA, "transB", transB);
+            return map("workload", kind(), "m", m, "n", n, "k", k, "transA", transA, "transB", transB,
+                    "dtype", dtype.pytorchName());
         }
 
         @Override
@@ -146,11 +157,19 @@ public sealed interface Workload {
             if ((long) m * n * k <= 256L * 256 * 256) {
                 return Optional.empty();
             }
-            return Optional.of(new Matmul(Math.min(m, 256), Math.min(n, 256), Math.min(k, 256), transA, transB, ""));
+            return Optional.of(new Matmul(Math.min(m, 256), Math.min(n, 256), Math.min(k, 256), transA, transB, "",
+                    dtype));
         }
 
         @Override
         public Instance prepare(Device device) {
+            if (dtype != DType.F32) {
+                Tensor a = Tensor.rand(device, 1, 0, transA ? k : m, transA ? m : k).toType(dtype);
+                Tensor b = Tensor.rand(device, 2, 0, transB ? n : k, transB ? k : n).toType(dtype);
+                Tensor opA = transA ? a.t() : a;
+                Tensor opB = transB ? b.t() : b;
+                return tensorInstance(() -> opA.matmul(opB), a, b);
+            }
             Backend backend = device.backend();
             Storages s = new Storages(backend);
             Storage a = s.uniform(1, (long) m * k);
@@ -163,8 +182,11 @@ public sealed interface Workload {
 
     // ---- element-wise and reductions ------------------------------------------------------
 
-    /** An element-wise op over {@code [rows, cols]}. */
-    record Elementwise(Op op, int rows, int cols) implements Workload {
+    /**
+     * An element-wise op over {@code [rows, cols]}: in F32 the backend's kernel on storage; in
+     * BF16/F16 through {@link Tensor}'s op (16-bit operands and result, F32 arithmetic inside).
+     */
+    record Elementwise(Op op, int rows, int cols, DType dtype) implements Workload {
         /** The element-wise variants: same-shape add, row-broadcast add (a bias), ReLU. */
         public enum Op {
             ADD("add"), BIAS_ADD("bias-add"), RELU("relu");
@@ -183,6 +205,12 @@ public sealed interface Workload {
         public Elementwise {
             positive("elementwise", "rows", rows);
             positive("elementwise", "cols", cols);
+            dtype = checkDtype("elementwise", dtype);
+        }
+
+        /** An F32 op. */
+        public Elementwise(Op op, int rows, int cols) {
+            this(op, rows, cols, DType.F32);
         }
 
         @Override
@@ -192,12 +220,13 @@ public sealed interface Workload {
 
         @Override
         public String label() {
-            return op.text() + " " + rows + "x" + cols + (op == Op.BIAS_ADD ? " + [" + cols + "]" : "");
+            return op.text() + " " + rows + "x" + cols + (op == Op.BIAS_ADD ? " + [" + cols + "]" : "")
+                    + dtypeSuffix(dtype);
         }
 
         @Override
         public Map<String, Object> params() {
-            return map("workload", kind(), "op", op.text(), "rows", rows, "cols", cols);
+            return map("workload", kind(), "op", op.text(), "rows", rows, "cols", cols, "dtype", dtype.pytorchName());
         }
 
         @Override
@@ -205,18 +234,26 @@ public sealed interface Workload {
             return Metric.BYTES;
         }
 
+        /** The minimum traffic in this dtype: 16-bit elements count two bytes. */
         @Override
         public double bytes() {
             double n = (double) rows * cols;
+            int e = dtype.byteSize();
             return switch (op) {
-                case ADD -> 12 * n;
-                case BIAS_ADD -> 8 * n + 4.0 * cols;
-                case RELU -> 8 * n;
+                case ADD -> 3 * e * n;
+                case BIAS_ADD -> 2 * e * n + (double) e * cols;
+                case RELU -> 2 * e * n;
             };
         }
 
         @Override
         public Instance prepare(Device device) {
+            if (dtype != DType.F32) {
+                Tensor a = Tensor.rand(device, 1, 0, rows, cols).sub(0.5f).toType(dtype);
+                Tensor b = Tensor.rand(device, 2, 0, op == Op.BIAS_ADD ? new int[] {cols} : new int[] {rows, cols})
+                        .toType(dtype);
+                return tensorInstance(() -> op == Op.RELU ? a.relu() : a.add(b), a, b);
+            }
             Backend backend = device.backend();
             Storages s = new Storages(backend);
             long n = (long) rows * cols;
@@ -402,11 +439,19 @@ public sealed interface Workload {
     /**
      * One training step of a ReLU MLP through the public API: forward, fused cross-entropy,
      * zero grad, backward, optimizer step, all inside a {@link Scope}, as the trainer runs it (no
-     * data loading, no dropout, no loss read back).
+     * data loading, no dropout, no loss read back). With {@code dtype} BF16 or F16 the forward pass
+     * and the loss run inside {@link Autocast} with F32 master weights, and F16 scales the loss with a
+     * {@link GradScaler} (PyTorch's AMP recipe).
      */
-    record MlpStep(int inputs, List<Integer> hidden, int classes, int batch, String optimizer, float lr)
+    record MlpStep(int inputs, List<Integer> hidden, int classes, int batch, String optimizer, float lr, DType dtype)
             implements Workload {
+        /** An F32 step. */
+        public MlpStep(int inputs, List<Integer> hidden, int classes, int batch, String optimizer, float lr) {
+            this(inputs, hidden, classes, batch, optimizer, lr, DType.F32);
+        }
+
         public MlpStep {
+            dtype = checkDtype("mlp-step", dtype);
             positive("mlp-step", "inputs", inputs);
             positive("mlp-step", "classes", classes);
             positive("mlp-step", "batch", batch);
@@ -446,13 +491,14 @@ public sealed interface Workload {
 
         @Override
         public String label() {
-            return architecture() + " b" + batch + " " + optimizer;
+            return architecture() + " b" + batch + " " + optimizer + (dtype == DType.F32 ? ""
+                    : " autocast " + dtype.pytorchName() + (dtype == DType.F16 ? "+scaler" : ""));
         }
 
         @Override
         public Map<String, Object> params() {
             return map("workload", kind(), "inputs", inputs, "hidden", hidden, "classes", classes, "batch", batch,
-                    "optimizer", optimizer, "lr", (double) lr);
+                    "optimizer", optimizer, "lr", (double) lr, "dtype", dtype.pytorchName());
         }
 
         @Override
@@ -496,15 +542,25 @@ public sealed interface Workload {
                 case "adamw" -> new AdamW(params, lr);
                 default -> new SGD(params, lr, 0.9f);
             };
+            GradScaler scaler = dtype == DType.F16 ? new GradScaler() : null;
             return new Instance() {
                 @Override
                 public void run() {
                     try (Scope ignored = Scope.open()) {
-                        Tensor logits = model.forward(x);
-                        Tensor loss = Losses.crossEntropy(logits, y);
+                        Tensor loss;
+                        try (Autocast ac = dtype == DType.F32 ? Autocast.disabled() : Autocast.open(dtype)) {
+                            Tensor logits = model.forward(x);
+                            loss = Losses.crossEntropy(logits, y);
+                        }
                         opt.zeroGrad();
-                        loss.backward();
-                        opt.step();
+                        if (scaler == null) {
+                            loss.backward();
+                            opt.step();
+                        } else {
+                            scaler.scale(loss).backward();
+                            scaler.step(opt);
+                            scaler.update();
+                        }
                     }
                 }
 
@@ -533,6 +589,38 @@ public sealed interface Workload {
                     + String.join(", ", OPTIMIZERS));
         }
         return n;
+    }
+
+    /** The dtypes the 16-bit-capable workloads take: F32 (null means F32), BF16, F16. */
+    private static DType checkDtype(String workload, DType dtype) {
+        if (dtype == null) {
+            return DType.F32;
+        }
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(workload + ": dtype must be F32, BF16 or F16, got " + dtype);
+        }
+        return dtype;
+    }
+
+    private static String dtypeSuffix(DType dtype) {
+        return dtype == DType.F32 ? "" : " " + dtype.pytorchName();
+    }
+
+    /** Runs {@code call} (a tensor op) and frees its result each time; frees {@code inputs} on close. */
+    private static Instance tensorInstance(java.util.function.Supplier<Tensor> call, Tensor... inputs) {
+        return new Instance() {
+            @Override
+            public void run() {
+                call.get().close();
+            }
+
+            @Override
+            public void close() {
+                for (Tensor t : inputs) {
+                    t.close();
+                }
+            }
+        };
     }
 
     private static void positive(String workload, String what, int value) {

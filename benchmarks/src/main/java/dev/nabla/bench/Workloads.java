@@ -6,6 +6,7 @@ import dev.nabla.bench.Workload.MlpStep;
 import dev.nabla.bench.Workload.OptimizerUpdate;
 import dev.nabla.bench.Workload.Reduce;
 import dev.nabla.bench.Workload.CrossEntropy;
+import dev.nabla.DType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,14 +47,37 @@ public final class Workloads {
      * @param optimizer optimizer for mlp-step and the optimizer workload
      * @param elements  {@code ROWS,COLS} for element-wise and reduction workloads
      * @param logits    {@code ROWS,CLASSES} for cross-entropy
+     * @param dtype     {@code --dtype}: F32, or BF16/F16 for matmul, elementwise and mlp-step
+     *                  ({@link #DTYPE_KINDS}); null means F32
      */
     public record Options(List<String> kinds, List<Integer> sizes, int[] mnk, String trans, List<Integer> hidden,
-                          Integer batch, String optimizer, int[] elements, int[] logits) {
+                          Integer batch, String optimizer, int[] elements, int[] logits, DType dtype) {
+
+        /** F32 workloads. */
+        public Options(List<String> kinds, List<Integer> sizes, int[] mnk, String trans, List<Integer> hidden,
+                       Integer batch, String optimizer, int[] elements, int[] logits) {
+            this(kinds, sizes, mnk, trans, hidden, batch, optimizer, elements, logits, null);
+        }
     }
+
+    /** The families {@code --dtype bf16|f16} runs; the others are F32 workloads only. */
+    public static final List<String> DTYPE_KINDS = List.of("matmul", "elementwise", "mlp-step");
 
     /** The workloads {@code options} describe, in run order. */
     public static List<Workload> build(Options options) {
+        DType dtype = options.dtype() == null ? DType.F32 : options.dtype();
         List<String> kinds = options.kinds() == null ? KINDS : options.kinds();
+        if (dtype != DType.F32) {
+            if (kinds.equals(KINDS)) {
+                kinds = DTYPE_KINDS; // "all" in 16 bits: the families that have a 16-bit form
+            }
+            for (String kind : kinds) {
+                if (!DTYPE_KINDS.contains(kind)) {
+                    throw new IllegalArgumentException("--dtype " + dtypeName(dtype) + ": workload '" + kind
+                            + "' runs in F32 only; 16-bit workloads: " + String.join(", ", DTYPE_KINDS));
+                }
+            }
+        }
         if (options.sizes() != null && options.mnk() != null) {
             throw new IllegalArgumentException("--size and --mnk exclude each other: give one");
         }
@@ -63,12 +87,12 @@ public final class Workloads {
         int[] logits = options.logits() == null ? new int[] {4096, 1000} : options.logits();
         List<MlpStep> mlps = new ArrayList<>();
         if (options.hidden() == null && options.batch() == null) {
-            mlps.add(withOptimizer(DEFAULT_MLP, optimizer));
-            mlps.add(withOptimizer(SMALL_MLP, optimizer));
+            mlps.add(withOptimizer(DEFAULT_MLP, optimizer, dtype));
+            mlps.add(withOptimizer(SMALL_MLP, optimizer, dtype));
         } else {
             List<Integer> hidden = options.hidden() == null ? DEFAULT_MLP.hidden() : options.hidden();
             int batch = options.batch() == null ? DEFAULT_MLP.batch() : options.batch();
-            mlps.add(new MlpStep(DEFAULT_MLP.inputs(), hidden, DEFAULT_MLP.classes(), batch, optimizer, 1e-3f));
+            mlps.add(new MlpStep(DEFAULT_MLP.inputs(), hidden, DEFAULT_MLP.classes(), batch, optimizer, 1e-3f, dtype));
         }
 
         List<Workload> result = new ArrayList<>();
@@ -77,21 +101,24 @@ public final class Workloads {
                 case "matmul" -> {
                     if (options.mnk() != null) {
                         int[] s = options.mnk();
-                        result.add(new Matmul(s[0], s[1], s[2], trans[0], trans[1], ""));
+                        result.add(new Matmul(s[0], s[1], s[2], trans[0], trans[1], "", dtype));
                     } else if (options.sizes() != null) {
                         for (int size : options.sizes()) {
-                            result.add(new Matmul(size, size, size, trans[0], trans[1], ""));
+                            result.add(new Matmul(size, size, size, trans[0], trans[1], "", dtype));
                         }
                     } else {
                         for (int size : DEFAULT_SIZES) {
-                            result.add(Matmul.square(size));
+                            result.add(new Matmul(size, size, size, false, false, "", dtype));
                         }
-                        result.addAll(mlpShapes(mlps.get(0)));
+                        for (Matmul shape : mlpShapes(mlps.get(0))) {
+                            result.add(new Matmul(shape.m(), shape.n(), shape.k(), shape.transA(), shape.transB(),
+                                    shape.role(), dtype));
+                        }
                     }
                 }
                 case "elementwise" -> {
                     for (Elementwise.Op op : Elementwise.Op.values()) {
-                        result.add(new Elementwise(op, elements[0], elements[1]));
+                        result.add(new Elementwise(op, elements[0], elements[1], dtype));
                     }
                 }
                 case "reduce" -> {
@@ -111,8 +138,30 @@ public final class Workloads {
         return result;
     }
 
-    private static MlpStep withOptimizer(MlpStep m, String optimizer) {
-        return new MlpStep(m.inputs(), m.hidden(), m.classes(), m.batch(), optimizer, m.lr());
+    private static MlpStep withOptimizer(MlpStep m, String optimizer, DType dtype) {
+        return new MlpStep(m.inputs(), m.hidden(), m.classes(), m.batch(), optimizer, m.lr(), dtype);
+    }
+
+    /** {@code --dtype}'s value: f32, bf16 or f16 (any case; float32/bfloat16/float16 too); null is F32. */
+    public static DType parseDtype(String spec) {
+        if (spec == null) {
+            return DType.F32;
+        }
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "f32", "fp32", "float32" -> DType.F32;
+            case "bf16", "bfloat16" -> DType.BF16;
+            case "f16", "fp16", "float16", "half" -> DType.F16;
+            default -> throw new IllegalArgumentException("--dtype: expected f32, bf16 or f16, got '" + spec + "'");
+        };
+    }
+
+    private static String dtypeName(DType dtype) {
+        return switch (dtype) {
+            case BF16 -> "bf16";
+            case F16 -> "f16";
+            default -> dtype.name().toLowerCase(Locale.ROOT);
+        };
     }
 
     /** Weights and biases of an MLP with these layer widths. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.bench.Workload.Elementwise;
 import dev.nabla.bench.Workload.Matmul;
@@ -87,5 +88,32 @@ class WorkloadTest {
                 instance.run();
             }
         }
+    }
+
+    /** The 16-bit forms run, and their results are freed each call: nothing stays allocated. */
+    @Test
+    void sixteenBitWorkloadsRunOnTheReferenceBackendAndFreeWhatTheyAllocate() {
+        Device reference = Device.reference();
+        for (DType dtype : List.of(DType.BF16, DType.F16)) {
+            List<Workload> small = List.of(new Matmul(5, 7, 3, true, false, "", dtype),
+                    new Elementwise(Elementwise.Op.ADD, 3, 4, dtype), new Elementwise(Elementwise.Op.BIAS_ADD, 3, 4, dtype),
+                    new Elementwise(Elementwise.Op.RELU, 3, 4, dtype), new MlpStep(6, List.of(5), 3, 4, "adam", 0.1f, dtype));
+            for (Workload w : small) {
+                try (Workload.Instance instance = w.prepare(reference)) {
+                    instance.run();
+                    long inUse = reference.backend().memoryStats().bytesInUse();
+                    instance.run();
+                    assertEquals(inUse, reference.backend().memoryStats().bytesInUse(), w.label() + ": a second call"
+                            + " leaves what the first left");
+                }
+            }
+        }
+        assertEquals("5x7x3 TN bfloat16", new Matmul(5, 7, 3, true, false, "", DType.BF16).label());
+        assertEquals("6-5-3 b4 adam autocast float16+scaler", new MlpStep(6, List.of(5), 3, 4, "adam", 0.1f,
+                DType.F16).label());
+        assertEquals(6.0 * 1024 * 4096, new Elementwise(Elementwise.Op.ADD, 1024, 4096, DType.BF16).bytes());
+        assertEquals("bfloat16", new Matmul(5, 7, 3, false, false, "", DType.BF16).params().get("dtype"));
+        assertEquals("matmul: dtype must be F32, BF16 or F16, got I32", assertThrows(IllegalArgumentException.class,
+                () -> new Matmul(1, 1, 1, false, false, "", DType.I32)).getMessage());
     }
 }

@@ -97,4 +97,21 @@ class WorkloadsTest {
                         List.of("matmul"), List.of(8), new int[] {1, 2, 3}, null, null, null, null, null, null)))
                         .getMessage());
     }
+
+    @Test
+    void sixteenBitRunsTakeMatmulElementwiseAndMlpStepOnly() {
+        var all16 = new Workloads.Options(null, null, null, null, null, null, null, null, null, dev.nabla.DType.BF16);
+        List<Workload> w = Workloads.build(all16);
+        assertEquals(Workloads.DTYPE_KINDS, w.stream().map(Workload::kind).distinct().toList());
+        assertTrue(w.stream().allMatch(x -> x.params().get("dtype").equals("bfloat16")), "every workload in bf16");
+        var reduce = new Workloads.Options(List.of("matmul", "reduce"), null, null, null, null, null, null, null, null,
+                dev.nabla.DType.F16);
+        assertEquals("--dtype f16: workload 'reduce' runs in F32 only; 16-bit workloads: matmul, elementwise, mlp-step",
+                assertThrows(IllegalArgumentException.class, () -> Workloads.build(reduce)).getMessage());
+        assertEquals(dev.nabla.DType.BF16, Workloads.parseDtype("BF16"));
+        assertEquals(dev.nabla.DType.F16, Workloads.parseDtype("fp16"));
+        assertEquals(dev.nabla.DType.F32, Workloads.parseDtype("f32"));
+        assertEquals("--dtype: expected f32, bf16 or f16, got 'i32'",
+                assertThrows(IllegalArgumentException.class, () -> Workloads.parseDtype("i32")).getMessage());
+    }
 }

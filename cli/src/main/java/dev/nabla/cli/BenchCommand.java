@@ -104,6 +104,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "cross-entropy: logits shape (default: 4096,1000).")
     String logits;
 
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "TYPE",
+            description = "f32, bf16 or f16: matmul and elementwise on tensors of that dtype, mlp-step under Autocast"
+                    + " with F32 master weights (f16 with a GradScaler); with --compare, PyTorch's runs in the same"
+                    + " dtype. 16-bit runs take matmul, elementwise and mlp-step only (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
     @Option(names = "--repeats", defaultValue = "10", paramLabel = "N",
             description = "Samples per workload and backend (default: ${DEFAULT-VALUE}).")
     int repeats;
@@ -443,7 +449,8 @@ public final class BenchCommand implements Callable<Integer> {
                 positiveOrNull("--batch", batch),
                 optimizer,
                 elements == null ? null : Workloads.parseTuple("--elements", elements, 2, "ROWS,COLS"),
-                logits == null ? null : Workloads.parseTuple("--logits", logits, 2, "ROWS,CLASSES"));
+                logits == null ? null : Workloads.parseTuple("--logits", logits, 2, "ROWS,CLASSES"),
+                Workloads.parseDtype(dtype));
     }
 
     private static Integer positiveOrNull(String option, Integer value) {

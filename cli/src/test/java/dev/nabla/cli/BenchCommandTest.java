@@ -46,6 +46,9 @@ class BenchCommandTest {
         assertUsageError("--repeats must be at least 1, got 0", "bench", "--repeats", "0");
         assertUsageError("--profile profiles training steps: use --workload mlp-step (or all), not matmul", "bench",
                 "--profile", "--workload", "matmul");
+        assertUsageError("--dtype: expected f32, bf16 or f16, got 'i32'", "bench", "--dtype", "i32");
+        assertUsageError("--dtype bf16: workload 'reduce' runs in F32 only; 16-bit workloads: matmul, elementwise,"
+                + " mlp-step", "bench", "--dtype", "bf16", "--workload", "reduce");
     }
 
     @Test

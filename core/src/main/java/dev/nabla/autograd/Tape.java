@@ -1,6 +1,7 @@
 package dev.nabla.autograd;
 
 import dev.nabla.Tensor;
+import dev.nabla.amp.Autocast;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -120,6 +121,13 @@ public final class Tape {
      * changes.
      */
     private static void run(Tensor output, Tensor seed, Map<Tensor, Tensor> capture, boolean createGraph) {
+        // Autocast off: each backward rule runs in the dtypes its forward op saw (torch's rule too).
+        try (var noAutocast = Autocast.disabled()) {
+            runRules(output, seed, capture, createGraph);
+        }
+    }
+
+    private static void runRules(Tensor output, Tensor seed, Map<Tensor, Tensor> capture, boolean createGraph) {
         if (createGraph) {
             GradMode.enabledFor(() -> {
                 propagate(output, seed, capture);

@@ -149,7 +149,11 @@ public interface Backend {
 
     // ---- matrix multiply ----------------------------------------------------------------
 
-    /** Row-major GEMM with optional bias and activation epilogue; see {@link GemmSpec}. */
+    /**
+     * Row-major GEMM with optional bias and activation epilogue; see {@link GemmSpec}. A and B may
+     * be BF16 or F16 (F32 products and accumulation, F32 C); {@link Composites#gemmThroughF32} is
+     * the way for a backend without 16-bit kernels.
+     */
     void gemm(GemmSpec spec);
 
     // ---- indexing -----------------------------------------------------------------------

@@ -16,6 +16,34 @@ public final class Composites {
     private Composites() {
     }
 
+    /**
+     * A GEMM whose A, B or bias is BF16 or F16, run as {@code f32Gemm} over F32 copies of those
+     * operands made with {@link Backend#cast} (exact), so products and sums are F32 as the SPI
+     * requires. A backend whose kernels read 16-bit operands directly overrides this path.
+     */
+    public static void gemmThroughF32(Backend backend, GemmSpec spec, java.util.function.Consumer<GemmSpec> f32Gemm) {
+        java.util.List<Storage> temporaries = new java.util.ArrayList<>();
+        try {
+            Storage a = widened(backend, spec.a(), temporaries);
+            Storage b = widened(backend, spec.b(), temporaries);
+            java.util.Optional<Storage> bias = spec.bias().map(s -> widened(backend, s, temporaries));
+            f32Gemm.accept(new GemmSpec(spec.transA(), spec.transB(), spec.m(), spec.n(), spec.k(),
+                    a, spec.offsetA(), spec.lda(), b, spec.offsetB(), spec.ldb(), spec.c(), bias, spec.activation()));
+        } finally {
+            temporaries.forEach(backend::free);
+        }
+    }
+
+    private static Storage widened(Backend backend, Storage storage, java.util.List<Storage> temporaries) {
+        if (storage.dtype() == DType.F32) {
+            return storage;
+        }
+        Storage wide = backend.allocate(DType.F32, storage.numel());
+        temporaries.add(wide);
+        backend.cast(storage, wide, storage.numel());
+        return wide;
+    }
+
     /** NOTE: max-shifted, so exp never overflows; log-softmax is {@code x − max − log Σ exp(x − max)}. */
     public static void softmax(Backend backend, Storage src, int outer, int extent, int inner, boolean log, Storage dst) {
         int[] full = {outer, extent, inner};

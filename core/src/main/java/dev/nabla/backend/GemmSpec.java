@@ -11,6 +11,11 @@ import java.util.Optional;
  * read, so it may hold garbage or NaN beforehand. The optional bias has n elements and is added
  * to every row; the activation runs last.
  *
+ * <p>A and B have one dtype, F32, BF16 or F16 (their storages say which); a 16-bit bias has theirs.
+ * Products and sums are F32 whatever the inputs (PyTorch's {@code CUBLAS_COMPUTE_32F}); C is F32,
+ * and core rounds it to the operands' dtype afterwards. {@link #halfOperands()} tells a backend
+ * without 16-bit kernels to take {@link Composites#gemmThroughF32}.
+ *
  * <p>This is exactly what core sends: there is no alpha, beta, C offset or C leading dimension,
  * because no caller needs them and every backend would have to implement and test them anyway.
  */
@@ -28,6 +33,11 @@ public record GemmSpec(
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
         return new GemmSpec(transA, transB, m, n, k, a, 0, lda, b, 0, ldb, c, Optional.empty(), Activation.NONE);
+    }
+
+    /** True when A and B are BF16 or F16 (an F32 GEMM reads neither). */
+    public boolean halfOperands() {
+        return a.dtype().isHalf() || b.dtype().isHalf() || bias.map(s -> s.dtype().isHalf()).orElse(false);
     }
 
     /** Floating-point operations this call performs (2·m·n·k), for GFLOP/s figures. */

@@ -3,6 +3,7 @@ package dev.nabla.nn;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Tensor;
+import dev.nabla.amp.Autocast;
 import dev.nabla.autograd.NoGrad;
 import java.util.Arrays;
 
@@ -54,7 +55,9 @@ public final class BatchNorm1d extends Module {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor input) {
+        // on autocast's F32 list: a 16-bit input is normalised in F32 inside a region
+        Tensor x = Autocast.fullPrecision(input);
         if ((x.rank() != 2 && x.rank() != 3) || x.size(1) != features) {
             throw new IllegalArgumentException("BatchNorm1d: expected input of shape [N, " + features + "] or [N, "
                     + features + ", L], got " + Arrays.toString(x.shape()));

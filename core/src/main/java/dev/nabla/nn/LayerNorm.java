@@ -3,6 +3,7 @@ package dev.nabla.nn;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Tensor;
+import dev.nabla.amp.Autocast;
 import java.util.Arrays;
 
 /**
@@ -48,7 +49,9 @@ public final class LayerNorm extends Module {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor input) {
+        // on autocast's F32 list: a 16-bit input is normalised in F32 inside a region
+        Tensor x = Autocast.fullPrecision(input);
         if (x.rank() < 1 || x.size(-1) != features) {
             throw new IllegalArgumentException("LayerNorm: expected input with last dimension " + features
                     + ", got shape " + Arrays.toString(x.shape()));

@@ -2,6 +2,7 @@ package dev.nabla.nn;
 
 import dev.nabla.DType;
 import dev.nabla.Tensor;
+import dev.nabla.amp.Autocast;
 import java.util.Arrays;
 
 /**
@@ -36,8 +37,9 @@ public final class Losses {
      * labels all have small weights weighs its smoothing term up; matched here on purpose.
      * {@code log p} comes from a max-shifted log-softmax, finite for logits of any size.
      */
-    public static Tensor crossEntropy(Tensor logits, Tensor labels, CrossEntropyOptions options) {
+    public static Tensor crossEntropy(Tensor logitsIn, Tensor labels, CrossEntropyOptions options) {
         String op = "crossEntropy";
+        Tensor logits = Autocast.fullPrecision(logitsIn);
         if (options.isPlain()) {
             return logits.crossEntropy(labels);
         }
@@ -73,7 +75,7 @@ public final class Losses {
     /** Mean squared error {@code mean((prediction − target)²)}, as {@code F.mse_loss}; shapes must match. */
     public static Tensor mse(Tensor prediction, Tensor target) {
         requireSameShape("mse", prediction, target);
-        return prediction.sub(target).square().mean();
+        return Autocast.fullPrecision(prediction).sub(Autocast.fullPrecision(target)).square().mean();
     }
 
     /** {@link #huber(Tensor, Tensor, float)} with δ = 1, {@code torch.nn.HuberLoss()}'s default. */
@@ -86,8 +88,10 @@ public final class Losses {
      * of {@code ½·d²} where {@code |d| < δ} and {@code δ·(|d| − ½δ)} elsewhere, {@code d = prediction
      * − target}. Quadratic near zero, linear (so robust to outliers) beyond δ.
      */
-    public static Tensor huber(Tensor prediction, Tensor target, float delta) {
-        requireSameShape("huber", prediction, target);
+    public static Tensor huber(Tensor predictionIn, Tensor targetIn, float delta) {
+        requireSameShape("huber", predictionIn, targetIn);
+        Tensor prediction = Autocast.fullPrecision(predictionIn);
+        Tensor target = Autocast.fullPrecision(targetIn);
         if (!(delta > 0f) || !Float.isFinite(delta)) {
             throw new IllegalArgumentException("huber: delta must be positive and finite, got " + delta);
         }
@@ -102,8 +106,10 @@ public final class Losses {
      * Binary cross-entropy on logits, {@code mean(max(x, 0) − x·t + log1p(exp(−|x|)))}: the stable
      * form of {@code −t·log σ(x) − (1−t)·log(1−σ(x))}, finite for logits of any size.
      */
-    public static Tensor bceWithLogits(Tensor logits, Tensor targets) {
-        requireSameShape("bceWithLogits", logits, targets);
+    public static Tensor bceWithLogits(Tensor logitsIn, Tensor targetsIn) {
+        requireSameShape("bceWithLogits", logitsIn, targetsIn);
+        Tensor logits = Autocast.fullPrecision(logitsIn);
+        Tensor targets = Autocast.fullPrecision(targetsIn);
         // NOTE: maximum(x, 0), not relu(x): at x = 0 its gradient splits ½/½ like a tie, so the
         // total gradient there is σ(0) − t = ½ − t, as PyTorch's; relu would give 0 − t.
         Tensor positivePart = logits.maximum(logits.zerosLike());
@@ -117,9 +123,11 @@ public final class Losses {
      * {@code −p·t·log σ(x) − (1−t)·log(1−σ(x)) = (1−t)·x + (1 + (p−1)·t)·softplus(−x)}, with
      * {@code p} broadcast along the last axis (one weight per label; p > 1 favours recall).
      */
-    public static Tensor bceWithLogits(Tensor logits, Tensor targets, float[] posWeight) {
+    public static Tensor bceWithLogits(Tensor logitsIn, Tensor targetsIn, float[] posWeight) {
         String op = "bceWithLogits";
-        requireSameShape(op, logits, targets);
+        requireSameShape(op, logitsIn, targetsIn);
+        Tensor logits = Autocast.fullPrecision(logitsIn);
+        Tensor targets = Autocast.fullPrecision(targetsIn);
         int labels = logits.rank() == 0 ? 1 : logits.size(-1);
         if (posWeight.length != labels) {
             throw new IllegalArgumentException(op + ": " + posWeight.length + " positive weights for logits "

@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.nabla.DType;
 import dev.nabla.Device;
 import dev.nabla.Tensor;
+import dev.nabla.backend.Activation;
 import dev.nabla.backend.Backend;
+import dev.nabla.backend.GemmSpec;
+import dev.nabla.backend.HalfPrecision;
 import dev.nabla.backend.Storage;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
@@ -444,6 +448,66 @@ public abstract class HalfPrecisionConformance {
         }
     }
 
+    /**
+     * The SPI's GEMM with 16-bit A and B, every transposition, operand offsets and padded leading
+     * dimensions, edge tiles, bias and ReLU: the same F32 products as the reference computes from
+     * the same bits (widened exactly), so only F32 summation order may differ.
+     */
+    @Test
+    void gemmReadsSixteenBitOperandsWithF32Accumulation() {
+        Backend device = dev.backend();
+        Backend reference = ref.backend();
+        int m = 67;
+        int n = 70;
+        int k = 33;
+        for (DType dtype : HALVES) {
+            for (int t = 0; t < 4; t++) {
+                boolean transA = (t & 1) != 0;
+                boolean transB = (t & 2) != 0;
+                int lda = (transA ? m : k) + 3;
+                int ldb = (transB ? k : n) + 5;
+                int offsetA = 7;
+                int offsetB = 2;
+                short[] aBits = new short[offsetA + lda * (transA ? k : m)];
+                short[] bBits = new short[offsetB + ldb * (transB ? n : k)];
+                float[] source = uniform(Math.max(aBits.length, bBits.length), 2);
+                for (int i = 0; i < aBits.length; i++) {
+                    aBits[i] = HalfPrecision.fromFloat(dtype, source[i]);
+                }
+                for (int i = 0; i < bBits.length; i++) {
+                    bBits[i] = HalfPrecision.fromFloat(dtype, source[source.length - 1 - i]);
+                }
+                float[] bias = uniform(n, 1);
+                float[][] results = new float[2][];
+                Backend[] backends = {reference, device};
+                for (int b = 0; b < 2; b++) {
+                    Backend backend = backends[b];
+                    Storage a = backend.allocate(dtype, aBits.length);
+                    Storage bm = backend.allocate(dtype, bBits.length);
+                    Storage biasStorage = backend.allocate(DType.F32, n);
+                    Storage c = backend.allocate(DType.F32, (long) m * n);
+                    backend.copyIn(aBits, a);
+                    backend.copyIn(bBits, bm);
+                    backend.copyIn(bias, biasStorage);
+                    backend.gemm(new GemmSpec(transA, transB, m, n, k, a, offsetA, lda, bm, offsetB,
+                            ldb, c, Optional.of(biasStorage), Activation.RELU));
+                    results[b] = new float[m * n];
+                    backend.copyOut(c, results[b]);
+                    for (Storage s : new Storage[] {a, bm, biasStorage, c}) {
+                        backend.free(s);
+                    }
+                }
+                for (int i = 0; i < m * n; i++) {
+                    float e = results[0][i];
+                    if (!(Math.abs(e - results[1][i]) <= 1e-5f * (1 + Math.abs(e)) * k)) {
+                        fail(dtype + " gemm " + (transA ? "T" : "N") + (transB ? "T" : "N") + " at " + i + ": expected "
+                                + e + ", got " + results[1][i]);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void promotionFollowsPyTorch() {
         Tensor bf16 = Tensor.of(dev, DType.BF16, new float[] {1, 2});
@@ -487,6 +551,34 @@ public abstract class HalfPrecisionConformance {
         float[] actual = leafGrad.toFloatArray();
         for (int i = 0; i < 3; i++) {
             assertEquals(expected[i], actual[i], tolerance(DType.F16, expected[i]), "d exp(x)/dx at " + i);
+        }
+    }
+
+    @Test
+    void matmulOfSixteenBitOperandsHasSixteenBitGradients() {
+        for (DType dtype : HALVES) {
+            float[] xs = uniform(4 * 3, 2);
+            float[] ws = uniform(3 * 5, 2);
+            Tensor[] grads = new Tensor[4];
+            Device[] devices = {ref, dev};
+            for (int d = 0; d < 2; d++) {
+                Tensor x = Tensor.of(devices[d], dtype, xs, 4, 3).requiresGrad();
+                Tensor w = Tensor.of(devices[d], dtype, ws, 3, 5).requiresGrad();
+                Tensor y = x.matmul(w);
+                assertEquals(dtype, y.dtype());
+                y.mul(y).sum().backward();
+                grads[2 * d] = x.grad().orElseThrow();
+                grads[2 * d + 1] = w.grad().orElseThrow();
+            }
+            for (int i = 0; i < 2; i++) {
+                assertEquals(dtype, grads[2 + i].dtype());
+                float[] e = grads[i].toFloatArray();
+                float[] a = grads[2 + i].toFloatArray();
+                for (int j = 0; j < e.length; j++) {
+                    // two roundings to 16 bits on the way (y, then the gradient): two steps
+                    assertEquals(e[j], a[j], 2 * tolerance(dtype, Math.abs(e[j]) + 1), dtype + " gradient " + i + "[" + j + "]");
+                }
+            }
         }
     }
 

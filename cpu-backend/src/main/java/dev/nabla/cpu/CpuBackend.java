@@ -6,6 +6,7 @@ import static dev.nabla.backend.reference.HeapStorage.shorts;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
+import dev.nabla.backend.Composites;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Layout;
@@ -149,7 +150,26 @@ public final class CpuBackend extends ReferenceBackend {
 
     @Override
     public void gemm(GemmSpec spec) {
+        if (spec.halfOperands()) {
+            // 16-bit A and B are widened into pooled F32 blocks by the vectorized cast below, then
+            // the F32 kernels run: O(mk + kn) extra work against O(mkn). Widening inside the packing
+            // routines would save the blocks' memory; measured first (docs/benchmarks.md).
+            Composites.gemmThroughF32(this, spec, Gemm::gemm);
+            return;
+        }
         Gemm.gemm(spec);
+    }
+
+    /** BF16 and F16 to F32 vectorized (exact, the reference's bits); every other pair as the reference converts. */
+    @Override
+    public void cast(Storage src, Storage dst, long count) {
+        if (src.dtype() == DType.BF16 && dst.dtype() == DType.F32) {
+            Elementwise.widenBf16(shorts(src), floats(dst), (int) count);
+        } else if (src.dtype() == DType.F16 && dst.dtype() == DType.F32) {
+            Elementwise.widenF16(shorts(src), floats(dst), (int) count);
+        } else {
+            super.cast(src, dst, count);
+        }
     }
 
     @Override

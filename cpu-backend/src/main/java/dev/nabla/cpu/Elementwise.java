@@ -4,8 +4,11 @@ import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.Layout;
 import dev.nabla.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -264,5 +267,52 @@ final class Elementwise {
     static void fill(float[] out, float value, int count) {
         CpuThreads.parallelRanges(count, CpuThreads.chunksFor(count), LANES,
                 (start, end) -> java.util.Arrays.fill(out, start, end, value));
+    }
+
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
+    private static final VectorSpecies<Short> SHORTS =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(SPECIES.vectorBitSize() / 2));
+
+    /**
+     * BF16 bits to F32, exactly: each pattern shifted into the upper half of an int. The short to
+     * int conversion sign-extends, and the shift pushes those bits out.
+     */
+    static void widenBf16(short[] in, float[] out, int count) {
+        int i = 0;
+        for (int bound = SHORTS.loopBound(count); i < bound; i += SHORTS.length()) {
+            ShortVector bits = ShortVector.fromArray(SHORTS, in, i);
+            IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0);
+            wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, i);
+        }
+        for (; i < count; i++) {
+            out[i] = Float.intBitsToFloat((in[i] & 0xFFFF) << 16);
+        }
+    }
+
+    /**
+     * F16 bits to F32, exactly, as {@link dev.nabla.backend.HalfPrecision#f16ToFloat} (NaN quieted,
+     * payload kept): normals and Inf/NaN by re-biasing the exponent, subnormals as
+     * {@code mantissa · 2^-24} (exact in F32).
+     */
+    static void widenF16(short[] in, float[] out, int count) {
+        int i = 0;
+        for (int bound = SHORTS.loopBound(count); i < bound; i += SHORTS.length()) {
+            IntVector bits = (IntVector) ShortVector.fromArray(SHORTS, in, i).convertShape(VectorOperators.S2I, INTS, 0);
+            IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            IntVector magnitude = bits.and(0x7FFF);
+            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+            IntVector normal = shifted.add(0x3800_0000);
+            // Inf keeps a zero mantissa; a NaN gets the quiet bit ORed in (its payload may hold it already).
+            IntVector infinity = shifted.add(0x7000_0000);
+            IntVector special = infinity.blend(infinity.or(0x0040_0000), magnitude.compare(VectorOperators.GT, 0x7C00));
+            IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f)
+                    .reinterpretAsInts();
+            IntVector result = normal.blend(special, magnitude.compare(VectorOperators.GE, 0x7C00))
+                    .blend(subnormal, magnitude.compare(VectorOperators.LT, 0x400));
+            result.or(sign).reinterpretAsFloats().intoArray(out, i);
+        }
+        for (; i < count; i++) {
+            out[i] = dev.nabla.backend.HalfPrecision.f16ToFloat(in[i]);
+        }
     }
 }

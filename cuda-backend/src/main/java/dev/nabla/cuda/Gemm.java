@@ -39,8 +39,9 @@ final class Gemm {
         if (g.m() == 0 || g.n() == 0) {
             return;
         }
-        if (cublas.isEmpty() || g.k() == 0) {
+        if (cublas.isEmpty() || g.k() == 0 || g.halfOperands()) {
             // k == 0: the product is empty and cuBLAS would reject lda = 0; the kernel writes bias and activation alone.
+            // 16-bit operands: the shared kernel widens them as it loads its tiles (cublasGemmEx: not bound yet).
             GemmKernel.gemm(kernels, g);
             return;
         }

@@ -77,8 +77,16 @@ public final class KernelNames {
 
     /** {@code gemm_nn_f32}, {@code gemm_nt_f32}, {@code gemm_tn_f32} or {@code gemm_tt_f32}. */
     public static String gemm(boolean transA, boolean transB) {
-        return name("gemm", (transA ? "t" : "n") + (transB ? "t" : "n"), DType.F32);
+        return gemm(transA, transB, DType.F32);
     }
+
+    /** The GEMM kernel for A and B of {@code operands} (F32, BF16 or F16), e.g. {@code gemm_nt_bf16}; C is F32. */
+    public static String gemm(boolean transA, boolean transB, DType operands) {
+        return name("gemm", (transA ? "t" : "n") + (transB ? "t" : "n"), operands);
+    }
+
+    /** The operand types the GEMM kernels are instantiated for. */
+    public static final java.util.List<DType> GEMM_OPERANDS = java.util.List.of(DType.F32, DType.BF16, DType.F16);
 
     public static String copy(DType dtype) {
         return name("copy", dtype);
@@ -129,9 +137,11 @@ public final class KernelNames {
         names.add(SOFTMAX_COLUMNS);
         names.add(CROSS_ENTROPY_FORWARD);
         names.add(CROSS_ENTROPY_BACKWARD);
-        for (boolean transA : new boolean[] {false, true}) {
-            for (boolean transB : new boolean[] {false, true}) {
-                names.add(gemm(transA, transB));
+        for (DType operands : GEMM_OPERANDS) {
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    names.add(gemm(transA, transB, operands));
+                }
             }
         }
         names.add(SGD);

@@ -1,5 +1,6 @@
 package dev.nabla.kernels;
 
+import dev.nabla.DType;
 import dev.nabla.backend.Activation;
 import dev.nabla.backend.BinaryOp;
 import dev.nabla.backend.ReduceOp;
@@ -98,11 +99,14 @@ public final class KernelSource {
             h.append(" X(").append(KernelNames.reduceRows(op)).append(", ").append(KernelNames.reduceColumns(op))
                     .append(", REDUCE_").append(op.name()).append(')');
         }
-        h.append("\n#define NABLA_GEMM_KERNELS(X)");
-        for (int transA = 0; transA < 2; transA++) {
-            for (int transB = 0; transB < 2; transB++) {
-                h.append(" X(").append(KernelNames.gemm(transA == 1, transB == 1)).append(", ")
-                        .append(transA).append(", ").append(transB).append(')');
+        for (DType operands : KernelNames.GEMM_OPERANDS) {
+            h.append(operands == DType.F32 ? "\n#define NABLA_GEMM_KERNELS(X)"
+                    : "\n#define NABLA_GEMM_" + operands.name() + "_KERNELS(X)");
+            for (int transA = 0; transA < 2; transA++) {
+                for (int transB = 0; transB < 2; transB++) {
+                    h.append(" X(").append(KernelNames.gemm(transA == 1, transB == 1, operands)).append(", ")
+                            .append(transA).append(", ").append(transB).append(')');
+                }
             }
         }
         h.append("\n/* ---- end of generated header ---- */\n");

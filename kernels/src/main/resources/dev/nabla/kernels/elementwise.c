@@ -89,74 +89,9 @@ FILL_16_KERNEL(fill_f16)
 /*
  * Casts between any two dtypes go through the F32 bit pattern, with integer operations only, so
  * both dialects give the bits of Java's HalfPrecision (and of PyTorch's CPU casts) whatever the
- * device's float modes (flush-to-zero, signalling NaN handling). See HalfPrecision.java for the
- * rules; each function below is its integer algorithm line for line.
+ * device's float modes (flush-to-zero, signalling NaN handling). The 16-bit conversions are in
+ * ops.c (GEMM's 16-bit loads use them too); each is HalfPrecision's integer algorithm line for line.
  */
-
-/* F32 bits to BF16 bits: round to nearest even; any NaN becomes 0xFFFF, as PyTorch writes it. */
-DEVICE_FN uint nabla_f32_to_bf16(uint bits) {
-    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) {
-        return 0xFFFFu;
-    }
-    return (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
-}
-
-/* F32 bits to F16 bits: round to nearest even, overflow to Inf, subnormals, NaN to sign | 0x7E00. */
-DEVICE_FN uint nabla_f32_to_f16(uint bits) {
-    uint sign = (bits >> 16) & 0x8000u;
-    uint magnitude = bits & 0x7FFFFFFFu;
-    if (magnitude > 0x7F800000u) {
-        return sign | 0x7E00u;
-    }
-    if (magnitude >= 0x477FF000u) {
-        return sign | 0x7C00u;
-    }
-    if (magnitude >= 0x38800000u) {
-        uint rebiased = magnitude - 0x38000000u;
-        return sign | ((rebiased + 0xFFFu + ((rebiased >> 13) & 1u)) >> 13);
-    }
-    if (magnitude <= 0x33000000u) {
-        return sign;
-    }
-    uint exponent = magnitude >> 23;
-    uint mantissa = (magnitude & 0x7FFFFFu) | 0x800000u;
-    uint shift = 126u - exponent;
-    uint result = mantissa >> shift;
-    uint remainder = mantissa & ((1u << shift) - 1u);
-    uint halfway = 1u << (shift - 1u);
-    if (remainder > halfway || (remainder == halfway && (result & 1u) != 0u)) {
-        result++;
-    }
-    return sign | result;
-}
-
-/* BF16 bits to F32 bits: the upper half, exactly (a NaN keeps its payload). */
-DEVICE_FN uint nabla_bf16_to_f32(uint bits16) {
-    return (bits16 & 0xFFFFu) << 16;
-}
-
-/* F16 bits to F32 bits, exactly; a NaN gets the quiet bit and keeps its payload. */
-DEVICE_FN uint nabla_f16_to_f32(uint bits16) {
-    /* NOTE: not named "half": that is a type in OpenCL C. */
-    uint sign = (bits16 & 0x8000u) << 16;
-    int exponent = (int) ((bits16 >> 10) & 0x1Fu);
-    uint mantissa = bits16 & 0x3FFu;
-    if (exponent == 0x1F) {
-        return mantissa == 0u ? (sign | 0x7F800000u) : (sign | 0x7FC00000u | (mantissa << 13));
-    }
-    if (exponent == 0) {
-        if (mantissa == 0u) {
-            return sign;
-        }
-        exponent = 1;
-        while ((mantissa & 0x400u) == 0u) {
-            mantissa <<= 1;
-            exponent--;
-        }
-        mantissa &= 0x3FFu;
-    }
-    return sign | ((uint) (exponent + 112) << 23) | (mantissa << 13);
-}
 
 /*
  * F32 bits to int, truncating toward zero like Java's (int) cast: NaN gives 0 and out-of-range

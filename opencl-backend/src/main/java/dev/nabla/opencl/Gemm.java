@@ -42,7 +42,8 @@ final class Gemm {
         if (g.m() == 0 || g.n() == 0) {
             return;
         }
-        if (!clblast || g.k() == 0) {
+        // 16-bit operands: the shared kernel widens them as it loads its tiles (CLBlast has no BF16).
+        if (!clblast || g.k() == 0 || g.halfOperands()) {
             kernelCalls.incrementAndGet();
             GemmKernel.gemm(kernels, g);
             return;

@@ -290,6 +290,10 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void gemm(GemmSpec g) {
+        if (g.halfOperands()) {
+            dev.nabla.backend.Composites.gemmThroughF32(this, g, this::gemm);
+            return;
+        }
         float[] a = floats(g.a());
         float[] b = floats(g.b());
         float[] c = floats(g.c());

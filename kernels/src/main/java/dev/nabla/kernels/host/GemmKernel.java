@@ -27,7 +27,7 @@ public final class GemmKernel {
         return (m + (long) KernelSource.GEMM_TILE - 1) / KernelSource.GEMM_TILE;
     }
 
-    /** Runs {@code g} on the shared tiled GEMM kernel. */
+    /** Runs {@code g} on the shared tiled GEMM kernel; BF16 or F16 A and B are widened as the tiles are loaded. */
     public static void gemm(KernelLauncher kernels, GemmSpec g) {
         launch(kernels, g.transA(), g.transB(), g.m(), g.n(), g.k(), g.a(), g.offsetA(), g.lda(),
                 g.b(), g.offsetB(), g.ldb(), g.c(), false, g.bias(), g.activation());
@@ -67,7 +67,7 @@ public final class GemmKernel {
         }
         int tile = KernelSource.GEMM_TILE;
         Storage biasOrAny = bias.orElse(c); // never read when has_bias is 0, but must be a valid buffer
-        kernels.launchGrid(KernelNames.gemm(transA, transB),
+        kernels.launchGrid(KernelNames.gemm(transA, transB, a.dtype()),
                 (n + tile - 1) / tile, (m + tile - 1) / tile,
                 KernelSource.GEMM_THREADS, KernelSource.GEMM_THREADS,
                 m, n, k,

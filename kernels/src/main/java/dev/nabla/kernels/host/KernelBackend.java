@@ -176,7 +176,7 @@ public abstract class KernelBackend implements Backend {
 
     // ---- matrix multiply ----------------------------------------------------------------
 
-    /** The shared tiled kernel; a backend with a vendor BLAS overrides this. */
+    /** The shared tiled kernel (F32, BF16 or F16 operands); a backend with a vendor BLAS overrides this. */
     @Override
     public void gemm(GemmSpec spec) {
         enter();
