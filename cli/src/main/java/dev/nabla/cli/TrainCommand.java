@@ -31,9 +31,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code nabla train}: trains an MLP or residual-MLP classifier (Fashion-MNIST by default) and writes a run
- * folder; the model summary, validation split, early stopping, accumulation and schedules are the
- * {@link Trainer}'s.
+ * {@code nabla train}: trains an MLP or residual-MLP classifier (Fashion-MNIST by default), regressor or
+ * multi-label model ({@code --task}) and writes a run folder; the model summary, validation split,
+ * early stopping, accumulation and schedules are the {@link Trainer}'s.
  * The defaults reach ≥ 0.89 test accuracy on Fashion-MNIST; see the README for the measured figures.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,

@@ -39,7 +39,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Trains a classifier (an MLP or a residual MLP) on {@link TrainingData}: Nabla's training loop, as
+ * Trains an MLP or a residual MLP on {@link TrainingData}, for the config's {@link Task}: a
+ * classifier, a regressor (targets standardised for training, figures in their own units) or a
+ * multi-label model; what it minimises is the run's {@link Objective}. Nabla's training loop, as
  * {@code ./nabla train} runs it.
  *
  * <p>The training set is standardised with statistics from one streaming pass over it, applied to

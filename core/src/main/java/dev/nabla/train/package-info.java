@@ -2,7 +2,9 @@
  * The training loop and its run folder: {@link dev.nabla.train.Trainer} (the loop behind
  * {@code ./nabla train}: model, optimizer, schedule, progress, checkpoints, resume),
  * {@link dev.nabla.train.TrainConfig} (validated settings), {@link dev.nabla.train.Evaluation}
- * (loss and accuracy over a data set), {@link dev.nabla.train.Checkpoint} (weights, optimizer
+ * (loss and the task's figures over a data set: accuracy, RMSE/MAE/R², multi-label F1),
+ * {@link dev.nabla.train.Task} and {@link dev.nabla.train.Objective} (what a run learns and
+ * minimises), {@link dev.nabla.train.Checkpoint} (weights, optimizer
  * state and {@code state.json}), and the outputs that do not depend on tensors: the per-epoch record
  * ({@link dev.nabla.train.EpochRecord}), {@code metrics.csv} and {@code metrics.json}
  * ({@link dev.nabla.train.MetricsWriter}) and {@code curves.png}
