@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 public abstract class BackendFuzzProperties {
 
     /**
-     * Programs per run in the default suite. Sized on the 2-core build machine (where one program
-     * takes a few milliseconds on cpu and tens on PoCL), so that a backend's run takes seconds.
+     * Programs per run in the default suite, sized on the 2-core build machine so that a backend's
+     * run takes seconds: the first programs pay for JIT and kernel compilation; once warm, the long
+     * mode runs thousands of programs a second on cpu and about a thousand on PoCL.
      */
     public static final int DEFAULT_TRIES = 400;
 
