@@ -1,7 +1,5 @@
 package dev.nabla;
 
-import dev.nabla.amp.Autocast;
-import dev.nabla.backend.UnaryOp;
 import java.util.function.Function;
 
 /**
@@ -17,40 +15,6 @@ import java.util.function.Function;
 final class Precision {
 
     private Precision() {
-    }
-
-    /**
-     * The result type of an op on a 16-bit tensor: its own type, or F32 for the ops autocast keeps
-     * in F32 ({@code fp32Op}) while an {@link Autocast} region is open.
-     */
-    static DType resultOf(DType input, boolean fp32Op) {
-        return fp32Op && Autocast.current().isPresent() ? DType.F32 : input;
-    }
-
-    /** The unary ops autocast runs in F32, as PyTorch's fp32 list (exp, log, pow and their kin). */
-    static boolean autocastsToF32(UnaryOp op) {
-        return switch (op) {
-            case EXP, LOG, LOG1P, EXPM1, POW, RECIPROCAL -> true;
-            default -> false;
-        };
-    }
-
-    /**
-     * The operands of a 16-bit autocast op ({@code matmul}, {@code linear}) cast to {@code target}
-     * (recorded, so F32 parameters get F32 gradients); an integer operand is refused.
-     */
-    static Tensor[] autocast(String op, DType target, Tensor... operands) {
-        Tensor[] cast = new Tensor[operands.length];
-        for (int i = 0; i < operands.length; i++) {
-            Checks.open(op, operands[i]);
-            if (!operands[i].dtype().isFloatingPoint()) {
-                throw new IllegalArgumentException(op + ": autocast(" + target + ") casts floating operands, got "
-                        + operands[i].dtype() + " of shape " + java.util.Arrays.toString(operands[i].shape()) + " on "
-                        + operands[i].device() + "; convert it with toType(DType.F32) first");
-            }
-            cast[i] = operands[i].to(target);
-        }
-        return cast;
     }
 
     /** True when any operand is BF16 or F16. */

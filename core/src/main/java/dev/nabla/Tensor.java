@@ -1,6 +1,5 @@
 package dev.nabla;
 
-import dev.nabla.amp.Autocast;
 import dev.nabla.autograd.Node;
 import dev.nabla.autograd.Tape;
 import dev.nabla.backend.Activation;
@@ -476,10 +475,7 @@ public final class Tensor implements AutoCloseable {
      */
     public void backward(Tensor seed, boolean createGraph) {
         Checks.backwardSeed("backward", this, seed);
-        // Backward runs with autocast off, as PyTorch's: each rule works in the dtypes its forward recorded.
-        try (var off = Autocast.disable()) {
-            Tape.backward(this, seed.dtype() == dtype ? seed : seed.toType(dtype), createGraph);
-        }
+        Tape.backward(this, seed.dtype() == dtype ? seed : seed.toType(dtype), createGraph);
     }
 
     /**
@@ -500,9 +496,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor[] gradientsFor(Tensor seed, boolean createGraph, Tensor... inputs) {
         Checks.gradientInputs(inputs);
         Checks.backwardSeed("gradientsFor", this, seed);
-        try (var off = Autocast.disable()) {
-            return Tape.gradients(this, seed.dtype() == dtype ? seed : seed.toType(dtype), createGraph, inputs);
-        }
+        return Tape.gradients(this, seed.dtype() == dtype ? seed : seed.toType(dtype), createGraph, inputs);
     }
 
     // ---- Lifecycle -----------------------------------------------------------------------------
@@ -704,8 +698,7 @@ public final class Tensor implements AutoCloseable {
         checkOpen(name);
         Checks.floating(name, this);
         if (dtype.isHalf()) {
-            return Precision.widened(Precision.resultOf(dtype, Precision.autocastsToF32(op)),
-                    wide -> wide[0].unary(op, param, name), this);
+            return Precision.widened(dtype, wide -> wide[0].unary(op, param, name), this);
         }
         Tensor out = Kernels.unary(op, param, this);
         return Tape.record(out, new Node.Unary(op, param, this, out), this);
@@ -767,7 +760,7 @@ public final class Tensor implements AutoCloseable {
         Checks.floating("sum", this);
         int[] normalized = Checks.axes("sum", this, axes);
         if (dtype.isHalf()) {
-            return Precision.widened(Precision.resultOf(dtype, true), wide -> wide[0].sum(normalized, keepDims), this);
+            return Precision.widened(dtype, wide -> wide[0].sum(normalized, keepDims), this);
         }
         Tensor out = Kernels.reduce(ReduceOp.SUM, this, normalized, keepDims);
         return Tape.record(out, new Node.Sum(this, normalized, keepDims), this);
@@ -788,7 +781,7 @@ public final class Tensor implements AutoCloseable {
         int[] normalized = Checks.axes("mean", this, axes);
         if (dtype.isHalf()) {
             // One rounding to 16 bits, after the division, as PyTorch's mean of a BF16 tensor.
-            return Precision.widened(Precision.resultOf(dtype, true), wide -> wide[0].mean(normalized, keepDims), this);
+            return Precision.widened(dtype, wide -> wide[0].mean(normalized, keepDims), this);
         }
         long count = 1;
         for (int axis : normalized) {
@@ -857,7 +850,7 @@ public final class Tensor implements AutoCloseable {
         Checks.floating(name, this);
         int a = Checks.axis(name, this, axis);
         if (dtype.isHalf()) {
-            return Precision.widened(Precision.resultOf(dtype, true), wide -> wide[0].softmaxImpl(a, log, name), this);
+            return Precision.widened(dtype, wide -> wide[0].softmaxImpl(a, log, name), this);
         }
         Tensor out = Kernels.softmax(this, a, log);
         return Tape.record(out, new Node.Softmax(this, a, log, out), this);
@@ -897,7 +890,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor crossEntropy(Tensor labels) {
         Checks.crossEntropy("crossEntropy", this, labels);
         if (dtype.isHalf()) {
-            return Precision.widened(Precision.resultOf(dtype, true), wide -> wide[0].crossEntropy(labels), this);
+            return Precision.widened(dtype, wide -> wide[0].crossEntropy(labels), this);
         }
         Kernels.CrossEntropy forward = Kernels.crossEntropy(this, labels);
         return Tape.record(forward.mean(), new Node.CrossEntropy(this, forward.labels(), forward.rowStats()), this);
@@ -942,11 +935,6 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor matmul(Tensor other) {
         String op = "matmul";
-        Optional<DType> autocast = Autocast.current();
-        if (autocast.isPresent() && (dtype != autocast.get() || other.dtype != autocast.get())) {
-            Tensor[] cast = Precision.autocast(op, autocast.get(), this, other);
-            return cast[0].matmul(cast[1]);
-        }
         Checks.matmulOperands(op, this, other);
         if (rank() > 2 || other.rank() > 2) {
             return ShapeOps.batchedMatmul(this, other);
@@ -980,12 +968,6 @@ public final class Tensor implements AutoCloseable {
      * result and its gradients are the same, to the bit, as the two ops apart.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
-        Optional<DType> autocast = Autocast.current();
-        if (autocast.isPresent()
-                && (x.dtype != autocast.get() || weight.dtype != autocast.get() || bias.dtype != autocast.get())) {
-            Tensor[] cast = Precision.autocast("linear", autocast.get(), x, weight, bias);
-            return linear(cast[0], cast[1], cast[2], activation);
-        }
         Checks.linear(activation == Activation.RELU ? "linear+relu" : "linear", x, weight, bias, activation);
         Tensor out = GemmDispatch.linear(x, weight, bias, activation);
         return Tape.record(out, new Node.Linear(x, weight, bias, activation == Activation.RELU ? out : null), x, weight,
