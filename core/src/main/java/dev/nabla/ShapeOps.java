@@ -8,13 +8,14 @@ import java.util.List;
 
 /**
  * The ops that join, reorder and batch tensors ({@code cat}, {@code stack}, {@code permute},
- * {@code unsqueeze}/{@code squeeze}, batched {@code matmul}, {@code indexSelect}), kept out of
- * {@link Tensor} so that it stays a readable list of entry points.
+ * {@code unsqueeze}/{@code squeeze}, batched {@code matmul}, {@code indexSelect},
+ * {@code scatterAdd}), kept out of {@link Tensor} so that it stays a readable list of entry points.
  *
  * <p>None needs a backend primitive of its own: views change the {@link Layout} only, joins copy
- * each input into a slice of the output, and a batched product is one GEMM per batch entry (or one
- * GEMM for all when the right operand is shared). So every backend runs them, and autograd
- * differentiates the composed ones through their parts.
+ * each input into a slice of the output, a batched product is one GEMM per batch entry (or one
+ * GEMM for all when the right operand is shared), and a scatter-add is a selection with
+ * {@code where}. So every backend runs them, and autograd differentiates the composed ones
+ * through their parts.
  */
 final class ShapeOps {
 
@@ -279,5 +280,157 @@ final class ShapeOps {
             out.slice(a, i, i + 1).copyFrom(t.slice(a, at[i], at[i] + 1).detach());
         }
         return Tape.record(out, new Node.IndexSelect(t, a, at), t);
+    }
+
+    /** Elements per chunk of scatter-add's {@code [rows, entries, size]} selection (16 MiB of F32). */
+    private static final int SCATTER_CHUNK_ELEMENTS = 1 << 22;
+
+    /**
+     * {@code torch.Tensor.scatter_add(axis, index, src)}, out of place: a copy of {@code self}
+     * with, for every position p of {@code index}, {@code src[p]} added at p with its {@code axis}
+     * coordinate replaced by {@code index[p]} (for a 2-D tensor and axis 0:
+     * {@code out[index[i][j]][j] += src[i][j]}). All three have one rank; {@code index} (I32) is
+     * no larger than {@code src} on any axis, nor than {@code self} off {@code axis}; entries of
+     * {@code src} beyond the index's shape are ignored. Repeated indices accumulate.
+     *
+     * <p>No backend primitive scatters, so the sum is a selection: with {@code axis} moved last,
+     * row r of the index lists where row r's entries go, and {@code out[r, s] = self[r, s] +
+     * Σ_k where(index[r, k] = s, src[r, k], 0)}. {@code where} rather than a one-hot product, so an
+     * infinity or NaN in {@code src} reaches only its own target (0 · ∞ would be NaN everywhere).
+     * NOTE: that costs {@code numel(index) · self.size(axis)} work, computed in chunks of rows so
+     * that memory stays bounded; fine for the class-sized axes of losses and metrics, slow for a
+     * scatter into a vocabulary-sized axis. Its gradient: {@code self}'s is {@code g}; {@code src}'s
+     * is {@code g} gathered along {@code axis} at the index.
+     */
+    static Tensor scatterAdd(Tensor self, int axis, Tensor index, Tensor src) {
+        String op = "scatter_add";
+        Checks.open(op, self);
+        Checks.open(op, index);
+        Checks.open(op, src);
+        Checks.sameDevice(op, self, index);
+        Checks.sameDevice(op, self, src);
+        Checks.f32(op, self);
+        Checks.f32(op, src);
+        if (index.dtype() != DType.I32) {
+            throw new IllegalArgumentException(op + ": index must be I32, got " + index.dtype() + " of shape "
+                    + Arrays.toString(index.shape()));
+        }
+        int a = Checks.axis(op, self, axis);
+        int rank = self.rank();
+        int[] selfShape = self.shape();
+        int[] indexShape = index.shape();
+        int[] srcShape = src.shape();
+        if (index.rank() != rank || src.rank() != rank) {
+            throw new IllegalArgumentException(op + ": self, index and src must have one rank, got shapes "
+                    + Arrays.toString(selfShape) + ", " + Arrays.toString(indexShape) + " and "
+                    + Arrays.toString(srcShape));
+        }
+        for (int d = 0; d < rank; d++) {
+            if (indexShape[d] > srcShape[d] || (d != a && indexShape[d] > selfShape[d])) {
+                throw new IllegalArgumentException(op + ": index shape " + Arrays.toString(indexShape)
+                        + " is larger than " + (indexShape[d] > srcShape[d] ? "src shape " + Arrays.toString(srcShape)
+                        : "self shape " + Arrays.toString(selfShape)) + " on axis " + d + " (scatter axis " + a
+                        + "); index may be no larger than src on any axis, nor than self off the scatter axis");
+            }
+        }
+        int size = selfShape[a];
+        int entries = indexShape[a];
+        int rows = 1;
+        for (int d = 0; d < rank; d++) {
+            rows *= d == a ? 1 : indexShape[d];
+        }
+        int[] rowIndex = rowMajorAlongAxis(op, index.toIntArray(), indexShape, a, size, selfShape);
+        Tensor out = self.copy();
+        if (rowIndex.length > 0) {
+            try (dev.nabla.autograd.NoGrad ignored = dev.nabla.autograd.NoGrad.open()) {
+                Tensor moved = restrict(src, indexShape, -1).permute(axisLast(rank, a)).reshape(rows, entries);
+                Tensor sums = Tensor.empty(self.device(), DType.F32, rows, size);
+                Tensor zero = Tensor.scalar(self.device(), 0f);
+                int chunk = Math.max(1, SCATTER_CHUNK_ELEMENTS / Math.max(1, entries * size));
+                for (int r0 = 0; r0 < rows; r0 += chunk) {
+                    int r1 = Math.min(rows, r0 + chunk);
+                    int n = r1 - r0;
+                    Tensor targets = Tensor.of(self.device(), Arrays.copyOfRange(rowIndex, r0 * entries, r1 * entries),
+                            n * entries);
+                    Tensor selected = Tensor.oneHot(targets, size).reshape(n, entries, size);
+                    Tensor values = moved.slice(0, r0, r1).reshape(n, entries, 1);
+                    sums.slice(0, r0, r1).copyFrom(Tensor.where(selected, values, zero).sum(1));
+                }
+                int[] movedShape = restrictedShape(selfShape, indexShape, a);
+                int[] order = axisLast(rank, a);
+                int[] permutedShape = new int[rank];
+                for (int i = 0; i < rank; i++) {
+                    permutedShape[i] = movedShape[order[i]];
+                }
+                Tensor added = sums.reshape(permutedShape).permute(inverse(order));
+                Tensor target = restrict(out, indexShape, a);
+                target.copyFrom(target.add(added));
+            }
+        }
+        return Tape.record(out, new Node.ScatterAdd(self, src, a, indexShape, rowIndex), self, src);
+    }
+
+    /**
+     * The index values (C order over {@code indexShape}), checked to lie in {@code 0..size−1}, and
+     * reordered so that {@code axis} is last: entry {@code r · K + k} is index value k of row r.
+     */
+    private static int[] rowMajorAlongAxis(String op, int[] index, int[] indexShape, int axis, int size,
+                                           int[] selfShape) {
+        int entries = indexShape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < indexShape.length; d++) {
+            inner *= indexShape[d];
+        }
+        int[] rowIndex = new int[index.length];
+        for (int p = 0; p < index.length; p++) {
+            if (index[p] < 0 || index[p] >= size) {
+                throw new IndexOutOfBoundsException(op + ": index value " + index[p] + " at flat position " + p
+                        + " of index shape " + Arrays.toString(indexShape) + " is out of range for axis " + axis
+                        + " of size " + size + " (self shape " + Arrays.toString(selfShape) + ")");
+            }
+            int outer = p / (entries * inner);
+            int k = (p / inner) % entries;
+            int row = outer * inner + p % inner;
+            rowIndex[row * entries + k] = index[p];
+        }
+        return rowIndex;
+    }
+
+    /** {@code t} sliced to {@code shape} on every axis but {@code keep} (−1: every axis); a view. */
+    private static Tensor restrict(Tensor t, int[] shape, int keep) {
+        Tensor view = t;
+        for (int d = 0; d < shape.length; d++) {
+            if (d != keep && shape[d] < view.size(d)) {
+                view = view.slice(d, 0, shape[d]);
+            }
+        }
+        return view;
+    }
+
+    /** {@code indexShape} with {@code selfShape}'s size on {@code axis}: the part of self a scatter writes. */
+    private static int[] restrictedShape(int[] selfShape, int[] indexShape, int axis) {
+        int[] shape = indexShape.clone();
+        shape[axis] = selfShape[axis];
+        return shape;
+    }
+
+    /** The axis order that moves {@code axis} last and keeps the others in order. */
+    private static int[] axisLast(int rank, int axis) {
+        int[] order = new int[rank];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != axis) {
+                order[j++] = i;
+            }
+        }
+        order[rank - 1] = axis;
+        return order;
+    }
+
+    private static int[] inverse(int[] order) {
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            inverse[order[i]] = i;
+        }
+        return inverse;
     }
 }

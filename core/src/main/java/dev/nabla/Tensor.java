@@ -298,6 +298,27 @@ public final class Tensor implements AutoCloseable {
         return layout;
     }
 
+    /**
+     * The device address of this tensor's first element, for native libraries that take pointers
+     * (NCCL), as PyTorch's {@code data_ptr()}. Valid while the tensor is open and only for the
+     * elements its layout reaches (a view's strides still apply). Queued work on the device may
+     * still be writing there: hand the address to work on {@code device().backend().nativeStream()}.
+     *
+     * @throws UnsupportedOperationException on a device whose memory has no address (the CPU and
+     *         reference backends keep Java arrays; OpenCL buffers are handles)
+     */
+    public long dataPtr() {
+        checkOpen("dataPtr");
+        var base = device.backend().nativeAddress(handle.storage());
+        if (base.isEmpty()) {
+            throw new UnsupportedOperationException("dataPtr: the " + dtype + " tensor of shape "
+                    + java.util.Arrays.toString(shape()) + " on " + device + " has no native address ("
+                    + device.backend().getClass().getSimpleName() + " keeps its memory behind Java objects or "
+                    + "handles); only CUDA tensors have one");
+        }
+        return base.getAsLong() + (long) layout.offset() * dtype.byteSize();
+    }
+
     /** The device storage, for the helpers of this package that dispatch to the backend. */
     Storage storage() {
         checkOpen("storage");
@@ -1041,6 +1062,15 @@ public final class Tensor implements AutoCloseable {
     /** The entries at {@code index} (1-D I32) along {@code axis}, as {@code torch.index_select}. */
     public Tensor indexSelect(int axis, Tensor index) {
         return ShapeOps.indexSelect(this, axis, index);
+    }
+
+    /**
+     * This tensor with each {@code src} entry added at its {@code index} (I32, same rank) along
+     * {@code axis}, as {@code torch.Tensor.scatter_add(axis, index, src)} (out of place; repeated
+     * indices accumulate). Differentiable in this tensor and {@code src}.
+     */
+    public Tensor scatterAdd(int axis, Tensor index, Tensor src) {
+        return ShapeOps.scatterAdd(this, axis, index, src);
     }
 
     /** A view of this tensor's storage with another layout (the caller checked it fits). */

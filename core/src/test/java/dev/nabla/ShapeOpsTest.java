@@ -165,4 +165,100 @@ class ShapeOpsTest {
         GradCheck.gradgradcheck(in -> Tensor.cat(List.of(in.get(0), in.get(1)), 0).square().permute(1, 0),
                 values(24, 2, 2), values(25, 1, 2)).assertPassed();
     }
+
+    @Test
+    void scatterAddMatchesPyTorch() {
+        // torch.arange(12.).reshape(3, 4).scatter_add(dim, idx, src) with
+        // src = [[1, 2, 3, 4], [10, 20, 30, 40]] (its last column lies outside both indices: ignored)
+        Tensor self = range(3, 4);
+        Tensor src = Tensor.of(new float[] {1, 2, 3, 4, 10, 20, 30, 40}, 2, 4);
+        // dim 1, idx [[2, 0, 1], [2, 2, 0]]: row 0 += (2 at 0, 3 at 1, 1 at 2); row 1: 10 + 20 at 2, 30 at 0
+        assertArrayEquals(new float[] {2, 4, 3, 3, 34, 5, 36, 7, 8, 9, 10, 11},
+                self.scatterAdd(1, Tensor.of(new int[] {2, 0, 1, 2, 2, 0}, 2, 3), src).toFloatArray());
+        // dim 0, idx [[2, 0, 2], [0, 0, 1]]
+        assertArrayEquals(new float[] {10, 23, 2, 3, 4, 5, 36, 7, 9, 9, 13, 11},
+                self.scatterAdd(0, Tensor.of(new int[] {2, 0, 2, 0, 0, 1}, 2, 3), src).toFloatArray());
+        // out of place
+        assertArrayEquals(range(3, 4).toFloatArray(), self.toFloatArray());
+        // an empty index adds nothing
+        assertArrayEquals(self.toFloatArray(), self.scatterAdd(0, Tensor.of(new int[0], 0, 3), src).toFloatArray());
+    }
+
+    @Test
+    void scatterAddSendsInfinityOnlyToItsTarget() {
+        Tensor src = Tensor.of(new float[] {Float.POSITIVE_INFINITY, 1f, Float.NaN}, 1, 3);
+        float[] out = Tensor.zeros(1, 4).scatterAdd(1, Tensor.of(new int[] {3, 0, 1}, 1, 3), src).toFloatArray();
+        assertEquals(1f, out[0]);
+        assertTrue(Float.isNaN(out[1]));
+        assertEquals(0f, out[2]);
+        assertEquals(Float.POSITIVE_INFINITY, out[3]);
+    }
+
+    @Test
+    void scatterAddGradientsMatchFiniteDifferences() {
+        Tensor index = Tensor.of(new int[] {1, 0, 1, 1, 2, 2, 0, 0, 1, 2, 1, 0}, 2, 3, 2);
+        // every axis of a rank-3 tensor (self one larger there than the index), with repeated
+        // indices; src larger than the index on axis 2, so its last column gets a zero gradient
+        for (int axis = 0; axis < 3; axis++) {
+            int[] selfShape = {2, 3, 2};
+            selfShape[axis] = 3;
+            int scatterAxis = axis;
+            GradCheck.check(in -> in.get(0).scatterAdd(scatterAxis, index, in.get(1)).square(),
+                    values(30 + axis, selfShape), values(40 + axis, 2, 3, 3)).assertPassed();
+        }
+        GradCheck.gradgradcheck(in -> in.get(0).scatterAdd(1, Tensor.of(new int[] {1, 1, 0, 2}, 2, 2), in.get(1))
+                .square(), values(50, 2, 3), values(51, 2, 2)).assertPassed();
+    }
+
+    @Test
+    void scatterAddRefusesBadArgumentsByName() {
+        Tensor self = range(3, 4);
+        Tensor src = range(2, 4);
+        var range = assertThrows(IndexOutOfBoundsException.class,
+                () -> self.scatterAdd(1, Tensor.of(new int[] {0, 4}, 1, 2), src));
+        assertEquals("scatter_add: index value 4 at flat position 1 of index shape [1, 2] is out of range for axis 1"
+                + " of size 4 (self shape [3, 4])", range.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> self.scatterAdd(0, Tensor.of(new int[] {-1}, 1, 1), src));
+        var larger = assertThrows(IllegalArgumentException.class,
+                () -> self.scatterAdd(0, Tensor.of(new int[] {0, 0, 0}, 3, 1), src));
+        assertEquals("scatter_add: index shape [3, 1] is larger than src shape [2, 4] on axis 0 (scatter axis 0);"
+                + " index may be no larger than src on any axis, nor than self off the scatter axis", larger.getMessage());
+        var offAxis = assertThrows(IllegalArgumentException.class,
+                () -> range(1, 4).scatterAdd(1, Tensor.of(new int[] {0, 0}, 2, 1), src));
+        assertTrue(offAxis.getMessage().contains("larger than self shape [1, 4] on axis 0"), offAxis.getMessage());
+        var rank = assertThrows(IllegalArgumentException.class,
+                () -> self.scatterAdd(0, Tensor.of(new int[] {0}, 1), src));
+        assertEquals("scatter_add: self, index and src must have one rank, got shapes [3, 4], [1] and [2, 4]",
+                rank.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> self.scatterAdd(0, Tensor.of(new float[] {0}, 1, 1), src));
+        assertThrows(IndexOutOfBoundsException.class, () -> self.scatterAdd(2, Tensor.of(new int[] {0}, 1, 1), src));
+    }
+
+    @Test
+    void scatterAddInSeveralChunksAgreesWithALoop() {
+        // 2049 entries × 2048 targets per row pass the 2²² elements of one chunk: one row per chunk
+        int rows = 3;
+        int size = 2048;
+        int entries = 2049;
+        int[] index = new int[rows * entries];
+        float[] src = dev.nabla.conformance.BackendConformanceTest.values(60, rows * entries, -1f, 1f);
+        float[] expected = new float[rows * size];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < entries; k++) {
+                int p = r * entries + k;
+                index[p] = (k * 7 + r * 13) % size;
+                expected[r * size + index[p]] += src[p];
+            }
+        }
+        Tensor source = Tensor.of(src, rows, entries).requiresGrad();
+        Tensor out = Tensor.zeros(rows, size).scatterAdd(1, Tensor.of(index, rows, entries), source);
+        assertArrayEquals(expected, out.toFloatArray(), 1e-5f);
+        // weights w: d Σ(w · out) / d src[r, k] = w[r, index[r, k]]
+        float[] weights = dev.nabla.conformance.BackendConformanceTest.values(61, rows * size, -1f, 1f);
+        out.mul(Tensor.of(weights, rows, size)).sum().backward();
+        float[] grad = source.grad().orElseThrow().toFloatArray();
+        for (int p = 0; p < grad.length; p++) {
+            assertEquals(weights[(p / entries) * size + index[p]], grad[p], 0f, "src gradient at " + p);
+        }
+    }
 }

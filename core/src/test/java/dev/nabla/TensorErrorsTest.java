@@ -24,6 +24,15 @@ class TensorErrorsTest {
     }
 
     @Test
+    void dataPtrOfATensorWithoutANativeAddressNamesTheDevice() {
+        Tensor t = Tensor.zeros(Device.reference(), 2, 3);
+        var e = assertThrows(UnsupportedOperationException.class, t::dataPtr);
+        assertEquals("dataPtr: the F32 tensor of shape [2, 3] on " + t.device() + " has no native address"
+                + " (ReferenceBackend keeps its memory behind Java objects or handles); only CUDA tensors have one",
+                e.getMessage());
+    }
+
+    @Test
     void checkpointingATensorTooLargeForSafetensorsNamesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         // A broadcast view of 2^32 elements needs no memory; the save refuses it by name, touching no file.
         Tensor huge = Tensor.zeros(1, 1).expand(65536, 65536);

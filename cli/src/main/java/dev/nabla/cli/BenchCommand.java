@@ -54,12 +54,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workload", defaultValue = "all", paramLabel = "LIST",
             description = "matmul, elementwise, reduce, cross-entropy, optimizer, mlp-step, or all"
                     + " (comma-separated; default: ${DEFAULT-VALUE}); or allreduce alone: the bus bandwidth of"
-                    + " all-reduce between --nproc local ranks over MPI, 4 KB to 256 MB.")
+                    + " all-reduce between --nproc local ranks over MPI, 4 KB to 256 MB; or ddp-step alone: the"
+                    + " data-parallel mlp-step (one global --batch split over the ranks) at 1, 2, 4... up to --nproc"
+                    + " local ranks, with speedup and efficiency.")
     String workload;
 
     @Option(names = "--nproc", defaultValue = "2", paramLabel = "N",
-            description = "With --workload allreduce: the number of local ranks mpirun starts (default: ${DEFAULT-VALUE}).")
+            description = "With --workload allreduce or ddp-step: the number of local ranks mpirun starts (default:"
+                    + " ${DEFAULT-VALUE}).")
     int nproc;
+
+    @Option(names = "--dist-backend", defaultValue = "auto", paramLabel = "ENGINE",
+            description = "With --workload ddp-step: auto, mpi or nccl, as train's (default: ${DEFAULT-VALUE}).")
+    String distBackend;
 
     @Option(names = "--backend", defaultValue = "all", paramLabel = "LIST",
             description = "all (every available backend except the slow scalar 'reference'), or a list"
@@ -151,6 +158,15 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (workload.equals("allreduce")) {
             return AllReduceBench.run(nproc, err);
+        }
+        if (workload.equals("ddp-step")) {
+            if (backend.contains(",")) {
+                throw new IllegalArgumentException("--workload ddp-step: one --backend at a time (cpu, cuda...), got "
+                        + backend);
+            }
+            return AllReduceBench.runStepScaling(nproc, backend.equals("all") ? "cpu" : backend,
+                    hidden == null ? "1024,1024" : hidden, batch == null ? 256 : batch,
+                    Math.max(1, repeats * sampleMs / 1000 * 4), distBackend, out, err);
         }
         if (cpuIsa != null) {
             Optional<Integer> forked = forkForIsa(err);

@@ -1,10 +1,14 @@
 package dev.nabla.cli;
 
+import dev.nabla.Device;
 import dev.nabla.distributed.CollectiveTimeoutException;
+import dev.nabla.distributed.Communicator;
+import dev.nabla.distributed.DeviceCollectives;
 import dev.nabla.distributed.DistributedDataParallel;
 import dev.nabla.distributed.LaunchEnvironment;
 import dev.nabla.distributed.MpiCommunicator;
 import dev.nabla.distributed.MpiLauncher;
+import dev.nabla.distributed.NcclCollectives;
 import dev.nabla.train.DataParallel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -44,6 +48,12 @@ final class DistributedOptions {
             description = "With --nproc/--distributed: how long a rank waits in a collective before naming the ranks"
                     + " that did not arrive and ending the job (default: ${DEFAULT-VALUE}).")
     double collectiveTimeout;
+
+    @Option(names = "--dist-backend", defaultValue = "auto", paramLabel = "ENGINE",
+            description = "With --nproc/--distributed: what all-reduces the gradients: nccl (CUDA tensors, on the GPU),"
+                    + " mpi (any device, staged through host memory), or auto (nccl for CUDA when libnccl.so.2 is"
+                    + " found, else mpi; default), as torch.distributed's backend.")
+    String distBackend;
 
     @Option(names = "--bucket-mb", defaultValue = "25", paramLabel = "MB",
             description = "With --nproc/--distributed: gradients are all-reduced in flat buckets of this many MiB"
@@ -119,6 +129,10 @@ final class DistributedOptions {
         }
         if (!(bucketMb > 0)) {
             throw new ParameterException(mixee.commandLine(), "--bucket-mb must be positive, got " + bucketMb);
+        }
+        if (!List.of("auto", "mpi", "nccl").contains(distBackend)) {
+            throw new ParameterException(mixee.commandLine(), "--dist-backend must be auto, mpi or nccl, got '"
+                    + distBackend + "'");
         }
     }
 
@@ -224,7 +238,8 @@ final class DistributedOptions {
                     + " PMI_RANK): training as a world of " + communicator.size());
         }
         int localRank = launch.map(LaunchEnvironment::localRank).orElse(0);
-        DistributedDataParallel ddp = new DistributedDataParallel(communicator, (long) (bucketMb * (1 << 20)));
+        DistributedDataParallel ddp = new DistributedDataParallel(communicator,
+                device -> deviceEngine(distBackend, communicator, device, err), (long) (bucketMb * (1 << 20)));
         Group group = new Group() {
             @Override
             public DataParallel parallel() {
@@ -265,6 +280,11 @@ final class DistributedOptions {
         communicator.close();
         recordStatus(communicator.rank(), status);
         return status;
+    }
+
+    /** {@link NcclCollectives#choose}, with rank 0's note printed on {@code err}. */
+    static DeviceCollectives deviceEngine(String choice, Communicator communicator, Device device, PrintWriter err) {
+        return NcclCollectives.choose(choice, communicator, device, err::println);
     }
 
     private static List<Throwable> causes(Throwable e) {

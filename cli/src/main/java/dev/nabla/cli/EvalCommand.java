@@ -7,11 +7,15 @@ import dev.nabla.io.AtomicFiles;
 import dev.nabla.io.Safetensors;
 import dev.nabla.nn.Module;
 import dev.nabla.train.Checkpoint;
+import dev.nabla.train.EarlyStopping;
 import dev.nabla.train.Evaluation;
+import dev.nabla.train.Objective;
+import dev.nabla.train.Task;
 import dev.nabla.train.TrainConfig;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,13 +28,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code nabla eval RUN_DIR}: reloads a run's checkpoint and reports test loss and accuracy, then
  * the accuracy of each class under the names the run saved ({@code class_names} in
- * {@code state.json}: Fashion-MNIST's, a CSV file's, or the class indices).
+ * {@code state.json}: Fashion-MNIST's, a CSV file's, or the class indices). A regression run
+ * reports RMSE, MAE and R² in the targets' units (with the target standardisation it saved), a
+ * multi-label run label accuracy, exact match and micro-/macro-F1.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Reload the checkpoint in RUN_DIR and print its test loss and accuracy, and each class's"
@@ -58,6 +65,10 @@ public final class EvalCommand implements Callable<Integer> {
             + " PyTorch's safetensors.torch.save_file); checked for structure, and for Nabla's checksum if it has one.")
     Path weights;
 
+    @Option(names = "--last", description = "With early stopping, evaluate the last epoch's checkpoint"
+            + " (model.safetensors) instead of the best epoch's weights (best.safetensors).")
+    boolean last;
+
     @Option(names = "--confusion", paramLabel = "FILE", description = "Also write the confusion matrix as CSV:"
             + " one row per true class, one column per predicted class, headed by the class names.")
     Path confusionFile;
@@ -66,18 +77,32 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Checkpoint.Contents checkpoint;
         String weightsSource;
+        String bestEpoch = null;
         if (weights != null) {
             // The run's configuration and normalization, someone else's weights.
             Checkpoint.Contents state = Checkpoint.loadState(runDir);
             Safetensors.Loaded loaded = Safetensors.read(weights, Safetensors.Verify.IF_PRESENT);
             checkpoint = new Checkpoint.Contents(state.epoch(), loaded.tensors(), Map.of(), state.state());
             weightsSource = "--weights " + weights;
+        } else if (!last && Files.exists(runDir.resolve(EarlyStopping.BEST_FILE))) {
+            // Early stopping kept the best epoch's weights: those are the run's result.
+            Checkpoint.Contents state = Checkpoint.loadState(runDir);
+            Path best = runDir.resolve(EarlyStopping.BEST_FILE);
+            Safetensors.Loaded loaded = Safetensors.read(best);
+            checkpoint = new Checkpoint.Contents(state.epoch(), loaded.tensors(), Map.of(), state.state());
+            weightsSource = "the best epoch's weights " + best;
+            bestEpoch = loaded.metadata().getOrDefault("epoch", "?");
         } else {
             checkpoint = Checkpoint.load(runDir, false);   // weights and state only
             weightsSource = "the checkpoint " + runDir.resolve(Checkpoint.MODEL_FILE);
         }
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) checkpoint.state().get("config"));
+        Task task = config.taskKind();
+        if (confusionFile != null && task != Task.CLASSIFICATION) {
+            throw new ParameterException(spec.commandLine(), "--confusion applies to classification runs; " + runDir
+                    + " is a " + task.cliName() + " run");
+        }
         Device device = backend.open();
         Standardizer standardizer = Trainer.standardizer(checkpoint.state());
         Module model = Trainer.loadModel(checkpoint, device, weightsSource);
@@ -91,10 +116,32 @@ public final class EvalCommand implements Callable<Integer> {
                         + " set, so there is nothing to evaluate on");
             }
             names = sets.labelNames();
-            detailed = Evaluation.evaluateDetailed(model, sets.test().get(), standardizer, device, 1, sets.classes());
+            Objective objective = Objective.of(config, sets.train(), Trainer.targetStandardizer(checkpoint.state())
+                    .orElse(null), Trainer.classWeights(checkpoint.state()));
+            if (task != Task.CLASSIFICATION) {
+                Evaluation.Result result = Evaluation.evaluate(model, sets.test().get(), standardizer, objective,
+                        device, 1);
+                PrintWriter out = spec.commandLine().getOut();
+                StringBuilder figures = new StringBuilder();
+                List<String> shown = new ArrayList<>(task.metrics());
+                if (task == Task.MULTILABEL) {
+                    shown.add("macro_f1");
+                }
+                for (String name : shown) {
+                    figures.append(String.format(Locale.ROOT, ", test %s %.4f", Task.label(name), result.metric(name)));
+                }
+                out.printf(Locale.ROOT, "%s on %s (%s, %s): test loss %.4f%s (%d samples%s)%n", describe(checkpoint,
+                        bestEpoch), device, task.cliName(), config.loss(), result.loss(), figures, result.samples(),
+                        task == Task.REGRESSION ? "; RMSE and MAE in the targets' units, the loss on standardised"
+                        + " targets" : "");
+                out.flush();
+                return 0;
+            }
+            detailed = Evaluation.evaluateDetailed(model, sets.test().get(), standardizer, objective, device, 1,
+                    sets.classes());
         }
         Evaluation.Result result = detailed.result();
-        String what = weights != null ? runDir + " with " + weights : runDir + " epoch " + checkpoint.epoch();
+        String what = describe(checkpoint, bestEpoch);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s on %s: test loss %.4f, test accuracy %.4f (%d samples)%n", what, device,
                 result.loss(), result.accuracy(), result.samples());
@@ -105,6 +152,13 @@ public final class EvalCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** What is evaluated: the run folder and which weights. */
+    private String describe(Checkpoint.Contents checkpoint, String bestEpoch) {
+        return weights != null ? runDir + " with " + weights : bestEpoch != null ? runDir + " best epoch "
+                + bestEpoch + " (" + EarlyStopping.BEST_FILE + "; --last for epoch " + checkpoint.epoch() + ")"
+                : runDir + " epoch " + checkpoint.epoch();
     }
 
     /**

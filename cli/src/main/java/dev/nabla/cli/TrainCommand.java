@@ -2,10 +2,14 @@ package dev.nabla.cli;
 
 import dev.nabla.Device;
 import dev.nabla.data.DataSources;
+import dev.nabla.data.Dataset;
+import dev.nabla.data.Friedman1;
 import dev.nabla.data.ImageDataset;
 import dev.nabla.data.TrainingData;
 import dev.nabla.train.Checkpoint;
+import dev.nabla.train.EpochRecord;
 import dev.nabla.train.RunLock;
+import dev.nabla.train.Task;
 import dev.nabla.train.TrainConfig;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
@@ -27,13 +31,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code nabla train}: trains an MLP classifier (Fashion-MNIST by default) and writes a run folder.
+ * {@code nabla train}: trains an MLP or residual-MLP classifier (Fashion-MNIST by default) and writes a run
+ * folder; the model summary, validation split, early stopping, accumulation and schedules are the
+ * {@link Trainer}'s.
  * The defaults reach ≥ 0.89 test accuracy on Fashion-MNIST; see the README for the measured figures.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train an MLP classifier (Fashion-MNIST by default) on the best available device.",
+        description = {"Train an MLP or residual-MLP classifier (Fashion-MNIST by default), regressor or"
+                + " multi-label model on the best available device.",
             "Writes a run folder: metrics.csv, metrics.json, model.safetensors + optimizer.safetensors"
-                    + " + state.json (checkpoint), curves.png."})
+                    + " + state.json (checkpoint), curves.png; with --early-stop also best.safetensors."})
 public final class TrainCommand implements Callable<Integer> {
 
     @Spec
@@ -46,10 +53,42 @@ public final class TrainCommand implements Callable<Integer> {
     DistributedOptions parallel;
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
-            description = "fashion-mnist, mnist, csv:PATH (numeric features, label in the last column) or"
+            description = "fashion-mnist, mnist, csv:PATH (numeric features, label in the last column),"
                     + " npy:FEATURES.npy,TARGETS.npy (NumPy files; the features are memory-mapped, so they may be"
-                    + " larger than the heap) (default: ${DEFAULT-VALUE}).")
+                    + " larger than the heap) or friedman1 (a generated regression set, --task regression)"
+                    + " (default: ${DEFAULT-VALUE}).")
     String dataset;
+
+    @Option(names = "--task", defaultValue = "classification", paramLabel = "NAME",
+            description = "classification (softmax cross-entropy, accuracy), regression (real-valued targets,"
+                    + " standardised for training; RMSE, MAE, R² in their own units) or multilabel (0/1 targets per"
+                    + " label, binary cross-entropy; label accuracy, exact match, micro-F1) (default: ${DEFAULT-VALUE}).")
+    String task;
+
+    @Option(names = "--loss", paramLabel = "NAME",
+            description = "regression: mse or huber (default: mse); classification uses cross-entropy, multilabel"
+                    + " binary cross-entropy on logits.")
+    String loss;
+
+    @Option(names = "--huber-delta", defaultValue = "1", paramLabel = "DELTA",
+            description = "--loss huber: where the loss turns from quadratic to linear, in standardised target"
+                    + " units (default: ${DEFAULT-VALUE}).")
+    float huberDelta;
+
+    @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "EPS",
+            description = "classification: label smoothing in [0, 1), as PyTorch's cross_entropy"
+                    + " (default: ${DEFAULT-VALUE}).")
+    float labelSmoothing;
+
+    @Option(names = "--class-weights", paramLabel = "W1,W2,...|balanced",
+            description = "classification: one cross-entropy weight per class in class order, or balanced"
+                    + " (n / (classes x count), from the training rows) (default: equal).")
+    String classWeights;
+
+    @Option(names = "--pos-weight", paramLabel = "W1,W2,...",
+            description = "multilabel: the weight of each label's positive term, one per label (PyTorch's"
+                    + " pos_weight; above 1 favours recall) (default: none).")
+    String posWeight;
 
     @Option(names = "--test", paramLabel = "SPEC",
             description = "Test set for a csv: or npy: dataset: csv:PATH or npy:FEATURES.npy,TARGETS.npy. Without"
@@ -70,17 +109,58 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Use only the first N training samples (0: all).")
     int limit;
 
+    @Option(names = "--arch", defaultValue = "mlp", paramLabel = "NAME",
+            description = "mlp (Linear+activation layers sized by --hidden) or resmlp (a pre-norm residual MLP sized"
+                    + " by --blocks, --width, --norm) (default: ${DEFAULT-VALUE}).")
+    String arch;
+
     @Option(names = "--hidden", defaultValue = "1024,512", split = ",", paramLabel = "W1,W2,...", hideParamSyntax = true,
-            description = "Hidden layer widths (default: ${DEFAULT-VALUE}).")
+            description = "mlp: hidden layer widths (default: ${DEFAULT-VALUE}).")
     int[] hidden;
 
+    @Option(names = "--blocks", defaultValue = "4", paramLabel = "N",
+            description = "resmlp: residual blocks (default: ${DEFAULT-VALUE}).")
+    int blocks;
+
+    @Option(names = "--width", defaultValue = "1024", paramLabel = "W",
+            description = "resmlp: width of every block (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--norm", defaultValue = "layer", paramLabel = "NAME",
+            description = "resmlp: normalisation at the start of each block: layer, batch or none"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String norm;
+
     @Option(names = "--activation", defaultValue = "relu", paramLabel = "NAME",
-            description = "relu, gelu, tanh or sigmoid (default: ${DEFAULT-VALUE}).")
+            description = "mlp: relu, gelu, tanh or sigmoid (default: ${DEFAULT-VALUE}; a resmlp uses relu).")
     String activation;
 
     @Option(names = "--dropout", defaultValue = "0.2", paramLabel = "P",
-            description = "Dropout after each hidden layer, 0 to disable (default: ${DEFAULT-VALUE}).")
+            description = "Dropout after each hidden layer (mlp) or inside each block, after its ReLU and its"
+                    + " second Linear (resmlp); 0 to disable (default: ${DEFAULT-VALUE}).")
     float dropout;
+
+    @Option(names = "--val-split", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Hold out this fraction of the training rows (seeded by --seed) as a validation set:"
+                    + " per-epoch metrics, --early-stop and --schedule plateau use it, and the test set is evaluated"
+                    + " once at the end; 0 for none (default: ${DEFAULT-VALUE}).")
+    float valSplit;
+
+    @Option(names = "--val", paramLabel = "SPEC",
+            description = "A separate validation set for a csv: or npy: dataset (csv:PATH or"
+                    + " npy:FEATURES.npy,TARGETS.npy), used as --val-split's holdout is.")
+    String val;
+
+    @Option(names = "--early-stop", defaultValue = "0", paramLabel = "PATIENCE",
+            description = "Stop after PATIENCE epochs without a lower validation loss and restore the best epoch's"
+                    + " weights (also saved as best.safetensors); needs --val-split or --val; 0 disables"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int earlyStop;
+
+    @Option(names = "--accumulate", defaultValue = "1", paramLabel = "K",
+            description = "Micro-batches of --batch-size per optimizer step (gradient accumulation: one step sees"
+                    + " K x batch-size rows) (default: ${DEFAULT-VALUE}).")
+    int accumulate;
 
     @Option(names = "--epochs", defaultValue = "20", paramLabel = "N",
             description = "Epochs to train; with --resume, the total to reach (default: ${DEFAULT-VALUE}).")
@@ -107,9 +187,19 @@ public final class TrainCommand implements Callable<Integer> {
     float weightDecay;
 
     @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "NAME",
-            description = "Learning-rate schedule, stepped every batch: constant, cosine, step (x0.1 at 1/3 and"
-                    + " 2/3 of the run) or warmup-cosine (1 epoch linear warm-up) (default: ${DEFAULT-VALUE}).")
+            description = "Learning-rate schedule, stepped every optimizer step: constant, cosine, step (x0.1 at 1/3"
+                    + " and 2/3 of the run), warmup-cosine (1 epoch linear warm-up), one-cycle (PyTorch's OneCycleLR,"
+                    + " max_lr = --lr); or plateau, stepped every epoch (PyTorch's ReduceLROnPlateau on the"
+                    + " validation loss, or the training loss without a validation set) (default: ${DEFAULT-VALUE}).")
     String schedule;
+
+    @Option(names = "--plateau-patience", defaultValue = "10", paramLabel = "N",
+            description = "plateau: epochs without improvement before the rate drops (default: ${DEFAULT-VALUE}).")
+    int plateauPatience;
+
+    @Option(names = "--plateau-factor", defaultValue = "0.1", paramLabel = "F",
+            description = "plateau: what the rate is multiplied by (default: ${DEFAULT-VALUE}).")
+    float plateauFactor;
 
     @Option(names = "--clip-norm", defaultValue = "0", paramLabel = "NORM",
             description = "Clip gradients to this global L2 norm; 0 disables (default: ${DEFAULT-VALUE}).")
@@ -140,7 +230,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Options that only choose where and how a resumed run continues; every other one is the run's own. */
     private static final java.util.Set<String> RESUME_OPTIONS = java.util.Set.of("--resume", "--epochs", "--backend",
             "--data", "--no-progress", "--on-nan", "--debug", "--workers", "--nproc", "--distributed",
-            "--collective-timeout", "--bucket-mb");
+            "--collective-timeout", "--bucket-mb", "--dist-backend");
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -176,6 +266,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (!onNan.equals("stop") && !onNan.equals("continue")) {
             throw new ParameterException(spec.commandLine(), "--on-nan: expected stop or continue, got '" + onNan + "'");
+        }
+        if (resume == null) {
+            checkArchitectureOptions();
         }
         TrainConfig config;
         Path runDir;
@@ -218,16 +311,38 @@ public final class TrainCommand implements Callable<Integer> {
             runDir = resume;
         } else {
             try {
-                config = new TrainConfig(dataset, data == null ? "" : data.toString(), limit, hidden, activation,
-                        dropout, optimizer, lr, momentum, weightDecay, schedule, epochs, batchSize, seed, clipNorm);
+                TrainConfig base = new TrainConfig(dataset, data == null ? "" : data.toString(), limit, hidden,
+                        activation, dropout, optimizer, lr, momentum, weightDecay, schedule, epochs, batchSize, seed,
+                        clipNorm);
+                // The later settings all at once: each is checked against the others (--early-stop
+                // needs a validation set).
+                Map<String, Object> settings = base.toMap();
+                settings.put("test", test == null ? "" : test);
+                settings.put("arch", arch);
+                settings.put("blocks", blocks);
+                settings.put("width", width);
+                settings.put("norm", norm);
+                settings.put("val_split", valSplit);
+                settings.put("val", val == null ? "" : val);
+                settings.put("early_stop", earlyStop);
+                settings.put("accumulate", accumulate);
+                settings.put("plateau_patience", plateauPatience);
+                settings.put("plateau_factor", plateauFactor);
+                settings.put("task", task);
+                settings.put("loss", loss == null ? "" : loss);
+                settings.put("huber_delta", huberDelta);
+                settings.put("label_smoothing", labelSmoothing);
+                settings.put("class_weights", classWeights == null ? "" : classWeights);
+                settings.put("pos_weight", posWeight == null ? "" : posWeight);
+                config = TrainConfig.fromMap(settings);
             } catch (TrainConfig.InvalidSetting e) {
                 // The config's keys are this command's option names in snake_case (batch_size).
                 throw new ParameterException(spec.commandLine(),
                         "--" + e.setting().replace('_', '-') + ": " + e.getMessage());
             }
-            config = config.withTest(test);
             checkDataOptions(dataset);
-            if (!DataSources.isFileSpec(dataset)) {
+            checkTaskData(config);
+            if (!DataSources.isFileSpec(dataset) && !DataSources.isGenerated(dataset)) {
                 try {
                     ImageDataset.fromName(dataset);
                 } catch (IllegalArgumentException e) {
@@ -239,14 +354,102 @@ public final class TrainCommand implements Callable<Integer> {
         }
         backend.backend = group.deviceFor(backend.backend);
         Device device = backend.open();
-        try (TrainingData data = loadDataset(config)) {
-            return train(config, runDir, device, data, out, group);
+        try (TrainingData data = loadDataset(config);
+             TrainingData validation = config.val().isEmpty() ? null : loadValidation(config)) {
+            return train(config, runDir, device, data, validation, out, group);
         }
     }
 
-    private Integer train(TrainConfig config, Path runDir, Device device, TrainingData data, PrintWriter out,
-                          DistributedOptions.Group group) throws IOException {
-        if (data.classes() < 2) {
+    /**
+     * A task the data set cannot serve, before the device starts: an image set (class labels) for
+     * regression or multi-label, {@code friedman1} (real values) for classification.
+     */
+    private void checkTaskData(TrainConfig config) {
+        Task chosen = config.taskKind();
+        String name = config.dataset();
+        if (chosen != Task.CLASSIFICATION && !DataSources.isFileSpec(name) && !DataSources.isGenerated(name)) {
+            throw new ParameterException(spec.commandLine(), "--task " + chosen.cliName() + ": --dataset " + name
+                    + " has class labels, and a " + chosen.cliName() + " task needs real-valued targets: csv:PATH,"
+                    + " npy:FEATURES.npy,TARGETS.npy" + (chosen == Task.REGRESSION ? " or " + Friedman1.NAME : ""));
+        }
+        if (DataSources.isGenerated(name) && chosen != Task.REGRESSION) {
+            throw new ParameterException(spec.commandLine(), "--dataset " + name + " is a regression data set"
+                    + " (real-valued targets), and this run's task is " + chosen.cliName() + "; add --task regression");
+        }
+    }
+
+    /** What the task reads a data set's targets as: as the files say for classification, values otherwise. */
+    static Dataset.TargetKind targets(TrainConfig config) {
+        return config.taskKind() == Task.CLASSIFICATION ? null : Dataset.TargetKind.VALUES;
+    }
+
+    /**
+     * The {@code --val} set, as the second set of a {@link TrainingData} whose first is the training
+     * set, so that its class labels are numbered as the training set's.
+     */
+    static TrainingData loadValidation(TrainConfig config) throws IOException {
+        try {
+            return DataSources.load(config.dataset(), config.val(), Optional.empty(), targets(config));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--val " + config.val() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code --blocks}, {@code --width} and {@code --norm} size a resmlp, {@code --hidden} and
+     * {@code --activation} an mlp: a flag the chosen architecture would ignore is refused, as are
+     * the plateau flags without {@code --schedule plateau}.
+     */
+    private void checkArchitectureOptions() {
+        var parsed = spec.commandLine().getParseResult();
+        String chosen = arch.toLowerCase(Locale.ROOT);
+        List<String> resmlpOnly = List.of("--blocks", "--width", "--norm");
+        List<String> mlpOnly = List.of("--hidden", "--activation");
+        List<String> misplaced = (chosen.equals("resmlp") ? mlpOnly : chosen.equals("mlp") ? resmlpOnly : List.<String>of())
+                .stream().filter(parsed::hasMatchedOption).toList();
+        if (!misplaced.isEmpty()) {
+            String other = chosen.equals("mlp") ? "resmlp" : "mlp";
+            throw new ParameterException(spec.commandLine(), String.join(", ", misplaced) + (misplaced.size() == 1
+                    ? " sizes" : " size") + " an --arch " + other + ", not the --arch " + chosen + " this run trains;"
+                    + (chosen.equals("mlp") ? " add --arch resmlp, or drop " : " drop ") + String.join(", ", misplaced));
+        }
+        List<String> plateauOnly = List.of("--plateau-patience", "--plateau-factor").stream()
+                .filter(parsed::hasMatchedOption).toList();
+        if (!plateauOnly.isEmpty() && !schedule.equalsIgnoreCase("plateau")) {
+            throw new ParameterException(spec.commandLine(), String.join(", ", plateauOnly) + " set"
+                    + (plateauOnly.size() == 1 ? "s" : "") + " the plateau schedule, and this run's --schedule is "
+                    + schedule + "; add --schedule plateau");
+        }
+        if (val != null && !DataSources.isFileSpec(dataset)) {
+            throw new ParameterException(spec.commandLine(), "--val applies to csv: and npy: datasets; for " + dataset
+                    + " hold out part of the training set with --val-split 0.1");
+        }
+        if (val != null) {
+            try {
+                DataSources.checkFileSpec(val);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--val: " + e.getMessage());
+            }
+        }
+    }
+
+    private Integer train(TrainConfig config, Path runDir, Device device, TrainingData data, TrainingData validation,
+                          PrintWriter out, DistributedOptions.Group group) throws IOException {
+        Optional<float[]> weights = config.explicitClassWeights();
+        if (weights.isPresent() && weights.get().length != data.classes()) {
+            throw new ParameterException(spec.commandLine(), "--class-weights " + config.classWeights() + ": "
+                    + weights.get().length + " weight" + (weights.get().length == 1 ? "" : "s") + " for the "
+                    + data.classes() + " classes of " + config.dataset() + "; give one per class, in class order ("
+                    + String.join(", ", data.labelNames()) + "), or balanced");
+        }
+        Optional<float[]> positive = config.positiveWeights();
+        if (positive.isPresent() && positive.get().length != data.train().targetWidth()) {
+            throw new ParameterException(spec.commandLine(), "--pos-weight " + config.posWeight() + ": "
+                    + positive.get().length + " weight" + (positive.get().length == 1 ? "" : "s") + " for the "
+                    + data.train().targetWidth() + " labels of " + config.dataset() + "; give one per label, in"
+                    + " column order");
+        }
+        if (config.taskKind() == Task.CLASSIFICATION && data.classes() < 2) {
             spec.commandLine().getErr().println("warning: " + config.dataset() + " has a single class: every prediction is"
                     + " right and the loss is 0, so there is nothing to learn");
         }
@@ -270,7 +473,10 @@ public final class TrainCommand implements Callable<Integer> {
         boolean removable = createdFolder;
         boolean progress = !noProgress && group.primary() && System.console() != null && System.console().isTerminal();
         Trainer trainer = new Trainer(config, data, device, runDir, progress, out)
-                .stopOnNonFiniteLoss(onNan.equals("stop")).workers(workers).parallel(group.parallel());
+                .stopOnNonFiniteLoss(onNan.equals("stop")).workers(workers).parallel(group.parallel()).summary(true);
+        if (validation != null) {
+            trainer.validation(validation);
+        }
         // Ctrl-C: say what was kept and how to go on (the checkpoint is written after each epoch).
         // What was kept is read from the folder, not from a counter: a save may be under way.
         Path folder = runDir;
@@ -313,10 +519,32 @@ public final class TrainCommand implements Callable<Integer> {
                 // the hook is already running: the JVM is exiting
             }
         }
-        if (data.test().isPresent()) {
+        Task chosen = config.taskKind();
+        if (data.test().isPresent() && chosen != Task.CLASSIFICATION) {
+            StringBuilder figures = new StringBuilder();
+            List<String> names = new java.util.ArrayList<>(chosen.metrics());
+            names.remove(chosen.mainMetric());
+            for (String name : names) {
+                figures.append(String.format(Locale.ROOT, ", %s %.4f", Task.label(name), result.testMetric(name)));
+            }
+            out.printf(Locale.ROOT, "final test %s %.4f%s; run folder %s%n", Task.label(chosen.mainMetric()),
+                    result.testMetric(chosen.mainMetric()), figures, runDir);
+        } else if (data.test().isPresent()) {
             out.printf(Locale.ROOT, "final test accuracy %.4f; run folder %s%n", result.testAccuracy(), runDir);
+        } else if (config.hasValidation() && chosen != Task.CLASSIFICATION) {
+            EpochRecord last = result.epochs().isEmpty() ? null : result.epochs().get(result.epochs().size() - 1);
+            String main = chosen.mainMetric();
+            out.printf(Locale.ROOT, "no test set was given, so there is no test %s%s; run folder %s%n",
+                    Task.label(main), last == null ? "" : String.format(Locale.ROOT, " (last validation %s %.4f)",
+                            Task.label(main), last.value("val_" + main)), runDir);
+        } else if (config.hasValidation()) {
+            EpochRecord last = result.epochs().isEmpty() ? null : result.epochs().get(result.epochs().size() - 1);
+            out.printf(Locale.ROOT, "no test set was given, so there is no test accuracy%s; run folder %s%n",
+                    last == null ? "" : String.format(Locale.ROOT, " (last validation accuracy %.4f)",
+                            last.valAccuracy()), runDir);
         } else {
-            out.printf(Locale.ROOT, "no test set was given, so there is no test accuracy; run folder %s%n", runDir);
+            out.printf(Locale.ROOT, "no test set was given, so there is no test %s; run folder %s%n",
+                    chosen == Task.CLASSIFICATION ? "accuracy" : Task.label(chosen.mainMetric()), runDir);
         }
         out.flush();
         return 0;
@@ -444,7 +672,7 @@ public final class TrainCommand implements Callable<Integer> {
     static TrainingData loadDataset(TrainConfig config) throws IOException {
         String dataDir = config.dataDir();
         Optional<Path> dir = dataDir == null || dataDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(dataDir));
-        return DataSources.load(config.dataset(), config.test(), dir);
+        return DataSources.load(config.dataset(), config.test(), dir, targets(config));
     }
 
     /** See {@link DataSources#csvFile}. */

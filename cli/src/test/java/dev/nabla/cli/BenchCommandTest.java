@@ -19,6 +19,21 @@ class BenchCommandTest {
         assertTrue(run.err().contains("error: " + expected), run.err());
     }
 
+    /** Strong scaling: the speedup is the ratio of step times, the efficiency that over the rank ratio. */
+    @Test
+    void ddpStepScalingTableComparesEachRowWithOneRank() {
+        var one = new dev.nabla.distributed.DataParallelStepBenchmark.Result(1, 256, 20.0, 0.5, 12800, "MPI (x)");
+        var two = new dev.nabla.distributed.DataParallelStepBenchmark.Result(2, 128, 12.5, 2.0, 20480, "MPI (x)");
+        String table = AllReduceBench.scalingTable(java.util.List.of(one, two), "cpu", "1024,1024", 256);
+        org.junit.jupiter.api.Assertions.assertEquals("""
+                data-parallel mlp-step 784-1024-1024-10, global batch 256, adam, on cpu (one device per rank); \
+                gradients over MPI (x)
+                 ranks  rows/rank  step (ms)  all-reduce (ms)   samples/s  speedup  efficiency
+                     1        256      20.00             0.50      12,800    1.00x        100%
+                     2        128      12.50             2.00      20,480    1.60x         80%
+                """, table);
+    }
+
     @Test
     void badArgumentsAreUsageErrorsNamingTheOption() {
         assertUsageError("--workload: unknown workload 'conv'", "bench", "--workload", "conv");

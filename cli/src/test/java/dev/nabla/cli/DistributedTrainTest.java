@@ -30,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributedTrainTest {
 
-    private static final int TIMEOUT_SECONDS = 6;
+    // NOTE: rank 0 alone writes the checkpoint, metrics and plot after each epoch while rank 1 waits
+    // in the next all-reduce: on a loaded 2-core machine that took over 6 s (load average 15), and
+    // the healthy job was aborted. 20 s keeps the test about the dead rank, not about a slow one.
+    private static final int TIMEOUT_SECONDS = 20;
 
     /** 3,000 rows of 10 features, 3 classes: epochs of a fraction of a second. */
     static Path csv(Path dir) throws IOException {
@@ -142,6 +145,27 @@ class DistributedTrainTest {
         assertEquals(Main.EXIT_FAILURE, result.exitStatus(), result.output());
         assertTrue(result.output().contains("error: --nproc 2: Open MPI is not installed: mpirun is not on the PATH;"
                 + " install it with apt-get install openmpi-bin libopenmpi3"), result.output());
+    }
+
+    /** PyTorch's rule: NCCL for CUDA tensors, else the host engine; nccl off CUDA is a named error. */
+    @Test
+    void distBackendTakesMpiOffCudaAndRefusesNcclThere() {
+        var comm = new dev.nabla.distributed.SingleProcessCommunicator();
+        var err = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        dev.nabla.Device cpu = dev.nabla.Device.cpu();
+        assertEquals(null, DistributedOptions.deviceEngine("auto", comm, cpu, err));
+        assertEquals(null, DistributedOptions.deviceEngine("mpi", comm, cpu, err));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> DistributedOptions.deviceEngine("nccl", comm, cpu, err));
+        assertEquals("--dist-backend nccl: " + cpu + " is not a CUDA device; NCCL reduces CUDA tensors (use "
+                + "--dist-backend mpi or auto)", e.getMessage());
+    }
+
+    @Test
+    void anUnknownDistBackendIsAUsageError() {
+        Run run = Run.of("train", "--distributed", "--dist-backend", "gloo");
+        assertEquals(Main.EXIT_USAGE, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--dist-backend must be auto, mpi or nccl, got 'gloo'"), run.err());
     }
 
     @Test

@@ -6,227 +6,254 @@ import dev.nabla.optim.Optimizer;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * Dynamic loss scaling, as PyTorch's {@code torch.cuda.amp.GradScaler}: multiply the loss by a
- * large factor so small F16 gradients do not flush to zero, divide the gradients by it before the
- * optimizer step, skip the step when any gradient overflowed, and adapt the factor.
- *
+ * Dynamic loss scaling with PyTorch's semantics ({@code torch.cuda.amp.GradScaler}):
  * <pre>{@code
  * GradScaler scaler = new GradScaler();
- * scaler.scale(loss).backward();
- * scaler.step(optimizer);      // unscales, skips the update if a gradient is Inf or NaN
- * scaler.update();             // halves the scale after a skip, doubles it after 2000 clean steps
+ * for (...) {
+ *     optimizer.zeroGrad();
+ *     Tensor loss = ...;
+ *     scaler.scale(loss).backward();
+ *     scaler.unscale(optimizer);            // optional: before clipping the true gradients
+ *     scaler.step(optimizer);               // skipped when a gradient is Inf or NaN
+ *     scaler.update();
+ * }
  * }</pre>
  *
- * <p>The rule of {@link #update()} is PyTorch's {@code _amp_update_scale_} kernel: a step with a
- * non-finite gradient multiplies the scale by {@code backoffFactor} and resets the count of clean
- * steps; a clean step increments it, and at {@code growthInterval} the scale is multiplied by
- * {@code growthFactor} (kept only if finite) and the count restarts. The scale is an F32 number,
- * products computed in double and rounded to float, as the kernel does.
+ * <p>{@link #update()} follows ATen's {@code _amp_update_scale_}: after a step with a non-finite
+ * gradient the scale is multiplied by {@code backoffFactor} and the count of good steps restarts;
+ * after {@code growthInterval} good steps in a row it is multiplied by {@code growthFactor}
+ * (unless that overflows to infinity). The scale is an F32 value, as PyTorch's.
  *
- * <p>One fused non-finite check per optimizer step: every gradient is unscaled in place, and
- * {@code Σ (g · 0)}, which is NaN as soon as one element is Inf or NaN and 0 otherwise, is summed
- * over all parameters on the device; one scalar is read back, not one per parameter.
+ * <p>Why one host read per step: the gradients are checked on their device (each gradient times
+ * zero, summed: 0 when every element is finite, NaN otherwise), the per-parameter sums are added
+ * there, and only that one scalar is read back, instead of one {@code item()} per parameter.
  */
 public final class GradScaler {
 
-    /** PyTorch's defaults: {@code init_scale=2.**16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000}. */
-    public static final float DEFAULT_INIT_SCALE = 65536f;
-    public static final double DEFAULT_GROWTH_FACTOR = 2.0;
-    public static final double DEFAULT_BACKOFF_FACTOR = 0.5;
-    public static final int DEFAULT_GROWTH_INTERVAL = 2000;
+    /** Where each optimizer is in the current iteration (PyTorch's {@code OptState}). */
+    private enum Stage { READY, UNSCALED, STEPPED }
 
-    private final double growthFactor;
-    private final double backoffFactor;
+    private final float growthFactor;
+    private final float backoffFactor;
     private final int growthInterval;
+    private final boolean enabled;
     private float scale;
     private int growthTracker;
-    /** Optimizers unscaled since the last {@link #update()}, and whether each found Inf or NaN. */
+    /** Per optimizer this iteration: its stage and whether its gradients held a non-finite value. */
+    private final Map<Optimizer, Stage> stages = new IdentityHashMap<>();
     private final Map<Optimizer, Boolean> foundInf = new IdentityHashMap<>();
-    private final Map<Optimizer, Boolean> stepped = new IdentityHashMap<>();
 
-    /** PyTorch's defaults. */
+    /** PyTorch's defaults: scale 2^16, growth ×2 every 2,000 good steps, backoff ×0.5. */
     public GradScaler() {
-        this(DEFAULT_INIT_SCALE, DEFAULT_GROWTH_FACTOR, DEFAULT_BACKOFF_FACTOR, DEFAULT_GROWTH_INTERVAL);
+        this(65536f, 2f, 0.5f, 2000, true);
     }
 
-    public GradScaler(float initScale, double growthFactor, double backoffFactor, int growthInterval) {
-        if (!(initScale > 0) || Float.isInfinite(initScale)) {
-            throw new IllegalArgumentException("GradScaler: initScale must be a positive finite number, got " + initScale);
+    /**
+     * @param initScale      the first scale (finite, positive)
+     * @param growthFactor   the scale's factor after {@code growthInterval} good steps (&gt; 1)
+     * @param backoffFactor  the scale's factor after a step with a non-finite gradient (in (0, 1))
+     * @param growthInterval good steps in a row before the scale grows (≥ 1)
+     * @param enabled        false: every method is a pass-through ({@link #scale} returns the loss,
+     *                       {@link #step} just steps), as PyTorch's {@code enabled=False}
+     */
+    public GradScaler(float initScale, float growthFactor, float backoffFactor, int growthInterval, boolean enabled) {
+        if (!(initScale > 0) || !Float.isFinite(initScale)) {
+            throw new IllegalArgumentException("GradScaler: initScale must be finite and positive, got " + initScale);
         }
-        if (!(growthFactor > 1.0) || Double.isInfinite(growthFactor)) {
-            throw new IllegalArgumentException("GradScaler: growthFactor should be > 1, got " + growthFactor);
+        if (!(growthFactor > 1)) {
+            throw new IllegalArgumentException("GradScaler: growthFactor must be > 1.0, got " + growthFactor);
         }
-        if (!(backoffFactor > 0 && backoffFactor < 1.0)) {
-            throw new IllegalArgumentException("GradScaler: backoffFactor should be in (0, 1), got " + backoffFactor);
+        if (!(backoffFactor > 0 && backoffFactor < 1)) {
+            throw new IllegalArgumentException("GradScaler: backoffFactor must be in (0, 1), got " + backoffFactor);
         }
-        if (growthInterval <= 0) {
-            throw new IllegalArgumentException("GradScaler: growthInterval should be a positive integer, got "
-                    + growthInterval);
+        if (growthInterval < 1) {
+            throw new IllegalArgumentException("GradScaler: growthInterval must be at least 1, got " + growthInterval);
         }
         this.scale = initScale;
         this.growthFactor = growthFactor;
         this.backoffFactor = backoffFactor;
         this.growthInterval = growthInterval;
+        this.enabled = enabled;
     }
 
-    /** The current scale, as {@code get_scale()}. */
-    public float scale() {
-        return scale;
-    }
-
-    /** Clean steps counted toward the next growth ({@code _growth_tracker}). */
-    public int growthTracker() {
-        return growthTracker;
-    }
-
-    /** {@code loss · scale}, differentiable: backward through it gives gradients multiplied by the scale. */
+    /** The loss times the current scale (the loss itself when disabled); call {@code backward()} on it. */
     public Tensor scale(Tensor loss) {
-        return loss.mul(scale);
+        return enabled ? loss.mul(scale) : loss;
     }
 
     /**
-     * Divides the gradients of {@code optimizer}'s parameters by the scale, in place, and records
-     * whether any is Inf or NaN, as {@code unscale_(optimizer)}. Call it before clipping gradients;
-     * {@link #step} calls it when it was not called. Once per optimizer between updates.
+     * Divides the optimizer's gradients by the scale in place (once per iteration), and records
+     * whether any of them holds an Inf or NaN.
+     *
+     * @throws IllegalStateException when called twice for one optimizer before {@link #update()}, or after its step
      */
     public void unscale(Optimizer optimizer) {
-        if (foundInf.containsKey(optimizer)) {
-            throw new IllegalStateException("GradScaler.unscale: unscale() has already been called on this optimizer"
-                    + " since the last update()");
+        if (!enabled) {
+            return;
         }
-        // NOTE: PyTorch takes the reciprocal in double, then rounds it to float.
+        Stage stage = stages.getOrDefault(optimizer, Stage.READY);
+        if (stage == Stage.UNSCALED) {
+            throw new IllegalStateException("GradScaler.unscale: already called on this optimizer since the last"
+                    + " update()");
+        }
+        if (stage == Stage.STEPPED) {
+            throw new IllegalStateException("GradScaler.unscale: called after step(); call update() first");
+        }
+        // PyTorch computes the reciprocal in double, then rounds it to float.
         float inverse = (float) (1.0 / scale);
         Tensor check = null;
         try (var ignored = NoGrad.open()) {
-            for (Tensor param : optimizer.params()) {
-                Optional<Tensor> grad = param.grad();
+            for (Tensor parameter : optimizer.params()) {
+                var grad = parameter.grad();
                 if (grad.isEmpty()) {
                     continue;
                 }
                 Tensor unscaled = grad.get().mul(inverse);
-                param.setGrad(unscaled);
-                // Σ g·0 is NaN as soon as one element is Inf or NaN (Inf·0 = NaN), else ±0.
-                Tensor poison = unscaled.mul(0f).sum();
-                if (check == null) {
-                    check = poison;
-                } else {
-                    Tensor sum = check.add(poison);
-                    check.close();
-                    poison.close();
-                    check = sum;
-                }
+                Tensor nonFinite = unscaled.mul(0f).sum();   // 0 if all finite, NaN otherwise
+                check = check == null ? nonFinite : check.add(nonFinite);
+                parameter.setGrad(unscaled);
             }
-            boolean nonFinite = false;
-            if (check != null) {
-                nonFinite = !Float.isFinite(check.item());   // the one read-back of the step
-                check.close();
-            }
-            foundInf.put(optimizer, nonFinite);
+            // The one host read of the step: NaN (which is != 0) when any gradient held an Inf or NaN.
+            foundInf.put(optimizer, check != null && check.item() != 0f);
         }
+        stages.put(optimizer, Stage.UNSCALED);
     }
 
     /**
-     * Unscales (unless {@link #unscale} already did) and runs {@code optimizer.step()} only if every
-     * gradient is finite, as {@code scaler.step(optimizer)}; returns whether it stepped.
+     * Unscales (if {@link #unscale} was not called) and takes the optimizer's step, unless its
+     * gradients held an Inf or NaN: then the step is skipped and the parameters and optimizer
+     * state stay as they were.
+     *
+     * @return whether the step was taken
      */
     public boolean step(Optimizer optimizer) {
-        if (stepped.containsKey(optimizer)) {
-            throw new IllegalStateException("GradScaler.step: step() has already been called since the last update()");
+        if (!enabled) {
+            optimizer.step();
+            return true;
         }
-        if (!foundInf.containsKey(optimizer)) {
+        Stage stage = stages.getOrDefault(optimizer, Stage.READY);
+        if (stage == Stage.STEPPED) {
+            throw new IllegalStateException("GradScaler.step: already called on this optimizer since the last update()");
+        }
+        if (stage == Stage.READY) {
             unscale(optimizer);
         }
-        boolean finite = !foundInf.get(optimizer);
-        if (finite) {
+        boolean take = !foundInf.get(optimizer);
+        if (take) {
             optimizer.step();
         }
-        stepped.put(optimizer, finite);
-        return finite;
+        stages.put(optimizer, Stage.STEPPED);
+        return take;
     }
 
-    /** True when the last {@link #unscale}/{@link #step} of {@code optimizer} found an Inf or NaN. */
-    public boolean foundInf(Optimizer optimizer) {
-        Boolean found = foundInf.get(optimizer);
-        if (found == null) {
-            throw new IllegalStateException("GradScaler.foundInf: no unscale() or step() on this optimizer since the"
-                    + " last update()");
-        }
-        return found;
-    }
-
-    /** Adapts the scale from the steps since the last update, as {@code scaler.update()}. */
+    /**
+     * Adapts the scale after this iteration's steps: backs off if any optimizer found a non-finite
+     * gradient, else counts a good step and grows the scale every {@code growthInterval} of them.
+     *
+     * @throws IllegalStateException when no optimizer was unscaled or stepped since the last update
+     */
     public void update() {
-        if (foundInf.isEmpty()) {
-            throw new IllegalStateException("GradScaler.update: no inf checks were recorded prior to update();"
-                    + " call step(optimizer) first");
+        if (!enabled) {
+            return;
         }
-        boolean anyInf = foundInf.containsValue(true);
+        if (foundInf.isEmpty()) {
+            throw new IllegalStateException("GradScaler.update: no step() or unscale() was recorded since the last"
+                    + " update()");
+        }
+        boolean anyInf = foundInf.values().stream().anyMatch(Boolean::booleanValue);
         if (anyInf) {
-            scale = (float) (scale * backoffFactor);
+            scale = scale * backoffFactor;
+            growthTracker = 0;
+        } else if (growthTracker + 1 == growthInterval) {
+            float grown = scale * growthFactor;
+            if (Float.isFinite(grown)) {
+                scale = grown;
+            }
             growthTracker = 0;
         } else {
-            int successful = growthTracker + 1;
-            if (successful == growthInterval) {
-                float grown = (float) (scale * growthFactor);
-                if (Float.isFinite(grown)) {
-                    scale = grown;
-                }
-                growthTracker = 0;
-            } else {
-                growthTracker = successful;
-            }
+            growthTracker++;
         }
+        stages.clear();
         foundInf.clear();
-        stepped.clear();
     }
 
-    /** Sets the scale by hand, as {@code update(new_scale)}; the growth count is kept. */
-    public void update(float newScale) {
-        if (!(newScale > 0) || Float.isInfinite(newScale)) {
-            throw new IllegalArgumentException("GradScaler.update: new scale must be a positive finite number, got "
-                    + newScale);
-        }
-        scale = newScale;
-        foundInf.clear();
-        stepped.clear();
+    /** The current scale (1 when disabled, as PyTorch's {@code get_scale()}). */
+    public float getScale() {
+        return enabled ? scale : 1f;
     }
 
-    /** The state a checkpoint keeps, under PyTorch's {@code state_dict()} keys. */
+    /** Good steps since the scale last changed (PyTorch's {@code _growth_tracker}). */
+    public int growthTracker() {
+        return growthTracker;
+    }
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    /**
+     * The state for a checkpoint, with PyTorch's {@code state_dict()} keys: {@code scale},
+     * {@code growth_factor}, {@code backoff_factor}, {@code growth_interval}, {@code _growth_tracker}
+     * (empty when disabled).
+     */
     public Map<String, Object> stateDict() {
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("scale", (double) scale);
-        state.put("growth_factor", growthFactor);
-        state.put("backoff_factor", backoffFactor);
-        state.put("growth_interval", growthInterval);
-        state.put("_growth_tracker", growthTracker);
+        if (enabled) {
+            state.put("scale", scale);
+            state.put("growth_factor", growthFactor);
+            state.put("backoff_factor", backoffFactor);
+            state.put("growth_interval", growthInterval);
+            state.put("_growth_tracker", growthTracker);
+        }
         return state;
     }
 
     /**
-     * A scaler continuing from {@link #stateDict()} (or PyTorch's, read from JSON): every key
-     * must be there; a missing or malformed one is an error naming it.
+     * Restores {@link #stateDict()}'s scale and growth tracker (the factors and interval stay this
+     * scaler's, as they are constructor arguments; a mismatch is refused by name).
+     *
+     * @throws IllegalArgumentException when a key is missing or a value is out of range
      */
-    public static GradScaler fromStateDict(Map<String, ?> state) {
-        GradScaler scaler = new GradScaler((float) number(state, "scale"), number(state, "growth_factor"),
-                number(state, "backoff_factor"), (int) number(state, "growth_interval"));
-        double tracker = number(state, "_growth_tracker");
-        if (tracker < 0 || tracker != Math.rint(tracker)) {
-            throw new IllegalArgumentException("GradScaler state: _growth_tracker must be a non-negative integer, got "
-                    + tracker);
+    public void loadStateDict(Map<String, ?> state) {
+        if (!enabled) {
+            return;
         }
-        scaler.growthTracker = (int) tracker;
-        return scaler;
+        float restored = number(state, "scale").floatValue();
+        int tracker = number(state, "_growth_tracker").intValue();
+        if (!(restored > 0) || !Float.isFinite(restored)) {
+            throw new IllegalArgumentException("GradScaler.loadStateDict: scale " + restored + " is not finite and positive");
+        }
+        if (tracker < 0 || tracker >= growthInterval) {
+            throw new IllegalArgumentException("GradScaler.loadStateDict: _growth_tracker " + tracker + " is outside [0, "
+                    + growthInterval + ")");
+        }
+        for (var expected : Map.of("growth_factor", (double) growthFactor, "backoff_factor", (double) backoffFactor,
+                "growth_interval", (double) growthInterval).entrySet()) {
+            if (state.containsKey(expected.getKey())
+                    && number(state, expected.getKey()).doubleValue() != expected.getValue()) {
+                throw new IllegalArgumentException("GradScaler.loadStateDict: " + expected.getKey() + " "
+                        + state.get(expected.getKey()) + " differs from this scaler's " + expected.getValue());
+            }
+        }
+        scale = restored;
+        growthTracker = tracker;
+        stages.clear();
+        foundInf.clear();
     }
 
-    private static double number(Map<String, ?> state, String key) {
+    private static Number number(Map<String, ?> state, String key) {
         Object value = state.get(key);
-        if (!(value instanceof Number n)) {
-            throw new IllegalArgumentException("GradScaler state: '" + key + "' is " + (value == null ? "missing"
-                    : "not a number (" + value + ")") + "; expected the keys of stateDict()");
+        if (!(value instanceof Number number)) {
+            throw new IllegalArgumentException("GradScaler.loadStateDict: '" + key + "' is "
+                    + (value == null ? "missing" : "not a number: " + value));
         }
-        return n.doubleValue();
+        return number;
+    }
+
+    @Override
+    public String toString() {
+        return "GradScaler(scale=" + getScale() + ", growth_tracker=" + growthTracker + ", enabled=" + enabled + ")";
     }
 }

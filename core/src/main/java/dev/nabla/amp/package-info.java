@@ -1,7 +1,7 @@
 /**
- * Mixed-precision training helpers, PyTorch's {@code torch.cuda.amp} for Nabla:
- * {@link dev.nabla.amp.GradScaler} (dynamic loss scaling). Parameters stay F32 (the master
- * weights); 16-bit tensors come from {@code Tensor.to(DType.BF16)} or {@code DType.F16} in the
- * forward pass, and their gradients flow back through the casts as F32.
+ * Automatic mixed precision, as {@code torch.amp}: {@link dev.nabla.amp.GradScaler} scales the loss
+ * so that small 16-bit gradients do not flush to zero, unscales the gradients before the optimizer
+ * step, skips steps whose gradients overflowed and adapts the scale (dynamic loss scaling).
+ * Parameters and optimizer state stay F32 (master weights).
  */
 package dev.nabla.amp;

@@ -46,6 +46,9 @@ public final class Backward {
             case Node.Cat c -> cat(c, g);
             case Node.IndexSelect i -> new Tensor[] {indexAdd(g, i.a().shape(), i.axis(), i.index())};
             case Node.IndexAdd i -> new Tensor[] {g.indexSelect(i.axis(), indexTensor(i.index(), g))};
+            // out = self + scatter(src): dSelf = G; dSrc = G gathered along the axis at the index
+            // (zeros where src reaches past the index's shape)
+            case Node.ScatterAdd s -> new Tensor[] {g, s.src().isRequiresGrad() ? scatterAddSource(s, g) : null};
             case Node.ToDevice t -> new Tensor[] {g.to(t.a().device())};
             // a cast is the identity on values up to rounding: the gradient goes back in the input's dtype
             case Node.Cast c -> new Tensor[] {g.to(c.a().dtype())};
@@ -222,6 +225,77 @@ public final class Backward {
             }
         }
         return Tape.record(full, new Node.IndexAdd(g, shape, axis, index), g);
+    }
+
+    /**
+     * {@code torch.gather(g, axis, index)} padded with zeros to the source's shape: the gradient of
+     * a scatter-add's source. {@code g} restricted to the index's extent on the other axes is
+     * viewed as {@code [rows, size]} (axis last), each row repeated once per index entry and
+     * picked by the row-wise {@link Tensor#gather}, in chunks of rows that bound the repeated
+     * copy. Written with recorded ops, so a differentiable backward differentiates it again.
+     */
+    private static Tensor scatterAddSource(Node.ScatterAdd s, Tensor g) {
+        int axis = s.axis();
+        int[] indexShape = s.indexShape();
+        int rank = indexShape.length;
+        int size = g.size(axis);
+        int entries = indexShape[axis];
+        Tensor region = g;
+        for (int d = 0; d < rank; d++) {
+            if (d != axis && indexShape[d] < region.size(d)) {
+                region = region.slice(d, 0, indexShape[d]);
+            }
+        }
+        int[] order = axisLast(rank, axis);
+        Tensor moved = region.permute(order);
+        int[] movedShape = moved.shape();
+        int rows = 1;
+        for (int d = 0; d < rank; d++) {
+            rows *= d == axis ? 1 : indexShape[d];
+        }
+        Tensor gathered;
+        if (s.rowIndex().length == 0) {
+            gathered = Tensor.zeros(g.device(), rows, entries);
+        } else {
+            Tensor matrix = moved.reshape(rows, size);
+            int chunk = Math.max(1, SCATTER_CHUNK_ELEMENTS / Math.max(1, entries * size));
+            List<Tensor> parts = new ArrayList<>();
+            for (int r0 = 0; r0 < rows; r0 += chunk) {
+                int r1 = Math.min(rows, r0 + chunk);
+                int[] picks = Arrays.copyOfRange(s.rowIndex(), r0 * entries, r1 * entries);
+                Tensor repeated = matrix.slice(0, r0, r1).unsqueeze(1).expand(r1 - r0, entries, size)
+                        .reshape((r1 - r0) * entries, size);
+                parts.add(repeated.gather(1, indexTensor(picks, g)).reshape(r1 - r0, entries));
+            }
+            gathered = parts.size() == 1 ? parts.getFirst() : Tensor.cat(parts, 0);
+        }
+        movedShape[rank - 1] = entries;
+        Tensor result = gathered.reshape(movedShape).permute(inverse(order));
+        // zeros where the source reaches past the index: those entries were never added
+        int[] srcShape = s.src().shape();
+        for (int d = 0; d < rank; d++) {
+            if (result.size(d) < srcShape[d]) {
+                int[] padShape = result.shape();
+                padShape[d] = srcShape[d] - result.size(d);
+                result = Tensor.cat(List.of(result, Tensor.zeros(g.device(), padShape)), d);
+            }
+        }
+        return result;
+    }
+
+    /** Elements per chunk of a scatter-add's repeated gradient rows (16 MiB of F32). */
+    private static final int SCATTER_CHUNK_ELEMENTS = 1 << 22;
+
+    /** The axis order that moves {@code axis} last and keeps the others in order. */
+    private static int[] axisLast(int rank, int axis) {
+        int[] order = new int[rank];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != axis) {
+                order[j++] = i;
+            }
+        }
+        order[rank - 1] = axis;
+        return order;
     }
 
     private static Tensor indexTensor(int[] index, Tensor like) {

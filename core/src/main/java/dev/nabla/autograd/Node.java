@@ -164,6 +164,18 @@ public sealed interface Node {
         }
     }
 
+    /**
+     * {@code torch.Tensor.scatter_add(axis, index, src)}, out of place: {@code self} with each
+     * {@code src} entry inside the index's shape added at its index along {@code axis}.
+     * {@code rowIndex} is the index (values checked at the forward) with {@code axis} moved last,
+     * flattened: row r of {@code [rows, indexShape[axis]]} lists where the entries of row r go.
+     */
+    record ScatterAdd(Tensor self, Tensor src, int axis, int[] indexShape, int[] rowIndex) implements Node {
+        public List<Tensor> inputs() {
+            return List.of(self, src);
+        }
+    }
+
     /** A copy to another device. */
     record ToDevice(Tensor a) implements Node {
         public List<Tensor> inputs() {

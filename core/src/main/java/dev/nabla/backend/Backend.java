@@ -102,6 +102,25 @@ public interface Backend {
     default void synchronize() {
     }
 
+    /**
+     * The native address of {@code storage}'s first element, for native libraries that take
+     * pointers (NCCL's collectives), or empty where memory has no such address: the CPU and
+     * reference backends keep Java arrays, OpenCL buffers are opaque handles. CUDA answers with
+     * the device pointer.
+     */
+    default java.util.OptionalLong nativeAddress(Storage storage) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * The native queue this backend's work runs on (a CUDA stream's handle), so that a native
+     * library can queue work in order with it; 0 (the default stream, or none) where work is
+     * synchronous.
+     */
+    default long nativeStream() {
+        return 0;
+    }
+
     // ---- element-wise -------------------------------------------------------------------
 
     /** {@code dst[i] = op(src[layout(i)], param)} over {@code srcLayout}'s shape. */

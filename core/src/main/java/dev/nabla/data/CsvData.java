@@ -76,22 +76,7 @@ public record CsvData(String source, List<String> featureNames, String labelName
             throw new IllegalArgumentException(source + ": " + n + " rows are too few to hold out " + testFraction
                     + " as a test set");
         }
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        long state = seed;
-        for (int i = n - 1; i > 0; i--) {
-            state += 0x9E3779B97F4A7C15L;
-            long z = state;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z ^= z >>> 31;
-            int j = (int) Math.floorMod(z, (long) (i + 1));
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = shuffledOrder(n, seed);
         int train = n - test;
         int f = featureCount;
         float[] trainX = new float[train * f];
@@ -110,5 +95,30 @@ public record CsvData(String source, List<String> featureNames, String labelName
         }
         return new Split("csv", source, f, classes(), trainX, trainY, testX, testY,
                 classNames.isEmpty() ? Split.indexNames(classes()) : classNames);
+    }
+
+    /**
+     * {@code 0 .. n-1} shuffled by Fisher–Yates driven by SplitMix64 from {@code seed}: the same
+     * order on every run and JVM. Shared by every hold-out split, so a regression CSV splits its
+     * rows as a classification one of the same length would.
+     */
+    static int[] shuffledOrder(int n, long seed) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        long state = seed;
+        for (int i = n - 1; i > 0; i--) {
+            state += 0x9E3779B97F4A7C15L;
+            long z = state;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z ^= z >>> 31;
+            int j = (int) Math.floorMod(z, (long) (i + 1));
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 }

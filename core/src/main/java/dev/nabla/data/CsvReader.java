@@ -13,8 +13,9 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * Reads a numeric CSV file for classification: every column but one is a feature, the remaining
- * one is the class label.
+ * Reads a numeric CSV file: every column but one is a feature, the remaining one is the label,
+ * a class for classification ({@link #read}) or a real-valued target for regression
+ * ({@link #readValues}, where the label column must hold numbers, never class names).
  *
  * <ul>
  *   <li><b>Header</b>: {@link Header#AUTO} (default) treats the first line as a header when one of
@@ -75,6 +76,97 @@ public final class CsvReader {
     }
 
     public static CsvData read(Path file, Options options) throws IOException {
+        Parsed parsed = parse(file, options);
+        String[] names = parsed.names();
+        int labelCol = parsed.labelCol();
+        String[] rawLabels = parsed.rawLabels();
+        int n = rawLabels.length;
+
+        List<String> featureNames = parsed.featureNames();
+        String labelName = names[labelCol];
+        int[] labels = new int[n];
+        List<String> classNames = List.of();
+        boolean numeric = Arrays.stream(rawLabels).allMatch(CsvReader::isNumber);
+        if (numeric) {
+            // Class indices, as PyTorch's cross-entropy targets: 0..C-1, C bounded by the rows (a
+            // class needs examples; 256 leaves room for unused indices in small files) and by
+            // MAX_CLASSES, so that a typo (1000000) is an error rather than a million-wide layer.
+            int limit = Math.min(MAX_CLASSES, Math.max(256, n));
+            for (int i = 0; i < n; i++) {
+                String raw = rawLabels[i];
+                double v = Double.parseDouble(raw);
+                int line = parsed.lines()[i];
+                if (v != Math.rint(v)) {
+                    throw fieldError(file, line, labelCol, names, "label " + raw + " is not a whole number; numeric"
+                            + " labels are class indices 0..C-1 (labels that are text are class names)");
+                }
+                if (v < 0) {
+                    throw fieldError(file, line, labelCol, names, "label " + raw + " is negative; numeric labels are"
+                            + " class indices 0..C-1: renumber the classes from 0 (e.g. -1/1 as 0/1) or write them as"
+                            + " names");
+                }
+                if (v >= limit) {
+                    throw fieldError(file, line, labelCol, names, "label " + raw + " is too large for a class index:"
+                            + " numeric labels are class indices 0..C-1, and " + (limit == MAX_CLASSES
+                            ? "Nabla supports at most " + MAX_CLASSES + " classes"
+                            : n + " rows allow at most " + limit + " classes") + "; renumber the classes from 0");
+                }
+                labels[i] = (int) v;
+            }
+        } else {
+            // Class names: the label column is text (numbers among them are names too).
+            TreeSet<String> distinct = new TreeSet<>(Arrays.asList(rawLabels));
+            classNames = List.copyOf(distinct);
+            for (int i = 0; i < n; i++) {
+                labels[i] = classNames.indexOf(rawLabels[i]);
+            }
+        }
+        return new CsvData(file.toString(), featureNames, labelName, parsed.features(), labels, parsed.featureCount(),
+                classNames);
+    }
+
+    /**
+     * Reads {@code file} for regression: the label column holds one real-valued target per row,
+     * so every label must be a finite decimal number ({@code -1}, {@code 2.5}, {@code 1e-3}); text,
+     * an empty field, {@code NaN} or an infinity is an error naming its line and column, raised
+     * before any training. The other rules (header, label column, delimiter, fields) are those of
+     * {@link #read(Path, Options)}.
+     */
+    public static InMemoryDataset readValues(Path file, Options options) throws IOException {
+        Parsed parsed = parse(file, options);
+        String[] raw = parsed.rawLabels();
+        float[] values = new float[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            if (!isNumber(raw[i])) {
+                throw fieldError(file, parsed.lines()[i], parsed.labelCol(), parsed.names(), "regression target \""
+                        + raw[i] + "\" is not a finite decimal number (regression targets must be numbers; drop or"
+                        + " fill the row)");
+            }
+            values[i] = Float.parseFloat(raw[i]);
+            if (!Float.isFinite(values[i])) {
+                throw fieldError(file, parsed.lines()[i], parsed.labelCol(), parsed.names(), "regression target "
+                        + raw[i] + " overflows a float");
+            }
+        }
+        return InMemoryDataset.ofValues(file.toString(), parsed.features(), parsed.featureCount(), values, 1);
+    }
+
+    /** {@link #readValues(Path, Options)} with {@link Options#defaults()}. */
+    public static InMemoryDataset readValues(Path file) throws IOException {
+        return readValues(file, Options.defaults());
+    }
+
+    /** The fields of a file: features parsed, the label column's text kept per data row. */
+    private record Parsed(String[] names, int labelCol, float[] features, int featureCount, String[] rawLabels,
+                          int[] lines) {
+        List<String> featureNames() {
+            List<String> list = new ArrayList<>(Arrays.asList(names));
+            list.remove(labelCol);
+            return list;
+        }
+    }
+
+    private static Parsed parse(Path file, Options options) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException(file + ": is a folder, not a CSV file");
         }
@@ -163,47 +255,11 @@ public final class CsvReader {
                 features[f++] = parseFeature(file, lineNo, c, names, row[c]);
             }
         }
-
-        List<String> featureNames = new ArrayList<>(Arrays.asList(names));
-        String labelName = featureNames.remove(labelCol);
-        int[] labels = new int[n];
-        List<String> classNames = List.of();
-        boolean numeric = Arrays.stream(rawLabels).allMatch(CsvReader::isNumber);
-        if (numeric) {
-            // Class indices, as PyTorch's cross-entropy targets: 0..C-1, C bounded by the rows (a
-            // class needs examples; 256 leaves room for unused indices in small files) and by
-            // MAX_CLASSES, so that a typo (1000000) is an error rather than a million-wide layer.
-            int limit = Math.min(MAX_CLASSES, Math.max(256, n));
-            for (int i = 0; i < n; i++) {
-                String raw = rawLabels[i];
-                double v = Double.parseDouble(raw);
-                int line = lineNumbers.get(first + i);
-                if (v != Math.rint(v)) {
-                    throw fieldError(file, line, labelCol, names, "label " + raw + " is not a whole number; numeric"
-                            + " labels are class indices 0..C-1 (labels that are text are class names)");
-                }
-                if (v < 0) {
-                    throw fieldError(file, line, labelCol, names, "label " + raw + " is negative; numeric labels are"
-                            + " class indices 0..C-1: renumber the classes from 0 (e.g. -1/1 as 0/1) or write them as"
-                            + " names");
-                }
-                if (v >= limit) {
-                    throw fieldError(file, line, labelCol, names, "label " + raw + " is too large for a class index:"
-                            + " numeric labels are class indices 0..C-1, and " + (limit == MAX_CLASSES
-                            ? "Nabla supports at most " + MAX_CLASSES + " classes"
-                            : n + " rows allow at most " + limit + " classes") + "; renumber the classes from 0");
-                }
-                labels[i] = (int) v;
-            }
-        } else {
-            // Class names: the label column is text (numbers among them are names too).
-            TreeSet<String> distinct = new TreeSet<>(Arrays.asList(rawLabels));
-            classNames = List.copyOf(distinct);
-            for (int i = 0; i < n; i++) {
-                labels[i] = classNames.indexOf(rawLabels[i]);
-            }
+        int[] lines = new int[n];
+        for (int i = 0; i < n; i++) {
+            lines[i] = lineNumbers.get(first + i);
         }
-        return new CsvData(file.toString(), featureNames, labelName, features, labels, featureCount, classNames);
+        return new Parsed(names, labelCol, features, featureCount, rawLabels, lines);
     }
 
     private static boolean looksLikeHeader(List<String[]> rows, int labelCol) {

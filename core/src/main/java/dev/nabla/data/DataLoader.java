@@ -59,6 +59,7 @@ public final class DataLoader implements AutoCloseable {
     private final int rank;
     private final int worldSize;
     private final Standardizer normalizer;
+    private final Standardizer targetNormalizer;
     private final ExecutorService pool;
     /** Batches being prepared or ready, so {@link #close()} can free those nobody took. */
     private final Set<CompletableFuture<Batch>> pending = ConcurrentHashMap.newKeySet();
@@ -112,6 +113,7 @@ public final class DataLoader implements AutoCloseable {
         private int rank;
         private int worldSize = 1;
         private Standardizer normalizer;
+        private Standardizer targetNormalizer;
 
         private Builder(Dataset dataset) {
             this.dataset = dataset;
@@ -167,6 +169,15 @@ public final class DataLoader implements AutoCloseable {
         /** Standardises every batch's features with these statistics (fitted on the training set). */
         public Builder normalize(Standardizer normalizer) {
             this.normalizer = normalizer;
+            return this;
+        }
+
+        /**
+         * Standardises every batch's real-valued targets with these statistics ({@link
+         * Standardizer#fitTargets}, on the training set); for regression.
+         */
+        public Builder normalizeTargets(Standardizer targetNormalizer) {
+            this.targetNormalizer = targetNormalizer;
             return this;
         }
 
@@ -232,6 +243,13 @@ public final class DataLoader implements AutoCloseable {
             throw new IllegalArgumentException("DataLoader: the standardizer has " + b.normalizer.features()
                     + " features, the data set (" + b.dataset.source() + ") " + b.dataset.featureCount());
         }
+        if (b.targetNormalizer != null && (b.dataset.targetKind() != Dataset.TargetKind.VALUES
+                || b.targetNormalizer.features() != b.dataset.targetWidth())) {
+            throw new IllegalArgumentException("DataLoader: the target standardizer has " + b.targetNormalizer.features()
+                    + " columns, the data set (" + b.dataset.source() + ") " + (b.dataset.targetKind()
+                    == Dataset.TargetKind.VALUES ? b.dataset.targetWidth() + " target values per row"
+                    : "class-index targets"));
+        }
         this.dataset = b.dataset;
         this.batchSize = b.batchSize;
         this.shuffle = b.shuffle;
@@ -243,6 +261,7 @@ public final class DataLoader implements AutoCloseable {
         this.rank = b.rank;
         this.worldSize = b.worldSize;
         this.normalizer = b.normalizer;
+        this.targetNormalizer = b.targetNormalizer;
         AtomicInteger threads = new AtomicInteger();
         this.pool = workers == 0 ? null : Executors.newFixedThreadPool(workers, r -> {
             Thread thread = new Thread(r, "nabla-loader-" + threads.incrementAndGet());
@@ -408,6 +427,9 @@ public final class DataLoader implements AutoCloseable {
             if (normalizer != null) {
                 normalizer.applyInPlace(buffer.features());
             }
+            if (targetNormalizer != null) {
+                targetNormalizer.applyInPlace(buffer.values());
+            }
             Tensor x = Tensor.of(device, buffer.features(), n, dataset.featureCount());
             Tensor y;
             try {
@@ -443,6 +465,11 @@ public final class DataLoader implements AutoCloseable {
     /** The standardisation applied to each batch, if any. */
     public Optional<Standardizer> normalizer() {
         return Optional.ofNullable(normalizer);
+    }
+
+    /** The standardisation applied to each batch's real-valued targets, if any. */
+    public Optional<Standardizer> targetNormalizer() {
+        return Optional.ofNullable(targetNormalizer);
     }
 
     /**

@@ -11,6 +11,11 @@ import java.util.Optional;
  * {@code csv:PATH} (a CSV file, 20 % held out as the test set unless a test set is named) and
  * {@code npy:FEATURES.npy,TARGETS.npy} ({@link NpyDataset}, no test set unless one is named).
  * A test set, when named, is {@code csv:PATH} or {@code npy:FEATURES.npy,TARGETS.npy}.
+ * {@code friedman1} is a generated regression set with its own test set ({@link Friedman1}).
+ *
+ * <p>The targets are read as the task needs them ({@link Dataset.TargetKind}): class indices for
+ * classification; real values for regression and multi-label, where a CSV label column must hold
+ * numbers (never class names) and integer {@code .npy} targets count as values.
  */
 public final class DataSources {
 
@@ -50,32 +55,59 @@ public final class DataSources {
         return List.of(Path.of(parts[0].strip()), Path.of(parts[1].strip()));
     }
 
+    /** Whether {@code name} is a data set generated in memory ({@code friedman1}) rather than read. */
+    public static boolean isGenerated(String name) {
+        return name.equalsIgnoreCase(Friedman1.NAME);
+    }
+
     /**
-     * Loads {@code dataset}, and {@code test} if it is not empty.
+     * Loads {@code dataset}, and {@code test} if it is not empty, with targets as their files say
+     * (a CSV label column as classes; {@code .npy} targets by dtype).
      *
-     * @param dataset {@code fashion-mnist}, {@code mnist}, {@code csv:PATH} or {@code npy:X.npy,Y.npy}
+     * @param dataset {@code fashion-mnist}, {@code mnist}, {@code friedman1}, {@code csv:PATH} or
+     *                {@code npy:X.npy,Y.npy}
      * @param test    empty, or {@code csv:PATH} / {@code npy:X.npy,Y.npy}
      * @param dataDir where to look for an IDX data set (empty: the standard places)
      */
     public static TrainingData load(String dataset, String test, Optional<Path> dataDir) throws IOException {
+        return load(dataset, test, dataDir, null);
+    }
+
+    /**
+     * Loads {@code dataset} (and {@code test}) with the targets a task trains on: {@code targets}
+     * {@link Dataset.TargetKind#CLASS_INDEX} for classification, {@link Dataset.TargetKind#VALUES}
+     * for regression and multi-label, or null to go by the files. A data set whose targets cannot
+     * be that kind is refused here, before training, naming it.
+     */
+    public static TrainingData load(String dataset, String test, Optional<Path> dataDir, Dataset.TargetKind targets)
+            throws IOException {
         if (!test.isEmpty() && !isFileSpec(dataset)) {
             throw new IllegalArgumentException(dataset + " comes with its own test set; a separate test set applies"
                     + " to csv: and npy: data only");
+        }
+        if (isGenerated(dataset)) {
+            if (targets == Dataset.TargetKind.CLASS_INDEX) {
+                throw new IllegalArgumentException(Friedman1.NAME + " is a regression data set (real-valued targets);"
+                        + " train it as a regression task");
+            }
+            return Friedman1.trainingData();
         }
         if (dataset.startsWith("npy:") || dataset.startsWith("csv:")) {
             checkFileSpec(dataset);
             Dataset train = null;
             try {
-                train = open(dataset);
+                train = open(dataset, targets);
                 if (test.isEmpty()) {
-                    if (dataset.startsWith("csv:")) {
-                        CsvData csv = (CsvData) train;
+                    if (train instanceof CsvData csv) {
                         return TrainingData.of(csv.split(0.2, 0));
+                    }
+                    if (dataset.startsWith("csv:")) {
+                        return holdOut("csv", train, 0.2, 0);
                     }
                     return TrainingData.of("npy", train.source(), train, Optional.empty());
                 }
                 checkFileSpec(test);
-                Dataset testSet = open(test);
+                Dataset testSet = open(test, targets);
                 if (train instanceof CsvData trainCsv && testSet instanceof CsvData testCsv) {
                     testSet = sameClassNumbers(trainCsv, testCsv);
                 }
@@ -93,7 +125,41 @@ public final class DataSources {
                 throw e;
             }
         }
+        if (targets == Dataset.TargetKind.VALUES) {
+            ImageDataset.fromName(dataset); // an unknown name is reported as such first
+            throw new IllegalArgumentException(dataset + " has class labels; a regression or multi-label task needs"
+                    + " real-valued targets: csv:PATH, npy:FEATURES.npy,TARGETS.npy or " + Friedman1.NAME);
+        }
         return DatasetLocator.standard().open(ImageDataset.fromName(dataset), dataDir);
+    }
+
+    /**
+     * {@code fraction} of an in-memory set's rows held out as its test set, chosen by the shuffle
+     * a CSV classification split uses ({@link CsvData#shuffledOrder}); for real-valued targets.
+     */
+    private static TrainingData holdOut(String name, Dataset data, double fraction, long seed) {
+        int n = data.size();
+        int test = (int) Math.round(n * fraction);
+        if (test == 0 || test == n) {
+            throw new IllegalArgumentException(data.source() + ": " + n + " rows are too few to hold out " + fraction
+                    + " as a test set");
+        }
+        int[] order = CsvData.shuffledOrder(n, seed);
+        Dataset trainSet = copyRows(data, order, 0, n - test, data.source() + " (train)");
+        Dataset testSet = copyRows(data, order, n - test, n, data.source() + " (test)");
+        return TrainingData.of(name, data.source(), trainSet, Optional.of(testSet));
+    }
+
+    private static Dataset copyRows(Dataset data, int[] order, int from, int to, String source) {
+        int features = data.featureCount();
+        int width = data.targetWidth();
+        float[] x = new float[Math.multiplyExact(to - from, features)];
+        float[] y = new float[Math.multiplyExact(to - from, width)];
+        for (int k = from; k < to; k++) {
+            data.readFeatures(order[k], x, (k - from) * features);
+            data.readTargets(order[k], y, (k - from) * width);
+        }
+        return InMemoryDataset.ofValues(source, x, features, y, width);
     }
 
     /**
@@ -143,12 +209,13 @@ public final class DataSources {
         return file;
     }
 
-    private static Dataset open(String spec) throws IOException {
+    private static Dataset open(String spec, Dataset.TargetKind targets) throws IOException {
         if (spec.startsWith("csv:")) {
-            return CsvReader.read(csvFile(spec.substring(4)));
+            Path file = csvFile(spec.substring(4));
+            return targets == Dataset.TargetKind.VALUES ? CsvReader.readValues(file) : CsvReader.read(file);
         }
         List<Path> paths = npyPaths(spec);
-        NpyDataset mapped = NpyDataset.open(paths.get(0), paths.get(1));
+        NpyDataset mapped = NpyDataset.open(paths.get(0), paths.get(1), targets);
         if (!Boolean.getBoolean(IN_MEMORY_PROPERTY)) {
             return mapped;
         }

@@ -60,6 +60,23 @@ public interface Dataset extends AutoCloseable {
     int label(int row);
 
     /**
+     * Rows per class, {@code classes()} counts (for "balanced" class weights and for reports); one
+     * pass over the labels, which every data set holds in the heap.
+     *
+     * @throws IllegalStateException for real-valued targets
+     */
+    default long[] classCounts() {
+        if (targetKind() != TargetKind.CLASS_INDEX) {
+            throw new IllegalStateException("classCounts: " + source() + " has real-valued targets, not classes");
+        }
+        long[] counts = new long[classes()];
+        for (int row = 0; row < size(); row++) {
+            counts[label(row)]++;
+        }
+        return counts;
+    }
+
+    /**
      * Copies the target of {@code row} into {@code dst[offset .. offset + targetWidth())}: the
      * values, or the class index as a float.
      */

@@ -50,16 +50,28 @@ public final class NpyDataset implements Dataset {
      * {@link DataFormatException} naming the file.
      */
     public static NpyDataset open(Path featuresFile, Path targetsFile) throws IOException {
+        return open(featuresFile, targetsFile, null);
+    }
+
+    /**
+     * As {@link #open(Path, Path)}, with the targets read as the task needs them rather than as
+     * their dtype suggests: {@link TargetKind#VALUES} takes integer and bool targets as real values
+     * too (a multi-label 0/1 matrix, which NumPy saves as int64, or integer counts for regression);
+     * {@link TargetKind#CLASS_INDEX} refuses float targets, naming the file and the fix.
+     *
+     * @param targets the kind the task trains on, or null to go by the targets' dtype
+     */
+    public static NpyDataset open(Path featuresFile, Path targetsFile, TargetKind targets) throws IOException {
         NpyArray x = NpyArray.open(featuresFile);
         try (NpyArray y = NpyArray.open(targetsFile)) {
-            return open(x, y);
+            return open(x, y, targets);
         } catch (IOException | RuntimeException e) {
             x.close();
             throw e;
         }
     }
 
-    private static NpyDataset open(NpyArray x, NpyArray y) throws DataFormatException {
+    private static NpyDataset open(NpyArray x, NpyArray y, TargetKind wanted) throws DataFormatException {
         NpyHeader xh = x.header();
         NpyHeader yh = y.header();
         long[] shape = xh.shape();
@@ -96,12 +108,19 @@ public final class NpyDataset implements Dataset {
         }
         int n = (int) rows;
         long width = targetShape.length == 2 ? targetShape[1] : 1;
-        if (yh.dtype().type().isFloat()) {
+        boolean floatTargets = yh.dtype().type().isFloat();
+        if (floatTargets && wanted == TargetKind.CLASS_INDEX) {
+            throw new DataFormatException(y.file(), "holds " + yh.dtype() + " targets of shape " + yh.shapeText()
+                    + ", but classification needs integer class indices, one per row: save them with"
+                    + " np.save(path, y.astype(np.int64)), or train a regression or multi-label task");
+        }
+        if (floatTargets || wanted == TargetKind.VALUES) {
             if (width == 0 || width * n > Integer.MAX_VALUE - 8) {
-                throw new DataFormatException(y.file(), "float targets of shape " + yh.shapeText()
+                throw new DataFormatException(y.file(), "real-valued targets of shape " + yh.shapeText()
                         + " are not one to " + (Integer.MAX_VALUE - 8) / Math.max(1, n) + " values per row");
             }
             float[] values = new float[(int) (width * n)];
+            // integer and bool targets convert exactly as astype(np.float32) would
             y.readFloats(0, values.length, values, 0);
             for (int i = 0; i < values.length; i++) {
                 if (!Float.isFinite(values[i])) {

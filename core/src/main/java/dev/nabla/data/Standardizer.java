@@ -196,6 +196,32 @@ public final class Standardizer {
         return new DataFormatException(data.source(), "the features near row " + firstRow + " sum to infinity");
     }
 
+    /**
+     * Fits one mean and std per target column of a real-valued data set ({@link
+     * Dataset.TargetKind#VALUES}), for regression: a model trains on standardised targets (so the
+     * loss and the learning rate do not depend on the targets' units), and {@link #invertInPlace}
+     * turns its predictions back into the original units for metrics and {@code nabla eval}. A
+     * constant target column is only centred (std 1), as for features.
+     *
+     * @throws IllegalArgumentException for class-index targets or an empty set
+     */
+    public static Standardizer fitTargets(Dataset data) {
+        if (data.targetKind() != Dataset.TargetKind.VALUES) {
+            throw new IllegalArgumentException("fitTargets: " + data.source() + " has class-index targets; only"
+                    + " real-valued (regression) targets are standardised");
+        }
+        int width = data.targetWidth();
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("cannot fit a standardizer on zero samples (" + data.source() + ")");
+        }
+        // the targets are a few values per row, held in the heap by every data set: read them whole
+        float[] targets = new float[Math.multiplyExact(data.size(), width)];
+        for (int row = 0; row < data.size(); row++) {
+            data.readTargets(row, targets, row * width);
+        }
+        return fit(targets, width, Scope.PER_FEATURE);
+    }
+
     /** Values per block of the streaming fit: 256 KB of floats, well inside a core's L2 cache. */
     private static final int BLOCK_VALUES = 1 << 16;
 
@@ -262,6 +288,20 @@ public final class Standardizer {
             for (int j = 0; j < features; j++) {
                 x[row + j] = (x[row + j] - mean[j]) * inverseStd[j];
             }
+        }
+    }
+
+    /**
+     * Undoes {@link #applyInPlace}: {@code x · std + mean}, in place (predictions of a model trained
+     * on standardised targets, back in the targets' units).
+     */
+    public void invertInPlace(float[] x) {
+        if (x.length % features != 0) {
+            throw new IllegalArgumentException(x.length + " values are not rows of " + features + " features");
+        }
+        for (int i = 0; i < x.length; i++) {
+            int j = scope == Scope.GLOBAL ? 0 : i % features;
+            x[i] = x[i] * std[j] + mean[j];
         }
     }
 

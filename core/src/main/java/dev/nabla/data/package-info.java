@@ -6,8 +6,11 @@
  * dev.nabla.data.DatasetLocator}), {@link dev.nabla.data.CsvData} ({@link dev.nabla.data.CsvReader})
  * and {@link dev.nabla.data.NpyDataset}, NumPy files mapped into memory so that a set larger than
  * the heap trains. {@link dev.nabla.data.TrainingData} pairs a training set with an optional test
- * set; {@link dev.nabla.data.DataSources} builds it from the CLI's names.
- * {@link dev.nabla.data.Standardizer} fits mean/std on the training set in one streaming pass, and
+ * set; {@link dev.nabla.data.DataSources} builds it from the CLI's names, reading targets as the
+ * task needs them (class indices, or real values for regression and multi-label), and
+ * {@link dev.nabla.data.Friedman1} generates the {@code friedman1} regression set.
+ * {@link dev.nabla.data.Standardizer} fits mean/std on the training set in one streaming pass (of
+ * features, or of regression targets, which it also un-standardises for reports), and
  * {@link dev.nabla.data.DataLoader} turns a data set into device batches with worker threads, in
  * an order fixed by (seed, epoch) whatever the number of workers.
  *

@@ -266,7 +266,11 @@ public abstract class Module {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (var entry : own.entrySet()) {
             Tensor target = entry.getValue();
-            tensors.put(entry.getKey(), Tensor.of(target.device(), values.get(entry.getKey()), target.shape()));
+            float[] value = values.get(entry.getKey());
+            // NOTE: Tensor.of reads an empty shape as "1-D of the data's length"; a rank-0 buffer
+            // (BatchNorm1d's num_batches_tracked) needs its scalar factory.
+            tensors.put(entry.getKey(), target.shape().length == 0 ? Tensor.scalar(target.device(), value[0])
+                    : Tensor.of(target.device(), value, target.shape()));
         }
         loadStateDict(tensors);
         tensors.values().forEach(Tensor::close);

@@ -21,8 +21,11 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Draws {@code curves.png}: loss (left) and accuracy (right) per epoch, train and test, under a
- * title naming the run, so a glance tells whether training converged or overfits.
+ * Draws {@code curves.png}: loss (left) and accuracy (right) per epoch, train, validation (if the run
+ * has a validation set) and test, under a
+ * title naming the run, so a glance tells whether training converged or overfits. The right panel
+ * plots the task's main figure ({@link Task#mainMetric()}): accuracy, R² for regression, micro-F1
+ * for multi-label (validation and test only: those are not measured on the training rows).
  *
  * <p>Rendering is headless (no display is needed or touched): unless the application chose
  * otherwise, {@code java.awt.headless} is set to {@code true} before AWT is first used. The PNG is
@@ -41,6 +44,7 @@ public final class CurvesPlot {
     static final int TITLE_HEIGHT = 40;
     private static final Color TRAIN = new Color(0x1f77b4);
     private static final Color TEST = new Color(0xff7f0e);
+    private static final Color VALIDATION = new Color(0x2ca02c);
 
     private CurvesPlot() {}
 
@@ -49,20 +53,49 @@ public final class CurvesPlot {
         AtomicFiles.write(png, render(epochs, title));
     }
 
+    /** As {@link #write(Path, List, String)}, with the loss axis titled {@code lossLabel}. */
+    public static void write(Path png, List<EpochRecord> epochs, String title, String lossLabel) throws IOException {
+        AtomicFiles.write(png, render(epochs, title, lossLabel));
+    }
+
     /** Renders the PNG bytes. */
     public static byte[] render(List<EpochRecord> epochs, String title) throws IOException {
+        return render(epochs, title, "mean cross-entropy");
+    }
+
+    /** Renders the PNG bytes, the loss axis titled {@code lossLabel}. */
+    public static byte[] render(List<EpochRecord> epochs, String title, String lossLabel) throws IOException {
         if (epochs.isEmpty()) {
             throw new IllegalArgumentException("no epochs to plot");
         }
+        Task task = epochs.get(0).task();
         // Loss falls and accuracy rises, so the legend goes where the curves usually are not.
-        XYChart loss = chart("Loss", "mean cross-entropy", epochs, "0.###", Styler.LegendPosition.InsideNE);
+        XYChart loss = chart("Loss", lossLabel, epochs, "0.###", Styler.LegendPosition.InsideNE);
         addSeries(loss, "train", epochs, EpochRecord::trainLoss, TRAIN);
+        addSeries(loss, "val", epochs, EpochRecord::valLoss, VALIDATION);
         addSeries(loss, "test", epochs, EpochRecord::testLoss, TEST);
-        padYAxis(loss, epochs, EpochRecord::trainLoss, EpochRecord::testLoss, 0, Double.POSITIVE_INFINITY);
-        XYChart accuracy = chart("Accuracy", "accuracy", epochs, "0.0%", Styler.LegendPosition.InsideSE);
-        addSeries(accuracy, "train", epochs, EpochRecord::trainAccuracy, TRAIN);
-        addSeries(accuracy, "test", epochs, EpochRecord::testAccuracy, TEST);
-        padYAxis(accuracy, epochs, EpochRecord::trainAccuracy, EpochRecord::testAccuracy, 0, 1);
+        padYAxis(loss, epochs, 0, Double.POSITIVE_INFINITY, EpochRecord::trainLoss, EpochRecord::testLoss,
+                EpochRecord::valLoss);
+        XYChart accuracy;
+        if (task == Task.CLASSIFICATION) {
+            accuracy = chart("Accuracy", "accuracy", epochs, "0.0%", Styler.LegendPosition.InsideSE);
+            addSeries(accuracy, "train", epochs, EpochRecord::trainAccuracy, TRAIN);
+            addSeries(accuracy, "val", epochs, EpochRecord::valAccuracy, VALIDATION);
+            addSeries(accuracy, "test", epochs, EpochRecord::testAccuracy, TEST);
+            padYAxis(accuracy, epochs, 0, 1, EpochRecord::trainAccuracy, EpochRecord::testAccuracy,
+                    EpochRecord::valAccuracy);
+        } else {
+            String metric = task.mainMetric();
+            String name = task == Task.REGRESSION ? "R²" : "Micro-F1";
+            accuracy = chart(name, task == Task.REGRESSION ? "R²" : "micro-F1", epochs, "0.###",
+                    Styler.LegendPosition.InsideSE);
+            ToDoubleFunction<EpochRecord> val = e -> e.value("val_" + metric);
+            ToDoubleFunction<EpochRecord> test = e -> e.value("test_" + metric);
+            addSeries(accuracy, "val", epochs, val, VALIDATION);
+            addSeries(accuracy, "test", epochs, test, TEST);
+            // R² may be negative (worse than predicting the mean) but never above 1
+            padYAxis(accuracy, epochs, task == Task.REGRESSION ? Double.NEGATIVE_INFINITY : 0, 1, val, test);
+        }
 
         BufferedImage image = new BufferedImage(2 * PANEL_WIDTH, PANEL_HEIGHT + TITLE_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -125,12 +158,14 @@ public final class CurvesPlot {
      * Leaves a margin above and below the data so no point sits on the frame (XChart fits the axis
      * exactly to the data), without leaving the meaningful range {@code [lo, hi]}.
      */
-    private static void padYAxis(XYChart chart, List<EpochRecord> epochs, ToDoubleFunction<EpochRecord> a,
-            ToDoubleFunction<EpochRecord> b, double lo, double hi) {
+    @SafeVarargs
+    private static void padYAxis(XYChart chart, List<EpochRecord> epochs, double lo, double hi,
+            ToDoubleFunction<EpochRecord>... curves) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (EpochRecord e : epochs) {
-            for (double v : new double[] {a.applyAsDouble(e), b.applyAsDouble(e)}) {
+            for (ToDoubleFunction<EpochRecord> curve : curves) {
+                double v = curve.applyAsDouble(e);
                 if (Double.isFinite(v)) {
                     min = Math.min(min, v);
                     max = Math.max(max, v);

@@ -10,9 +10,18 @@ import dev.nabla.data.InMemoryDataset;
 import dev.nabla.data.Standardizer;
 import dev.nabla.nn.Losses;
 import dev.nabla.nn.Module;
+import dev.nabla.metrics.MultiLabelMetrics;
+import dev.nabla.metrics.RegressionMetrics;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Mean loss and accuracy of a classifier on a labelled set, in eval mode and without a graph. */
+/**
+ * Mean loss and the task's figures of a model on a set, in eval mode and without a graph:
+ * accuracy for a classifier; RMSE, MAE and R² in the targets' own units for regression
+ * ({@link RegressionMetrics}); label accuracy, exact match and micro-/macro-F1 for multi-label
+ * ({@link MultiLabelMetrics}).
+ */
 public final class Evaluation {
 
     /** Samples per forward pass: large, since no activations are kept for backward. */
@@ -21,8 +30,26 @@ public final class Evaluation {
     private Evaluation() {
     }
 
-    /** Mean cross-entropy and accuracy in [0, 1]. */
-    public record Result(double loss, double accuracy, int samples) {
+    /**
+     * Mean loss and accuracy in [0, 1] (NaN unless classification), and the task's figures by
+     * {@link Task#metrics()} name ({@code accuracy}; {@code rmse}, {@code mae}, {@code r2};
+     * {@code label_accuracy}, {@code exact_match}, {@code micro_f1}, {@code macro_f1}).
+     */
+    public record Result(double loss, double accuracy, int samples, Map<String, Double> metrics) {
+
+        public Result {
+            metrics = Map.copyOf(metrics);
+        }
+
+        /** A classifier's result. */
+        public Result(double loss, double accuracy, int samples) {
+            this(loss, accuracy, samples, Map.of("accuracy", accuracy));
+        }
+
+        /** The figure named {@code name}; NaN if this result has none. */
+        public double metric(String name) {
+            return metrics.getOrDefault(name, Double.NaN);
+        }
     }
 
     /**
@@ -80,26 +107,76 @@ public final class Evaluation {
         return new Detailed(result, confusion);
     }
 
+    /**
+     * Evaluates {@code model} on every row of {@code data} with {@code objective}'s loss and its
+     * task's figures; features standardised by {@code normalizer} (null: as they are), regression
+     * targets by the objective's target standardizer (the figures are in the original units).
+     */
+    public static Result evaluate(Module model, Dataset data, Standardizer normalizer, Objective objective,
+                                  Device device, int workers) {
+        return run(model, data, normalizer, device, workers, null, objective);
+    }
+
+    /** As {@link #evaluateDetailed(Module, Dataset, Standardizer, Device, int, int)}, with a classification run's own loss. */
+    public static Detailed evaluateDetailed(Module model, Dataset data, Standardizer normalizer, Objective objective,
+                                            Device device, int workers, int classes) {
+        long[][] confusion = new long[classes][classes];
+        Result result = run(model, data, normalizer, device, workers, confusion, objective);
+        return new Detailed(result, confusion);
+    }
+
     private static Result run(Module model, Dataset data, Standardizer normalizer, Device device, int workers,
                               long[][] confusion) {
-        if (data.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
+        return run(model, data, normalizer, device, workers, confusion, null);
+    }
+
+    /** With a null objective: plain cross-entropy and accuracy, as before tasks existed. */
+    private static Result run(Module model, Dataset data, Standardizer normalizer, Device device, int workers,
+                              long[][] confusion, Objective objective) {
+        Task task = objective == null ? Task.CLASSIFICATION : objective.task();
+        if (task == Task.CLASSIFICATION && data.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
             throw new IllegalArgumentException("Evaluation: " + data.source() + " holds real-valued targets; accuracy"
                     + " and cross-entropy need class indices");
+        }
+        if (task != Task.CLASSIFICATION && data.targetKind() != Dataset.TargetKind.VALUES) {
+            throw new IllegalArgumentException("Evaluation: " + data.source() + " holds class indices; a "
+                    + task.cliName() + " model is evaluated on real-valued targets");
         }
         boolean wasTraining = model.isTraining();
         model.eval();
         double lossSum = 0;
         long correct = 0;
         int n = data.size();
+        RegressionMetrics regression = null;
+        MultiLabelMetrics multiLabel = null;
         DataLoader.Builder settings = DataLoader.builder(data).batchSize(BATCH).device(device).workers(workers);
         if (normalizer != null) {
             settings.normalize(normalizer);
+        }
+        if (task == Task.REGRESSION) {
+            Standardizer targets = objective.targetScale().orElseThrow();
+            settings.normalizeTargets(targets);
+            regression = RegressionMetrics.inOriginalUnits(targets);
+        } else if (task == Task.MULTILABEL) {
+            multiLabel = MultiLabelMetrics.of(data.targetWidth());
         }
         try (var ignored = NoGrad.open(); DataLoader loader = settings.build()) {
             for (Iterator<DataLoader.Batch> batches = loader.epoch(0); batches.hasNext(); ) {
                 try (DataLoader.Batch batch = batches.next(); Scope scope = Scope.open()) {
                     Tensor logits = model.forward(batch.features());
-                    lossSum += Losses.crossEntropy(logits, batch.labels()).item() * (double) batch.size();
+                    if (task != Task.CLASSIFICATION) {
+                        lossSum += objective.loss(logits, batch.targets()).item() * (double) batch.size();
+                        float[] outputs = logits.toFloatArray();
+                        float[] targets = batch.targets().toFloatArray();
+                        if (regression != null) {
+                            regression.update(outputs, targets);
+                        } else {
+                            multiLabel.update(outputs, targets);
+                        }
+                        continue;
+                    }
+                    lossSum += (objective == null ? Losses.crossEntropy(logits, batch.labels())
+                            : objective.loss(logits, batch.labels())).item() * (double) batch.size();
                     Tensor predicted = logits.argmax(1);
                     correct += (long) predicted.eq(batch.labels()).sum().item();
                     if (confusion != null) {
@@ -114,6 +191,26 @@ public final class Evaluation {
         } finally {
             model.train(wasTraining);
         }
-        return new Result(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n);
+        double loss = n == 0 ? Double.NaN : lossSum / n;
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        if (regression != null && n > 0) {
+            RegressionMetrics.Result r = regression.result();
+            metrics.put("rmse", r.rmse());
+            metrics.put("mae", r.mae());
+            metrics.put("r2", r.r2());
+        } else if (multiLabel != null && n > 0) {
+            MultiLabelMetrics.Result r = multiLabel.result();
+            metrics.put("label_accuracy", r.labelAccuracy());
+            metrics.put("exact_match", r.exactMatch());
+            metrics.put("micro_f1", r.microF1());
+            metrics.put("macro_f1", r.macroF1());
+        }
+        if (task != Task.CLASSIFICATION) {
+            for (String name : task.metrics()) {
+                metrics.putIfAbsent(name, Double.NaN);
+            }
+            return new Result(loss, Double.NaN, n, metrics);
+        }
+        return new Result(loss, n == 0 ? Double.NaN : (double) correct / n, n);
     }
 }

@@ -11,8 +11,9 @@ import dev.nabla.data.Standardizer;
 import dev.nabla.data.TrainingData;
 import dev.nabla.io.NamedArray;
 import dev.nabla.nn.Dropout;
-import dev.nabla.nn.Losses;
 import dev.nabla.nn.Mlp;
+import dev.nabla.nn.ModelSummary;
+import dev.nabla.nn.ResMlp;
 import dev.nabla.nn.Module;
 import dev.nabla.optim.Adam;
 import dev.nabla.optim.AdamW;
@@ -20,6 +21,8 @@ import dev.nabla.optim.CosineAnnealingLR;
 import dev.nabla.optim.GradClip;
 import dev.nabla.optim.LinearWarmup;
 import dev.nabla.optim.LrScheduler;
+import dev.nabla.optim.OneCycleLR;
+import dev.nabla.optim.ReduceLROnPlateau;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import dev.nabla.optim.StepLR;
@@ -30,29 +33,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Trains an MLP classifier on {@link TrainingData}: Nabla's training loop, as {@code ./nabla train}
- * runs it.
+ * Trains a classifier (an MLP or a residual MLP) on {@link TrainingData}: Nabla's training loop, as
+ * {@code ./nabla train} runs it.
  *
  * <p>The training set is standardised with statistics from one streaming pass over it, applied to
  * each batch as the {@link DataLoader}'s workers assemble it, so a set larger than the heap (a
  * mapped {@code .npy} file) trains without being copied. Each step runs inside a {@link Scope}, so
  * a step's activations and gradients are released when it ends. After every epoch the trainer
- * evaluates on the test set if there is one (if not, it says so and the test columns stay empty),
- * prints one summary line, and rewrites the run folder: {@code metrics.csv}, {@code metrics.json}, the checkpoint
- * ({@link Checkpoint}) and {@code curves.png}. A run resumed from its folder continues exactly:
- * shuffling depends only on (seed, epoch), and the optimizer, scheduler and dropout generator
- * state come back from the checkpoint.
+ * evaluates on the validation set if there is one ({@link ValidationSplit}, or a separate set),
+ * else on the test set if there is one (if not, it says so and the test columns stay empty); with
+ * a validation set the test set is evaluated once, after the last epoch.
+ *
+ * <p>Everything else happens in {@link TrainingListener}s, the trainer's own first: the progress
+ * bar and epoch line ({@link ProgressReporter}), a guard against non-finite weights,
+ * {@link EarlyStopping}, the {@code plateau} schedule ({@link PlateauSchedule}), the
+ * {@link Checkpointer} and the {@link MetricsWriter} ({@code metrics.csv}, {@code metrics.json},
+ * {@code curves.png}); then the user's ({@link #listener}). A run resumed from its folder continues
+ * exactly: shuffling depends only on (seed, epoch), and the optimizer, scheduler, early-stopping
+ * and dropout generator state come back from the checkpoint.
  */
 public final class Trainer {
 
@@ -67,6 +71,10 @@ public final class Trainer {
     private boolean stopOnNonFinite = true;
     private DataParallel parallel = DataParallel.SINGLE;
     private int workers = 1;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    /** Holds the {@code --val} set as its test set (so that it is relabelled with the data on resume). */
+    private Optional<TrainingData> validationSource = Optional.empty();
+    private boolean summary;
 
     /**
      * @param config   what to train
@@ -117,10 +125,44 @@ public final class Trainer {
     }
 
     /**
-     * The outcome of {@link #fit()}: every epoch's record (including resumed ones) and the final test
-     * accuracy (NaN without a test set).
+     * Adds a listener, called after the trainer's own (see {@link TrainingListener}). Returns this.
      */
-    public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir) {
+    public Trainer listener(TrainingListener listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * The validation set that the config's {@code val} names ({@code --val}), as the test set of
+     * {@code source} (what {@link dev.nabla.data.DataSources#load} returns for the training data
+     * and that set, so its labels are numbered as the training set's). The caller closes it.
+     * Returns this.
+     */
+    public Trainer validation(TrainingData source) {
+        if (source.test().isEmpty()) {
+            throw new IllegalArgumentException("validation: " + source + " holds no second set to validate on");
+        }
+        this.validationSource = Optional.of(source);
+        return this;
+    }
+
+    /** Prints a {@link ModelSummary} of the model before training. Returns this. */
+    public Trainer summary(boolean print) {
+        this.summary = print;
+        return this;
+    }
+
+    /**
+     * The outcome of {@link #fit()}: every epoch's record (including resumed ones) and the final test
+     * accuracy (NaN without a test set): the last epoch's, or with a validation set the one
+     * evaluation of the test set at the end (with early stopping, of the best epoch's weights).
+     */
+    public record Result(List<EpochRecord> epochs, double testAccuracy, Path runDir, Map<String, Double> testMetrics) {
+
+        /** The final test figure named {@code name} ({@link Task#metrics()}); NaN without a test set. */
+        public double testMetric(String name) {
+            return testMetrics.getOrDefault(name, Double.NaN);
+        }
     }
 
     /**
@@ -237,6 +279,7 @@ public final class Trainer {
             if (saved.isPresent()) {
                 try {
                     data = data.relabelledTo(saved.get());
+                    validationSource = validationSource.map(v -> v.relabelledTo(saved.get()));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("resume: " + e.getMessage() + ", saved in " + runDir.resolve(
                             Checkpoint.STATE_FILE), e);
@@ -244,16 +287,56 @@ public final class Trainer {
             }
         }
         Dataset train = data.train();
-        if (train.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
+        Task task = config.taskKind();
+        if (task == Task.CLASSIFICATION && train.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
             throw new IllegalArgumentException("the training targets (" + train.source() + ") are real values ("
-                    + train.targetWidth() + " per row); nabla train trains classifiers, whose targets are integer"
-                    + " class indices (save them as integers, e.g. y.astype(np.int64))");
+                    + train.targetWidth() + " per row); a classification run needs integer class indices (save"
+                    + " them as integers, e.g. y.astype(np.int64)), or train it with --task regression or"
+                    + " --task multilabel");
+        }
+        if (task != Task.CLASSIFICATION && train.targetKind() != Dataset.TargetKind.VALUES) {
+            throw new IllegalArgumentException("the training targets (" + train.source() + ") are class indices; a "
+                    + task.cliName() + " run needs real-valued targets (load the data for the task:"
+                    + " DataSources.load(..., Dataset.TargetKind.VALUES))");
+        }
+        if (task != Task.CLASSIFICATION && parallel.worldSize() > 1) {
+            throw new IllegalArgumentException("--task " + task.cliName() + " with " + parallel.worldSize()
+                    + " data-parallel ranks is not supported yet (its metrics are not reduced over ranks); train"
+                    + " it on one process");
+        }
+        if (task == Task.MULTILABEL) {
+            dev.nabla.data.MultiLabelTargets.check(train);
+            if (data.test().isPresent()) {
+                dev.nabla.data.MultiLabelTargets.check(data.test().get());
+            }
+        }
+        Optional<Dataset> validation = Optional.empty();
+        if (config.valSplit() > 0) {
+            ValidationSplit split = ValidationSplit.of(train, config.valSplit(), config.seed());
+            train = split.train();
+            validation = Optional.of(split.validation());
+        } else if (!config.val().isEmpty()) {
+            validation = Optional.of(validationSource.orElseThrow(() -> new IllegalArgumentException("the config"
+                    + " names the validation set " + config.val() + " but the trainer was given none"
+                    + " (Trainer.validation)")).test().orElseThrow());
+        }
+        if (config.accumulate() > 1 && parallel.worldSize() > 1) {
+            throw new IllegalArgumentException("--accumulate " + config.accumulate() + " with " + parallel.worldSize()
+                    + " data-parallel ranks is not supported yet: raise --batch-size instead (each rank's share"
+                    + " of a larger global batch), or train on one process");
         }
         // A resumed run keeps the normalisation it was trained with, even if the data changed.
+        // Statistics come from the rows that train: never from the validation rows.
         Standardizer standardizer = checkpoint.isPresent() ? standardizer(checkpoint.get().state())
                 : Standardizer.fit(train, Standardizer.Scope.GLOBAL);
+        // Regression targets too, so that the loss and the learning rate do not depend on their units.
+        Standardizer targetScale = task != Task.REGRESSION ? null : checkpoint.isPresent()
+                ? targetStandardizer(checkpoint.get().state()).orElseThrow(() -> new IllegalArgumentException(
+                "resume: " + runDir.resolve(Checkpoint.STATE_FILE) + " has no " + TARGET_NORMALIZATION))
+                : Standardizer.fitTargets(train);
+        Objective objective = Objective.of(config, train, targetScale);
 
-        Module model = buildModel(config, data.features(), data.classes(), device);
+        Module model = buildModel(config, data.features(), outputs(task, data), device);
         model.train();
         Optimizer optimizer = buildOptimizer(config, model.parameters());
         if (parallel.isPrimary()) {
@@ -261,15 +344,52 @@ public final class Trainer {
             requireFreeSpace(runDir, checkpointBytes(model.parameterCount()),
                     Files.getFileStore(runDir).getUsableSpace());
         }
-        DataLoader loader = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true).seed(config.seed())
-                .device(device).workers(workers).normalize(standardizer).build();
-        LrScheduler scheduler = buildScheduler(config, optimizer, loader.batches());
+        DataLoader.Builder loading = DataLoader.builder(train).batchSize(config.batchSize()).shuffle(true)
+                .seed(config.seed()).device(device).workers(workers).normalize(standardizer);
+        if (targetScale != null) {
+            loading.normalizeTargets(targetScale);
+        }
+        DataLoader loader = loading.build();
+        int stepsPerEpoch = Math.ceilDiv(loader.batches(), config.accumulate());
+        Optional<LrScheduler> scheduler = buildScheduler(config, optimizer, stepsPerEpoch);
 
         List<EpochRecord> history = new ArrayList<>();
+        TrainingContext context = new TrainingContext(config, model, optimizer, scheduler, standardizer, data,
+                validation.isPresent(), runDir, device, parallel.isPrimary(), history, data.name() + " "
+                + architecture() + " on " + device, objective);
+        EarlyStopping earlyStopping = null;
+        ProgressReporter reporter = new ProgressReporter(out, progress, loader.samplesPerEpoch());
+        List<TrainingListener> all = new ArrayList<>();
+        all.add(reporter);
+        all.add(nonFiniteGuard(loader.batches()));
+        if (config.earlyStop() > 0) {
+            earlyStopping = new EarlyStopping(config.earlyStop(), out);
+            all.add(earlyStopping);
+            context.states.add(earlyStopping);
+        }
+        if (config.schedule().equals("plateau")) {
+            PlateauSchedule plateau = new PlateauSchedule(new ReduceLROnPlateau(optimizer, config.plateauFactor(),
+                    config.plateauPatience()), out);
+            all.add(plateau);
+            context.states.add(plateau);
+        }
+        all.add(new Checkpointer());
+        all.add(new MetricsWriter());
+        all.addAll(listeners);
+
         int startEpoch = 0;
         if (checkpoint.isPresent()) {
             checkSameRun(checkpoint.get().state());
             startEpoch = restore(checkpoint.get(), model, optimizer, scheduler);
+            for (TrainingContext.CheckpointState part : context.states) {
+                Object saved = checkpoint.get().state().get(part.key());
+                if (saved != null) {
+                    part.restore(saved);
+                }
+            }
+            if (earlyStopping != null) {
+                earlyStopping.loadBestWeights(runDir, startEpoch);
+            }
             history.addAll(history(checkpoint.get().state()));
             out.printf(Locale.ROOT, "resuming %s after epoch %d of %d%n", runDir, startEpoch, config.epochs());
         }
@@ -280,33 +400,75 @@ public final class Trainer {
                 parallel.worldSize() > 1 ? "; " + parallel.describe() : "");
         // What the open device runs (its GEMM path: cuBLAS, CLBlast or Nabla's kernel, and why).
         out.printf(Locale.ROOT, "  %s: %s%n", device.id(), device.info().description());
+        if (summary) {
+            out.print(ModelSummary.of(model, data.features(), config.batchSize()));
+        }
+        if (validation.isPresent()) {
+            out.printf(Locale.ROOT, "validation: %,d rows (%s); the %,d training rows are standardised on their own"
+                    + " statistics; per-epoch metrics%s use it, the test set is evaluated once at the end%n",
+                    validation.get().size(), config.valSplit() > 0 ? String.format(Locale.ROOT,
+                    "%.3g of the training set, held out with seed %d", config.valSplit(), config.seed())
+                    : config.val(), train.size(), config.earlyStop() > 0 ? " and early stopping" : "");
+        }
         if (data.test().isEmpty()) {
-            out.println("no test set was given: test loss and accuracy are not measured (--test names one)");
+            out.println(validation.isPresent()
+                    ? "no test set was given: the run is measured on the validation set only (--test names one)"
+                    : "no test set was given: test loss and accuracy are not measured (--test names one)");
         }
         out.flush();
 
-        try (loader) {
-            for (int epoch = startEpoch; epoch < Math.min(config.epochs(), stopAfter); epoch++) {
-                EpochRecord record = trainEpoch(model, optimizer, scheduler, loader, epoch, standardizer);
-                history.add(record);
-                String test = data.test().isPresent() ? String.format(Locale.ROOT, "test loss %.4f acc %.4f",
-                        record.testLoss(), record.testAccuracy()) : "no test set";
-                out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | %s | %.1f s, %,.0f samples/s%n",
-                        record.epoch(), config.epochs(), record.trainLoss(), record.trainAccuracy(), test,
-                        record.seconds(), record.samplesPerSecond());
-                out.flush();
-                double check = data.test().isPresent() ? record.testLoss() : parameterSum(model);
-                if (stopOnNonFinite && !Double.isFinite(check)) {
-                    // The last step's update made the weights non-finite: never save them over a good checkpoint.
-                    throw diverged(epoch + 1, loader.batches(), check, record.trainLoss(), loader.batches());
+        try (loader; reporter) {
+            for (TrainingListener listener : all) {
+                listener.onTrainStart(context);
+            }
+            for (int epoch = startEpoch; epoch < Math.min(config.epochs(), stopAfter) && !context.stopRequested();
+                    epoch++) {
+                for (TrainingListener listener : all) {
+                    listener.onEpochStart(context, epoch + 1);
                 }
-                if (parallel.isPrimary()) {
-                    save(model, optimizer, scheduler, standardizer, epoch + 1, history);
+                EpochRecord record = trainEpoch(context, all, scheduler, loader, epoch, validation);
+                history.add(record);
+                for (TrainingListener listener : all) {
+                    listener.onEpochEnd(context, record);
                 }
             }
+            context.stopReason().ifPresent(reason -> out.printf(Locale.ROOT, "stopped: %s%n", reason));
+            if (earlyStopping != null) {
+                earlyStopping.restoreBest(model, history.isEmpty() ? 0 : history.get(history.size() - 1).epoch());
+            }
+            if (validation.isPresent() && data.test().isPresent() && !history.isEmpty()) {
+                Evaluation.Result test = evaluate(model, data.test().get(), standardizer, objective);
+                context.finalTest(test);
+                out.printf(Locale.ROOT, "test (once, after training%s): %s%n", earlyStopping != null
+                        && earlyStopping.bestEpoch() > 0 ? ", with the weights of epoch " + earlyStopping.bestEpoch()
+                        : "", ProgressReporter.figures(task, test.loss(), test::metric));
+            }
+            out.flush();
+            for (TrainingListener listener : all) {
+                listener.onTrainEnd(context);
+            }
         }
-        double finalAccuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
-        return new Result(history, finalAccuracy, runDir);
+        double finalAccuracy = validation.isPresent()
+                ? context.finalTest().map(Evaluation.Result::accuracy).orElse(Double.NaN)
+                : history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
+        return new Result(history, finalAccuracy, runDir, finalTestMetrics(context));
+    }
+
+    /**
+     * Stops the run when an epoch ends with non-finite weights (or test loss): the last step's update
+     * went bad, and the checkpointer after it must never save them over a good checkpoint.
+     */
+    private TrainingListener nonFiniteGuard(int batches) {
+        return new TrainingListener() {
+            @Override
+            public void onEpochEnd(TrainingContext context, EpochRecord record) {
+                double check = !context.hasValidation() && data.test().isPresent() ? record.testLoss()
+                        : context.hasValidation() ? record.valLoss() : parameterSum(context.model());
+                if (stopOnNonFinite && !Double.isFinite(check)) {
+                    throw diverged(record.epoch(), batches, check, record.trainLoss(), batches);
+                }
+            }
+        };
     }
 
     /**
@@ -323,100 +485,156 @@ public final class Trainer {
         return sum;
     }
 
-    private EpochRecord trainEpoch(Module model, Optimizer optimizer, LrScheduler scheduler, DataLoader loader,
-                                   int epoch, Standardizer standardizer) {
+    /**
+     * One epoch: {@code accumulate} micro-batches per optimizer step, each one's mean loss weighted
+     * by its share of the step's rows, so that the step's gradient is the mean over all of them,
+     * as one batch of those rows would give; then the evaluation of the validation set, or else of
+     * the test set.
+     */
+    private EpochRecord trainEpoch(TrainingContext context, List<TrainingListener> listeners,
+                                   Optional<LrScheduler> scheduler, DataLoader loader, int epoch,
+                                   Optional<Dataset> validation) {
+        Module model = context.model();
+        Optimizer optimizer = context.optimizer();
         model.train();
         long started = System.nanoTime();
         double lossSum = 0;
         double correct = 0;
         int seen = 0;
-        int stepNo = 0;
+        int batchNo = 0;
         double lastFinite = Double.NaN;
-        int lastFiniteStep = 0;
-        ProgressBar bar = progress ? progressBar(epoch, loader.samplesPerEpoch()) : null;
-        try {
-            Iterator<DataLoader.Batch> batches = loader.epoch(epoch);
-            while (batches.hasNext()) {
-                try (DataLoader.Batch batch = batches.next(); Scope step = Scope.open()) {
-                    int size = batch.size();
-                    // This rank's rows of the global batch (all of them in a single process).
-                    // TODO(issue 14): take the share from DataLoader's rank split once it can
-                    // split each global batch in order, so that a rank loads only its own rows.
-                    int from = parallel.shardStart(size);
-                    int to = parallel.shardEnd(size);
-                    boolean sharded = parallel.worldSize() > 1;
-                    Tensor features = sharded ? batch.features().slice(from, to).contiguous() : batch.features();
-                    Tensor labels = sharded ? batch.labels().slice(from, to).contiguous() : batch.labels();
+        int lastFiniteBatch = 0;
+        int accumulate = config.accumulate();
+        int batches = loader.batches();
+        int steps = Math.ceilDiv(batches, accumulate);
+        int stepNo = 0;
+        boolean classification = config.taskKind() == Task.CLASSIFICATION;
+        double stepLossSum = 0;
+        int stepRows = 0;
+        Iterator<DataLoader.Batch> iterator = loader.epoch(epoch);
+        while (iterator.hasNext()) {
+            try (DataLoader.Batch batch = iterator.next(); Scope step = Scope.open()) {
+                int size = batch.size();
+                int groupStart = (batchNo / accumulate) * accumulate;
+                int groupEnd = Math.min(groupStart + accumulate, batches);
+                boolean firstOfGroup = batchNo == groupStart;
+                boolean lastOfGroup = batchNo == groupEnd - 1;
+                // This rank's rows of the global batch (all of them in a single process).
+                // TODO(issue 14): take the share from DataLoader's rank split once it can
+                // split each global batch in order, so that a rank loads only its own rows.
+                int from = parallel.shardStart(size);
+                int to = parallel.shardEnd(size);
+                boolean sharded = parallel.worldSize() > 1;
+                Tensor features = sharded ? batch.features().slice(from, to).contiguous() : batch.features();
+                // class indices, or real values (standardised for regression)
+                Tensor labels = sharded ? batch.targets().slice(from, to).contiguous() : batch.targets();
+                if (firstOfGroup) {
                     optimizer.zeroGrad();
-                    Tensor logits = null;
-                    Tensor loss = null;
-                    if (to > from) {
-                        logits = model.forward(features);
-                        loss = Losses.crossEntropy(logits, labels);
-                        loss.backward();
-                    }
-                    double stepLoss = Double.NaN;
-                    if (sharded) {
-                        stepLoss = parallel.reduceGradients(model.parameters(), loss == null ? 0 : loss.item(),
-                                to - from, size);
-                    }
+                }
+                Tensor logits = null;
+                Tensor loss = null;
+                if (to > from) {
+                    logits = model.forward(features);
+                    loss = context.objective.loss(logits, labels);
+                    // NOTE: with one micro-batch per step the loss is used as it is (a weight of
+                    // exactly 1), so results do not change with the accumulation code path.
+                    Tensor weighted = accumulate == 1 ? loss
+                            : loss.mul((float) ((double) size / groupRows(loader, groupStart, groupEnd)));
+                    weighted.backward();
+                }
+                double batchLoss = Double.NaN;
+                if (sharded) {
+                    batchLoss = parallel.reduceGradients(model.parameters(), loss == null ? 0 : loss.item(),
+                            to - from, size);
+                }
+                double lr = optimizer.lr();
+                if (lastOfGroup) {
                     if (config.clipNorm() > 0) {
                         GradClip.clipGradNorm(model.parameters(), config.clipNorm());
                     }
                     optimizer.step();
-                    scheduler.step();
-                    if (!sharded) {
-                        // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
-                        stepLoss = loss.item();
-                    }
-                    stepNo++;
-                    if (!Double.isFinite(stepLoss) && stopOnNonFinite) {
-                        throw diverged(epoch + 1, stepNo, stepLoss, lastFinite, lastFiniteStep);
-                    }
-                    if (Double.isFinite(stepLoss)) {
-                        lastFinite = stepLoss;
-                        lastFiniteStep = stepNo;
-                    }
-                    lossSum += stepLoss * (double) size;
-                    if (logits != null) {
-                        try (var ignored = NoGrad.open()) {
-                            correct += logits.argmax(1).eq(labels).sum().item();
-                        }
-                    }
-                    seen += size;
-                    if (bar != null) {
-                        bar.stepBy(size);
-                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", lossSum / seen));
+                    scheduler.ifPresent(LrScheduler::step);
+                }
+                if (!sharded) {
+                    // NOTE: item() waits for the device; on GPUs the step is queued and this is the sync point.
+                    batchLoss = loss.item();
+                }
+                batchNo++;
+                if (!Double.isFinite(batchLoss) && stopOnNonFinite) {
+                    throw diverged(epoch + 1, batchNo, batchLoss, lastFinite, lastFiniteBatch);
+                }
+                if (Double.isFinite(batchLoss)) {
+                    lastFinite = batchLoss;
+                    lastFiniteBatch = batchNo;
+                }
+                lossSum += batchLoss * (double) size;
+                stepLossSum += batchLoss * (double) size;
+                stepRows += size;
+                if (logits != null && classification) {
+                    try (var ignored = NoGrad.open()) {
+                        correct += logits.argmax(1).eq(labels).sum().item();
                     }
                 }
-            }
-        } finally {
-            if (bar != null) {
-                bar.close();
+                seen += size;
+                if (lastOfGroup) {
+                    stepNo++;
+                    TrainingListener.StepInfo info = new TrainingListener.StepInfo(epoch + 1, stepNo, steps,
+                            optimizer.stepCount(), stepLossSum / stepRows, lr, stepRows, seen, lossSum / seen);
+                    for (TrainingListener listener : listeners) {
+                        listener.onStepEnd(context, info);
+                    }
+                    stepLossSum = 0;
+                    stepRows = 0;
+                }
             }
         }
         // Each rank counted its own rows' right answers; the loss sum is the global one already.
         correct = parallel.sum(new double[] {correct})[0];
         double trainSeconds = (System.nanoTime() - started) / 1e9;
-        Optional<Evaluation.Result> test = data.test().map(t -> evaluate(model, t, standardizer));
+        Optional<Evaluation.Result> val = validation.map(v -> evaluate(model, v, context.standardizer,
+                context.objective));
+        Optional<Evaluation.Result> test = validation.isPresent() ? Optional.empty()
+                : data.test().map(t -> evaluate(model, t, context.standardizer, context.objective));
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new EpochRecord(epoch + 1, lossSum / seen, correct / seen, test.map(Evaluation.Result::loss)
-                .orElse(Double.NaN), test.map(Evaluation.Result::accuracy).orElse(Double.NaN), seconds,
-                seen / trainSeconds);
+        Task task = config.taskKind();
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+        if (task != Task.CLASSIFICATION) {
+            for (String name : task.metrics()) {
+                metrics.put("test_" + name, test.map(r -> r.metric(name)).orElse(Double.NaN));
+                metrics.put("val_" + name, val.map(r -> r.metric(name)).orElse(Double.NaN));
+            }
+        }
+        return new EpochRecord(epoch + 1, lossSum / seen, classification ? correct / seen : Double.NaN,
+                test.map(Evaluation.Result::loss).orElse(Double.NaN),
+                test.map(Evaluation.Result::accuracy).orElse(Double.NaN), seconds, seen / trainSeconds,
+                val.map(Evaluation.Result::loss).orElse(Double.NaN),
+                val.map(Evaluation.Result::accuracy).orElse(Double.NaN), task, metrics);
     }
 
-    /** The test set's loss and accuracy; with several ranks each evaluates its share and the sums are reduced. */
-    private Evaluation.Result evaluate(Module model, Dataset test, Standardizer standardizer) {
+    /** Rows in micro-batches {@code [groupStart, groupEnd)}: full batches, but the epoch's last may be short. */
+    private static int groupRows(DataLoader loader, int groupStart, int groupEnd) {
+        long rows = 0;
+        for (int b = groupStart; b < groupEnd; b++) {
+            rows += Math.min(loader.batchSize(), loader.samplesPerEpoch() - (long) b * loader.batchSize());
+        }
+        return (int) rows;
+    }
+
+    /**
+     * The set's loss and the task's figures; with several ranks (classification only) each evaluates
+     * its share and the sums are reduced.
+     */
+    private Evaluation.Result evaluate(Module model, Dataset test, Standardizer standardizer, Objective objective) {
         if (parallel.worldSize() == 1) {
-            return Evaluation.evaluate(model, test, standardizer, device, workers);
+            return Evaluation.evaluate(model, test, standardizer, objective, device, workers);
         }
         int n = test.size();
         int from = parallel.shardStart(n);
         int to = parallel.shardEnd(n);
         double[] mine = {0, 0};
         if (to > from) {
-            Evaluation.Result share = Evaluation.evaluate(model, test.rows(from, to - from), standardizer, device,
-                    workers);
+            Evaluation.Result share = Evaluation.evaluate(model, test.rows(from, to - from), standardizer, objective,
+                    device, workers);
             mine = new double[] {share.loss() * share.samples(), share.accuracy() * share.samples()};
         }
         double[] sums = parallel.sum(mine);
@@ -438,25 +656,20 @@ public final class Trainer {
                         : ", clip gradients with --clip-norm 1.0"));
     }
 
-    private ProgressBar progressBar(int epoch, int samples) {
-        return new ProgressBarBuilder()
-                .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs()))
-                .setInitialMax(samples)
-                .setUnit(" samples", 1)
-                .showSpeed()
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .clearDisplayOnFinish()
-                .build();
-    }
-
     // ---- building blocks named by the config ----------------------------------------------
 
-    /** The model {@code config} describes, initialised from its seed. */
+    /**
+     * The model {@code config} describes, initialised from its seed: an {@link Mlp}, or a
+     * {@link ResMlp} with the config's dropout inside its blocks.
+     */
     public static Module buildModel(TrainConfig config, int features, int classes, Device device) {
-        return Mlp.of(features, config.hidden(), classes, config.activation(), config.dropout(), device,
-                config.seed());
+        return switch (config.arch()) {
+            case "mlp" -> Mlp.of(features, config.hidden(), classes, config.activation(), config.dropout(), device,
+                    config.seed());
+            case "resmlp" -> ResMlp.of(features, config.width(), config.blocks(), classes, config.norm(),
+                    config.dropout(), device, config.seed());
+            default -> throw new IllegalArgumentException("unknown architecture " + config.arch());
+        };
     }
 
     static Optimizer buildOptimizer(TrainConfig config, List<Tensor> parameters) {
@@ -468,69 +681,80 @@ public final class Trainer {
         };
     }
 
-    /** Schedules step once per batch, so their horizon is counted in steps. */
-    static LrScheduler buildScheduler(TrainConfig config, Optimizer optimizer, int stepsPerEpoch) {
+    /**
+     * The per-step schedule: schedules step once per optimizer step, so their horizon is counted in
+     * steps. Empty for {@code plateau}, which steps once per epoch on the monitored loss (see
+     * {@link PlateauSchedule}).
+     */
+    static Optional<LrScheduler> buildScheduler(TrainConfig config, Optimizer optimizer, int stepsPerEpoch) {
         int totalSteps = stepsPerEpoch * config.epochs();
-        return switch (config.schedule()) {
+        return Optional.ofNullable(switch (config.schedule()) {
             case "constant" -> new StepLR(optimizer, Integer.MAX_VALUE, 1f);
             case "cosine" -> new CosineAnnealingLR(optimizer, totalSteps, 0f);
             // decay by 10x at one third and two thirds of the run
             case "step" -> new StepLR(optimizer, Math.max(1, totalSteps / 3), 0.1f);
             case "warmup-cosine" -> new LinearWarmup(optimizer, stepsPerEpoch,
                     new CosineAnnealingLR(optimizer, Math.max(1, totalSteps - stepsPerEpoch), 0f));
+            case "one-cycle" -> new OneCycleLR(optimizer, totalSteps);
+            case "plateau" -> null;
             default -> throw new IllegalArgumentException("unknown schedule " + config.schedule());
-        };
+        });
+    }
+
+    /**
+     * The model's output width: a classifier's classes, a regression's target columns (1 for a 1-D
+     * target), a multi-label run's labels.
+     */
+    static int outputs(Task task, TrainingData data) {
+        return task == Task.CLASSIFICATION ? data.classes() : data.train().targetWidth();
+    }
+
+    /** The test figures the run ends with: the end-of-run evaluation, else the last epoch's; empty without. */
+    private static Map<String, Double> finalTestMetrics(TrainingContext context) {
+        if (context.finalTest().isPresent()) {
+            return context.finalTest().get().metrics();
+        }
+        if (context.history().isEmpty() || context.hasValidation()) {
+            return Map.of();
+        }
+        EpochRecord last = context.history().get(context.history().size() - 1);
+        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+        for (String name : context.config().taskKind().metrics()) {
+            double value = last.value("test_" + name);
+            if (!Double.isNaN(value)) {
+                metrics.put(name, value);
+            }
+        }
+        return metrics;
     }
 
     private String architecture() {
-        StringBuilder text = new StringBuilder().append(data.features());
+        return layers(config, data.features(), outputs(config.taskKind(), data))
+                .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
+                .append(", ").append(config.optimizer()).append(" lr ").append(config.lr())
+                .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize())
+                .append(config.accumulate() > 1 ? " x " + config.accumulate() + " accumulated" : "").toString();
+    }
+
+    /** {@code 784-1024-512-10 relu}, or {@code resmlp 784-1024x4-10 layer norm}. */
+    private static StringBuilder layers(TrainConfig config, int features, int classes) {
+        if (config.arch().equals("resmlp")) {
+            return new StringBuilder("resmlp ").append(features).append('-').append(config.width()).append('x')
+                    .append(config.blocks()).append('-').append(classes).append(' ').append(config.norm())
+                    .append(" norm");
+        }
+        StringBuilder text = new StringBuilder().append(features);
         for (int width : config.hidden()) {
             text.append('-').append(width);
         }
-        return text.append('-').append(data.classes()).append(' ').append(config.activation())
-                .append(config.dropout() > 0 ? String.format(Locale.ROOT, " dropout %.2f", config.dropout()) : "")
-                .append(", ").append(config.optimizer()).append(" lr ").append(config.lr())
-                .append(", ").append(config.schedule()).append(", batch ").append(config.batchSize()).toString();
+        return text.append('-').append(classes).append(' ').append(config.activation());
     }
 
     // ---- checkpoints -----------------------------------------------------------------------
 
-    private void save(Module model, Optimizer optimizer, LrScheduler scheduler, Standardizer standardizer, int epoch,
-                      List<EpochRecord> history) throws IOException {
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("config", config.toMap());
-        state.put("features", data.features());
-        state.put("classes", data.classes());
-        state.put(CLASS_NAMES, data.labelNames());
-        state.put("dataset", data.name());
-        state.put("optimizer_step_count", optimizer.stepCount());
-        state.put("optimizer_lr", optimizer.lr());
-        state.put("scheduler_last_epoch", scheduler.lastEpoch());
-        Map<String, Object> dropout = new LinkedHashMap<>();
-        for (Map.Entry<String, Module> entry : model.namedModules().entrySet()) {
-            if (entry.getValue() instanceof Dropout d) {
-                dropout.put(entry.getKey(), d.calls());
-            }
-        }
-        state.put("rng", Map.of("seed", config.seed(), "dropout_calls", dropout));
-        state.put("normalization", Map.of("scope", standardizer.scope().name(),
-                "mean", toList(standardizer.mean()), "std", toList(standardizer.std())));
-        state.put("history", history.stream().map(EpochRecord::toMap).toList());
-        // A scope: stateTensors() creates small tensors (Adam's per-parameter step) to save.
-        try (Scope scope = Scope.open()) {
-            Checkpoint.save(runDir, epoch, model.stateDict(), optimizer.stateTensors(), state);
-        }
-
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("dataset", data.toString());
-        extra.put("parameters", model.parameterCount());
-        MetricsWriter.write(runDir, config.toMap(), device.info().backend(), device.id() + " " + device.info().name(),
-                history, extra);
-        CurvesPlot.write(runDir.resolve("curves.png"), history, data.name() + " " + architecture() + " on " + device);
-    }
-
     /** Loads model, optimizer, scheduler and dropout state; returns the number of completed epochs. */
-    private int restore(Checkpoint.Contents contents, Module model, Optimizer optimizer, LrScheduler scheduler) {
+    private int restore(Checkpoint.Contents contents, Module model, Optimizer optimizer,
+                        Optional<LrScheduler> scheduler) {
         Map<String, Object> state = contents.state();
         Map<String, float[]> modelArrays = new HashMap<>();
         contents.model().forEach((name, array) -> modelArrays.put(name, array.floats()));
@@ -539,7 +763,8 @@ public final class Trainer {
         contents.optimizer().forEach((name, array) -> optimizerArrays.put(name, array.floats()));
         optimizer.loadState(optimizerArrays, ((Number) state.get("optimizer_step_count")).longValue());
         optimizer.setLr(((Number) state.get("optimizer_lr")).floatValue());
-        scheduler.setLastEpoch(((Number) state.get("scheduler_last_epoch")).intValue());
+        // A per-epoch schedule (plateau) has no step counter: the saved rate above is its state.
+        scheduler.ifPresent(s -> s.setLastEpoch(((Number) state.get("scheduler_last_epoch")).intValue()));
         @SuppressWarnings("unchecked")
         Map<String, Object> rng = (Map<String, Object>) state.get("rng");
         @SuppressWarnings("unchecked")
@@ -567,18 +792,52 @@ public final class Trainer {
                     + " features and " + classes + " classes, the data " + data.features() + " and "
                     + data.classes());
         }
+        int outputs = savedOutputs(state);
+        if (outputs != outputs(config.taskKind(), data)) {
+            throw new IllegalArgumentException("resume: the checkpoint in " + runDir + " has " + outputs
+                    + " outputs, the data's targets need " + outputs(config.taskKind(), data));
+        }
     }
 
     /** The epoch records saved in a checkpoint (NaN written as null comes back as NaN). */
     static List<EpochRecord> history(Map<String, Object> state) {
         List<EpochRecord> records = new ArrayList<>();
         Object saved = state.get("history");
+        @SuppressWarnings("unchecked")
+        Task task = TrainConfig.fromMap((Map<String, Object>) state.get("config")).taskKind();
         if (saved instanceof List<?> list) {
             for (Object item : list) {
-                records.add(EpochRecord.fromMap((Map<?, ?>) item));
+                records.add(EpochRecord.fromMap((Map<?, ?>) item, task));
             }
         }
         return records;
+    }
+
+    /** The key of the regression targets' standardisation in {@code state.json}. */
+    public static final String TARGET_NORMALIZATION = "target_normalization";
+
+    /**
+     * The model's output width saved in a checkpoint: {@code outputs}, written by regression and
+     * multi-label runs, else the classes.
+     */
+    static int savedOutputs(Map<String, Object> state) {
+        Object outputs = state.get("outputs");
+        return ((Number) (outputs != null ? outputs : state.get("classes"))).intValue();
+    }
+
+    /** The class weights saved in a checkpoint's state ({@code --class-weights}); empty without. */
+    public static Optional<float[]> classWeights(Map<String, Object> state) {
+        Object saved = state.get(Objective.CLASS_WEIGHTS);
+        return saved == null ? Optional.empty() : Optional.of(toFloats(saved));
+    }
+
+    /** The regression targets' standardizer saved in a checkpoint's state; empty for the other tasks. */
+    public static Optional<Standardizer> targetStandardizer(Map<String, Object> state) {
+        if (!(state.get(TARGET_NORMALIZATION) instanceof Map<?, ?> saved)) {
+            return Optional.empty();
+        }
+        float[] mean = toFloats(saved.get("mean"));
+        return Optional.of(Standardizer.of(mean, toFloats(saved.get("std")), mean.length));
     }
 
     /** The key of the label → index mapping in {@code state.json}: a list, entry i names output i. */
@@ -638,7 +897,7 @@ public final class Trainer {
         @SuppressWarnings("unchecked")
         TrainConfig config = TrainConfig.fromMap((Map<String, Object>) state.get("config"));
         int features = ((Number) state.get("features")).intValue();
-        int classes = ((Number) state.get("classes")).intValue();
+        int classes = savedOutputs(state);
         Module model = buildModel(config, features, classes, device);
         Map<String, Tensor> expected = model.stateDict();
         List<String> problems = new ArrayList<>();
@@ -661,11 +920,8 @@ public final class Trainer {
             }
         }
         if (!problems.isEmpty()) {
-            StringBuilder layers = new StringBuilder().append(features);
-            for (int width : config.hidden()) {
-                layers.append('-').append(width);
-            }
-            layers.append('-').append(classes);
+            String layers = config.arch().equals("mlp") ? layers(config, features, classes).toString()
+                    .replace(" " + config.activation(), "") : layers(config, features, classes).toString();
             throw new IllegalArgumentException(weightsSource + " does not fit the run's " + layers + " model: "
                     + String.join("; ", problems));
         }

@@ -20,6 +20,7 @@ import dev.nabla.backend.Philox;
 import dev.nabla.backend.Storage;
 import dev.nabla.backend.UnaryOp;
 import dev.nabla.nn.BatchNorm1d;
+import dev.nabla.nn.CrossEntropyOptions;
 import dev.nabla.nn.Embedding;
 import dev.nabla.nn.LeakyReLU;
 import dev.nabla.nn.Losses;
@@ -714,6 +715,34 @@ public abstract class BackendConformanceTest implements EveryOpConformance, Comp
         check.run(t -> new BatchNorm1d(3, dev).forward(t.get(0)), a).assertPassed();
     }
 
+    /** {@code scatterAdd} on every axis: values against the reference, gradients against finite differences. */
+    @Test
+    void scatterAddMatchesTheReferenceWithCheckedGradients() {
+        float[] selfValues = values(131, 36, -1f, 1f);
+        float[] srcValues = values(132, 24, -1f, 1f);
+        int[] index = {1, 0, 1, 2, 2, 2, 0, 0, 1, 2, 1, 0};
+        java.util.function.Function<Device, List<float[]>> run = d -> {
+            List<float[]> out = new ArrayList<>();
+            for (int axis = 0; axis < 3; axis++) {
+                int[] selfShape = {2, 3, 2};
+                selfShape[axis] = 3;
+                int count = selfShape[0] * selfShape[1] * selfShape[2];
+                out.add(Tensor.of(d, java.util.Arrays.copyOf(selfValues, count), selfShape)
+                        .scatterAdd(axis, Tensor.of(d, index, 2, 3, 2), Tensor.of(d, srcValues, 2, 3, 4))
+                        .toFloatArray());
+            }
+            return out;
+        };
+        List<float[]> expected = run.apply(ref);
+        List<float[]> actual = run.apply(dev);
+        for (int i = 0; i < expected.size(); i++) {
+            assertClose("scatterAdd along axis " + i, expected.get(i), actual.get(i), 1e-6f, 1e-6f);
+        }
+        Tensor idx = Tensor.of(dev, index, 2, 3, 2);
+        GradCheck.defaults().run(t -> t.get(0).scatterAdd(1, idx, t.get(1)).square(),
+                Tensor.of(dev, values(133, 18, -1f, 1f), 2, 3, 3), Tensor.of(dev, srcValues, 2, 3, 4)).assertPassed();
+    }
+
     @Test
     void gradCheckLosses() {
         Tensor logits = Tensor.of(dev, values(111, 12, -3f, 3f), 4, 3);
@@ -723,6 +752,10 @@ public abstract class BackendConformanceTest implements EveryOpConformance, Comp
         check.run(t -> Losses.crossEntropy(t.get(0), labels), logits).assertPassed();
         check.run(t -> Losses.mse(t.get(0), t.get(1)), logits, targets).assertPassed();
         check.run(t -> Losses.bceWithLogits(t.get(0), targets), logits).assertPassed();
+        check.run(t -> Losses.bceWithLogits(t.get(0), targets, new float[] {2f, 0.5f, 1f}), logits).assertPassed();
+        check.run(t -> Losses.huber(t.get(0), t.get(1), 0.7f), logits, targets).assertPassed();
+        check.run(t -> Losses.crossEntropy(t.get(0), labels, CrossEntropyOptions.defaults()
+                .withLabelSmoothing(0.2f).withClassWeights(new float[] {0.5f, 2f, 1f})), logits).assertPassed();
     }
 
     @Test

@@ -66,6 +66,18 @@ class CurvesPlotTest {
     }
 
     @Test
+    void validationCurvesAreDrawnWhenMeasured() throws IOException {
+        List<EpochRecord> withValidation = List.of(new EpochRecord(1, 0.9, 0.6, Double.NaN, Double.NaN, 1, 1, 0.8, 0.7),
+                new EpochRecord(2, 0.5, 0.8, Double.NaN, Double.NaN, 1, 1, 0.6, 0.75));
+        BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(CurvesPlot.render(withValidation, "t")));
+        assertTrue(containsColour(img, 0, CurvesPlot.PANEL_WIDTH, 0x2ca02c), "validation loss line");
+        assertTrue(containsColour(img, CurvesPlot.PANEL_WIDTH, img.getWidth(), 0x2ca02c), "validation accuracy line");
+        assertTrue(!containsColour(img, 0, img.getWidth(), 0xff7f0e), "no test line");
+        BufferedImage without = ImageIO.read(new java.io.ByteArrayInputStream(CurvesPlot.render(epochs(2), "t")));
+        assertTrue(!containsColour(without, 0, without.getWidth(), 0x2ca02c), "no validation line without one");
+    }
+
+    @Test
     void differentDataGivesDifferentImages() throws IOException {
         assertNotEquals(Arrays.hashCode(CurvesPlot.render(epochs(3), "a")),
                 Arrays.hashCode(CurvesPlot.render(epochs(4), "a")));

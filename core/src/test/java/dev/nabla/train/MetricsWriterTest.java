@@ -43,8 +43,9 @@ class MetricsWriterTest {
         MetricsWriter.write(dir, config(), "cpu", "CPU (2 cores, AVX2)", EPOCHS, Map.of("total_seconds", 20.0));
 
         List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
-        assertEquals(List.of("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second",
-                "1,0.5123456789012345,0.81,0.47,0.83,10.25,5853.7", "2,0.35,0.875,0.39,0.8912,9.75,6153.1"), lines);
+        assertEquals(List.of("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second,"
+                + "val_loss,val_accuracy", "1,0.5123456789012345,0.81,0.47,0.83,10.25,5853.7,,",
+                "2,0.35,0.875,0.39,0.8912,9.75,6153.1,,"), lines);
         assertEquals(EPOCHS, MetricsWriter.readCsv(dir.resolve("metrics.csv")));
 
         JsonNode root = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
@@ -72,7 +73,7 @@ class MetricsWriterTest {
     void unmeasuredValuesAreEmptyAndNull() throws IOException {
         List<EpochRecord> e = List.of(new EpochRecord(1, 0.4, 0.9, Double.NaN, Double.NaN, 1.5, 100));
         MetricsWriter.write(dir, Map.of(), "cpu", "cpu", e, Map.of());
-        assertEquals("1,0.4,0.9,,,1.5,100.0", Files.readAllLines(dir.resolve("metrics.csv")).get(1));
+        assertEquals("1,0.4,0.9,,,1.5,100.0,,", Files.readAllLines(dir.resolve("metrics.csv")).get(1));
         JsonNode root = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
         assertTrue(root.get("test_accuracy").isNull());
         assertTrue(root.get("epochs").get(0).get("test_loss").isNull());
@@ -82,6 +83,21 @@ class MetricsWriterTest {
         assertTrue(Double.isNaN(back.testAccuracy()));
         assertEquals(e, back.epochs()); // record equals treats NaN == NaN (Double.compare)
         assertEquals(e, MetricsWriter.readCsv(dir.resolve("metrics.csv")));
+    }
+
+    @Test
+    void validationColumnsAreWrittenAndFilesWithoutThemStillRead() throws IOException {
+        List<EpochRecord> e = List.of(new EpochRecord(1, 0.4, 0.9, Double.NaN, Double.NaN, 1.5, 100, 0.45, 0.87));
+        MetricsWriter.write(dir, Map.of(), "cpu", "cpu", e, Map.of());
+        assertEquals("1,0.4,0.9,,,1.5,100.0,0.45,0.87", Files.readAllLines(dir.resolve("metrics.csv")).get(1));
+        assertEquals(e, MetricsWriter.readCsv(dir.resolve("metrics.csv")));
+        assertEquals(0.87, new ObjectMapper().readTree(dir.resolve("metrics.json").toFile()).get("epochs").get(0)
+                .get("val_accuracy").doubleValue());
+        // metrics.csv of a run before the validation columns existed
+        Path old = dir.resolve("old.csv");
+        Files.writeString(old, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second\n"
+                + "1,0.4,0.9,0.5,0.8,1.5,100.0\n");
+        assertEquals(List.of(new EpochRecord(1, 0.4, 0.9, 0.5, 0.8, 1.5, 100)), MetricsWriter.readCsv(old));
     }
 
     @Test

@@ -217,6 +217,18 @@ public final class CudaBackend extends KernelBackend {
                 kernels.lastKernel());
     }
 
+    /** The block's device pointer: what NCCL and other native CUDA libraries take. */
+    @Override
+    public java.util.OptionalLong nativeAddress(Storage storage) {
+        return java.util.OptionalLong.of(DeviceBlock.of(storage).address());
+    }
+
+    /** The backend's one stream: native work queued on it runs in order with Nabla's kernels. */
+    @Override
+    public long nativeStream() {
+        return context.streamHandle();
+    }
+
     @Override
     public void synchronize() {
         context.bind();

@@ -1,5 +1,7 @@
 package dev.nabla.distributed;
 
+import dev.nabla.Device;
+import dev.nabla.Scope;
 import dev.nabla.Tensor;
 import dev.nabla.autograd.NoGrad;
 import dev.nabla.train.DataParallel;
@@ -9,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Data parallelism over a {@link Communicator}, as PyTorch's {@code DistributedDataParallel}:
@@ -47,6 +50,11 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
 
     private final Communicator communicator;
+    /** Picks the engine for device-resident buckets once the parameters' device is known; null: none. */
+    private final Function<Device, DeviceCollectives> deviceEngine;
+    /** Reduces device-resident buckets (NCCL), or null: buckets are staged through the host for {@link #communicator}. */
+    private DeviceCollectives deviceCollectives;
+    private boolean engineChosen;
     private final long bucketBytes;
     private final Arena arena = Arena.ofShared();
     private List<Bucket> buckets;
@@ -62,12 +70,54 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
      * @param bucketBytes  the largest bucket, in bytes (≥ 4)
      */
     public DistributedDataParallel(Communicator communicator, long bucketBytes) {
+        this(communicator, (Function<Device, DeviceCollectives>) null, bucketBytes);
+    }
+
+    /**
+     * Data parallelism whose gradient buckets stay on the device: each bucket is a flat tensor
+     * assembled there, reduced by {@code deviceCollectives} (NCCL on CUDA), and sliced back into the
+     * gradients; {@code communicator} (MPI) still carries the small host sums (loss, metrics) and
+     * the ranks' timeouts.
+     *
+     * @param communicator      the group (not closed by {@link #close()})
+     * @param deviceCollectives the engine for device buckets, or null to stage them through the host
+     * @param bucketBytes       the largest bucket, in bytes (≥ 4)
+     */
+    public DistributedDataParallel(Communicator communicator, DeviceCollectives deviceCollectives, long bucketBytes) {
+        this(communicator, device -> deviceCollectives, bucketBytes);
+    }
+
+    /**
+     * Data parallelism whose device engine is chosen once the parameters' device is known (at the
+     * first {@link #synchronize} or {@link #reduceGradients}): {@code deviceEngine} answers an
+     * engine for that device (e.g. NCCL for a CUDA device), or null to stage buckets through the
+     * host over {@code communicator}. An engine that is {@link AutoCloseable} is closed by
+     * {@link #close()}.
+     */
+    public DistributedDataParallel(Communicator communicator, Function<Device, DeviceCollectives> deviceEngine,
+            long bucketBytes) {
         if (bucketBytes < Float.BYTES) {
             throw new IllegalArgumentException("DistributedDataParallel: bucket size " + bucketBytes
                     + " bytes is smaller than one float");
         }
         this.communicator = communicator;
+        this.deviceEngine = deviceEngine;
         this.bucketBytes = bucketBytes;
+    }
+
+    /** The engine reducing device-resident buckets, once chosen; empty: buckets are staged through the host. */
+    public java.util.Optional<DeviceCollectives> deviceCollectives() {
+        return java.util.Optional.ofNullable(deviceCollectives);
+    }
+
+    private void chooseEngine(List<Tensor> parameters) {
+        if (engineChosen) {
+            return;
+        }
+        engineChosen = true;
+        if (deviceEngine != null && !parameters.isEmpty()) {
+            deviceCollectives = deviceEngine.apply(parameters.getFirst().device());
+        }
     }
 
     @Override
@@ -92,6 +142,17 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
 
     @Override
     public void synchronize(List<Tensor> parameters) {
+        chooseEngine(parameters);
+        if (deviceCollectives != null) {
+            for (Bucket bucket : bucketsFor(parameters)) {
+                try (var ignored = NoGrad.open(); Scope scope = Scope.open()) {
+                    Tensor flat = flatten(bucket.parameters(), parameter -> parameter);
+                    deviceCollectives.broadcast(flat, 0);
+                    scatter(flat, bucket, Tensor::copyFrom);
+                }
+            }
+            return;
+        }
         for (Bucket bucket : bucketsFor(parameters)) {
             if (rank() == 0) {
                 for (int i = 0; i < bucket.parameters().size(); i++) {
@@ -126,8 +187,15 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
             throw new IllegalArgumentException("reduceGradients on rank " + rank() + ": " + localRows + " local rows of "
                     + globalRows);
         }
+        chooseEngine(parameters);
         float weight = (float) localRows / globalRows;
         List<Bucket> all = bucketsFor(parameters);
+        if (deviceCollectives != null) {
+            for (Bucket bucket : all) {
+                reduceOnDevice(bucket, weight);
+            }
+            return sum(new double[] {localRows == 0 ? 0 : localLoss * weight})[0];
+        }
         for (Bucket bucket : all) {
             pack(bucket, weight);
             communicator.allReduce(bucket.buffer(), ElementType.F32, bucket.elements(), Reduction.SUM);
@@ -135,6 +203,54 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
         }
         // The global mean loss: Σ localLoss·localRows/globalRows, one more (tiny) collective.
         return sum(new double[] {localRows == 0 ? 0 : localLoss * weight})[0];
+    }
+
+    /**
+     * One bucket on the device: the gradients times {@code weight} (zeros for a missing one) in one
+     * flat tensor, reduced in place by the device engine, sliced back into fresh gradients. The
+     * products are the host path's to the bit (one float multiply per element).
+     */
+    private void reduceOnDevice(Bucket bucket, float weight) {
+        try (var ignored = NoGrad.open(); Scope scope = Scope.open()) {
+            Tensor flat = flatten(bucket.parameters(), parameter -> {
+                var grad = parameter.grad();
+                return grad.isEmpty() || weight == 0 ? null : grad.get();
+            });
+            Tensor weighted = weight == 1 ? flat : flat.mul(weight);
+            deviceCollectives.allReduce(weighted, Reduction.SUM);
+            scatter(weighted, bucket, (parameter, reduced) -> {
+                Tensor grad = Tensor.empty(parameter.device(), dev.nabla.DType.F32, parameter.shape());
+                grad.copyFrom(reduced);
+                parameter.setGrad(grad);
+                return grad;
+            });
+        }
+    }
+
+    /**
+     * The tensors {@code pick} chooses for each of the bucket's parameters, flattened and
+     * concatenated in bucket order into one contiguous tensor on their device; a null pick counts
+     * as zeros.
+     */
+    private static Tensor flatten(List<Tensor> parameters, java.util.function.Function<Tensor, Tensor> pick) {
+        List<Tensor> parts = new ArrayList<>(parameters.size());
+        for (Tensor parameter : parameters) {
+            Tensor chosen = pick.apply(parameter);
+            int numel = Math.toIntExact(parameter.numel());
+            parts.add(chosen == null ? Tensor.zeros(parameter.device(), numel) : chosen.reshape(numel));
+        }
+        return Tensor.cat(parts, 0);   // always a fresh copy: the engine writes into it
+    }
+
+    /** Hands each parameter its slice of {@code flat}, shaped as the parameter. */
+    private static void scatter(Tensor flat, Bucket bucket,
+            java.util.function.BiFunction<Tensor, Tensor, Tensor> use) {
+        for (int i = 0; i < bucket.parameters().size(); i++) {
+            Tensor parameter = bucket.parameters().get(i);
+            int start = Math.toIntExact(bucket.offsets()[i]);
+            int end = Math.toIntExact(bucket.offsets()[i] + parameter.numel());
+            use.apply(parameter, flat.slice(0, start, end).reshape(parameter.shape()));
+        }
     }
 
     /** Writes each gradient times {@code weight} into the bucket (zeros for a missing gradient). */
@@ -195,7 +311,9 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
     @Override
     public String describe() {
         return String.format(Locale.ROOT, "data parallel: %d ranks over %s, gradient buckets of %s", worldSize(),
-                communicator.describe(), bucketBytes % (1 << 20) == 0 ? (bucketBytes >> 20) + " MiB"
+                deviceCollectives == null ? communicator.describe()
+                        : deviceCollectives.describe() + " (gradients on the device; " + communicator.describe() + " for "
+                                + "the bootstrap and the metrics)", bucketBytes % (1 << 20) == 0 ? (bucketBytes >> 20) + " MiB"
                         : bucketBytes + " bytes");
     }
 
@@ -235,13 +353,23 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
     }
 
     private Bucket bucket(List<Tensor> parameters, List<Long> offsets, long elements) {
+        // Device buckets are assembled afresh each step; only host staging needs a native buffer.
         return new Bucket(List.copyOf(parameters), offsets.stream().mapToLong(Long::longValue).toArray(), elements,
-                arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, elements)));
+                deviceCollectives != null ? MemorySegment.NULL
+                        : arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, elements)));
     }
 
     /** Frees the buckets; the communicator stays open (its owner closes it). */
     @Override
     public void close() {
         arena.close();
+        if (deviceCollectives instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("DistributedDataParallel: closing " + deviceCollectives.describe()
+                        + " failed: " + e.getMessage(), e);
+            }
+        }
     }
 }

@@ -66,6 +66,35 @@ class DistributedDataParallelTest {
         }
     }
 
+    /**
+     * The device-bucket path (what NCCL takes on CUDA: flat bucket tensors on the device, weighted
+     * there, sliced back into gradients) gives the host path's weights to the bit: the same float
+     * products, summed by the same MPI reduction. Run with a test engine that stages each bucket
+     * tensor through MPI, since this machine has no GPU for NCCL.
+     */
+    @Test
+    void deviceBucketsGiveTheHostPathsWeightsToTheBit() throws Exception {
+        MpiRun.requireMpi();
+        Path host = folder.resolve("host");
+        Path device = folder.resolve("device");
+        MpiRun.Result hostRun = MpiRun.run(2, EquivalenceCheck.class, List.of("mpi", host.toString(), "4096"),
+                Duration.ofMinutes(4));
+        assertEquals(0, hostRun.exitStatus(), hostRun.output());
+        MpiRun.Result deviceRun = MpiRun.run(2, EquivalenceCheck.class, List.of("device", device.toString(), "4096"),
+                Duration.ofMinutes(4));
+        assertEquals(0, deviceRun.exitStatus(), deviceRun.output());
+        // 4 buckets, one broadcast each at the start; 240 steps of 4 all-reduces each.
+        assertTrue(deviceRun.output().contains("rank 1 done; buckets 4; device all-reduces 960, broadcasts 4"),
+                deviceRun.output());
+        Map<String, NamedArray> expected = Safetensors.read(host.resolve("model.safetensors")).tensors();
+        Map<String, NamedArray> actual = Safetensors.read(device.resolve("model.safetensors")).tensors();
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(name).floats(), actual.get(name).floats(),
+                    name);
+        }
+    }
+
     private static List<String> metrics(Path run) throws java.io.IOException {
         return Files.readAllLines(run.resolve("metrics.csv"));
     }

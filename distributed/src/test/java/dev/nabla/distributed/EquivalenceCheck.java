@@ -12,7 +12,7 @@ import java.time.Duration;
 
 /**
  * Trains the same small classifier either as one process ({@code single RUN_DIR}) or as one rank of
- * an {@code mpirun} job ({@code mpi RUN_DIR}), for {@link DistributedDataParallelTest}: the
+ * an {@code mpirun} job ({@code mpi RUN_DIR}, or {@code device RUN_DIR} for the device-bucket path), for {@link DistributedDataParallelTest}: the
  * config has no dropout and one seed, so N ranks at batch B must reproduce one process at batch B
  * up to float summation order.
  */
@@ -74,12 +74,19 @@ public final class EquivalenceCheck {
             return;
         }
         long bucketBytes = Long.parseLong(args[2]);
-        try (Communicator comm = MpiCommunicator.initialize(Duration.ofSeconds(120));
-             DistributedDataParallel ddp = new DistributedDataParallel(comm, bucketBytes)) {
-            DataParallel group = ddp;
-            PrintWriter rankOut = group.isPrimary() ? out : new PrintWriter(Writer.nullWriter());
-            new Trainer(config(), data(), Device.cpu(), runDir, false, rankOut).parallel(group).fit();
-            System.out.println("rank " + comm.rank() + " done; buckets " + ddp.bucketCount());
+        // "device": the buckets stay tensors on the device, as with NCCL (staged here by a test engine).
+        boolean device = args[0].equals("device");
+        try (Communicator comm = MpiCommunicator.initialize(Duration.ofSeconds(120))) {
+            HostStagedCollectives staged = device ? new HostStagedCollectives(comm) : null;
+            try (DistributedDataParallel ddp = device ? new DistributedDataParallel(comm, staged, bucketBytes)
+                    : new DistributedDataParallel(comm, bucketBytes)) {
+                DataParallel group = ddp;
+                PrintWriter rankOut = group.isPrimary() ? out : new PrintWriter(Writer.nullWriter());
+                new Trainer(config(), data(), Device.cpu(), runDir, false, rankOut).parallel(group).fit();
+                System.out.println("rank " + comm.rank() + " done; buckets " + ddp.bucketCount()
+                        + (device ? "; device all-reduces " + staged.allReduces + ", broadcasts " + staged.broadcasts
+                                : ""));
+            }
         }
     }
 }

@@ -68,6 +68,18 @@ class NcclBindingTest {
                 FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
     }
 
+    /** NCCL reads device pointers: a CPU device is refused before any NCCL call, naming the device and the way out. */
+    @Test
+    void collectivesOnADeviceWithoutPointersAreRefusedByName() {
+        dev.nabla.Device cpu = dev.nabla.Device.cpu();
+        assertEquals(false, NcclCollectives.canReduceOn(cpu));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> NcclCollectives.create(nccl, new SingleProcessCommunicator(), cpu));
+        assertEquals("NCCL on rank 0: " + cpu + " is not a CUDA device (its memory has no device pointer NCCL can "
+                + "read); NCCL reduces CUDA tensors, use the MPI engine (--dist-backend mpi) on this device",
+                e.getMessage());
+    }
+
     @Test
     void versionCodesReadAsNcclPrintsThem() {
         assertEquals("2.27.3", nccl.version());
