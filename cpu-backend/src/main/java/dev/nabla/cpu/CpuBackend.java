@@ -6,7 +6,6 @@ import static dev.nabla.backend.reference.HeapStorage.shorts;
 
 import dev.nabla.DType;
 import dev.nabla.backend.BinaryOp;
-import dev.nabla.backend.Composites;
 import dev.nabla.backend.DeviceInfo;
 import dev.nabla.backend.GemmSpec;
 import dev.nabla.backend.Layout;
@@ -151,13 +150,50 @@ public final class CpuBackend extends ReferenceBackend {
     @Override
     public void gemm(GemmSpec spec) {
         if (spec.halfOperands()) {
-            // 16-bit A and B are widened into pooled F32 blocks by the vectorized cast below, then
-            // the F32 kernels run: O(mk + kn) extra work against O(mkn). Widening inside the packing
-            // routines would save the blocks' memory; measured first (docs/benchmarks.md).
-            Composites.gemmThroughF32(this, spec, Gemm::gemm);
+            gemmOfHalves(spec);
             return;
         }
         Gemm.gemm(spec);
+    }
+
+    /**
+     * 16-bit A and B: the elements the GEMM reads (from the operand's offset to its last row's last
+     * column, not the whole storage: a batched matmul hands each product a slice of one block) are
+     * widened into pooled F32 blocks, vectorized and split over the threads, then the F32 kernels
+     * run: O(mk + kn) extra work against O(mkn). Widening inside the packing routines would also
+     * save those blocks; measured first (docs/benchmarks.md).
+     */
+    private void gemmOfHalves(GemmSpec spec) {
+        java.util.List<Storage> temporaries = new java.util.ArrayList<>();
+        try {
+            Storage a = widenedRegion(spec.a(), spec.offsetA(), spec.transA() ? spec.k() : spec.m(),
+                    spec.transA() ? spec.m() : spec.k(), spec.lda(), temporaries);
+            Storage b = widenedRegion(spec.b(), spec.offsetB(), spec.transB() ? spec.n() : spec.k(),
+                    spec.transB() ? spec.k() : spec.n(), spec.ldb(), temporaries);
+            java.util.Optional<Storage> bias = spec.bias().map(s -> widenedRegion(s, 0, 1, spec.n(), spec.n(), temporaries));
+            int offsetA = a == spec.a() ? spec.offsetA() : 0;
+            int offsetB = b == spec.b() ? spec.offsetB() : 0;
+            Gemm.gemm(new GemmSpec(spec.transA(), spec.transB(), spec.m(), spec.n(), spec.k(), a, offsetA, spec.lda(),
+                    b, offsetB, spec.ldb(), spec.c(), bias, spec.activation()));
+        } finally {
+            temporaries.forEach(this::free);
+        }
+    }
+
+    /** Rows × cols with leading dimension {@code ld} from {@code offset}, widened to a new F32 block from 0; F32 as it is. */
+    private Storage widenedRegion(Storage source, int offset, int rows, int cols, int ld, java.util.List<Storage> temporaries) {
+        if (source.dtype() == DType.F32) {
+            return source;
+        }
+        int count = rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;
+        Storage wide = allocate(DType.F32, Math.max(1, count));
+        temporaries.add(wide);
+        if (source.dtype() == DType.BF16) {
+            Elementwise.widenBf16(shorts(source), offset, floats(wide), count);
+        } else {
+            Elementwise.widenF16(shorts(source), offset, floats(wide), count);
+        }
+        return wide;
     }
 
     /** BF16 and F16 to F32 vectorized (exact, the reference's bits); every other pair as the reference converts. */

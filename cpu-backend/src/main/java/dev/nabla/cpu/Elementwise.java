@@ -278,15 +278,22 @@ final class Elementwise {
      * int conversion sign-extends, and the shift pushes those bits out.
      */
     static void widenBf16(short[] in, float[] out, int count) {
-        int i = 0;
-        for (int bound = SHORTS.loopBound(count); i < bound; i += SHORTS.length()) {
-            ShortVector bits = ShortVector.fromArray(SHORTS, in, i);
-            IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0);
-            wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, i);
-        }
-        for (; i < count; i++) {
-            out[i] = Float.intBitsToFloat((in[i] & 0xFFFF) << 16);
-        }
+        widenBf16(in, 0, out, count);
+    }
+
+    /** {@code in[from, from + count)} widened into {@code out[0, count)}, split over the pool's threads. */
+    static void widenBf16(short[] in, int from, float[] out, int count) {
+        CpuThreads.parallelRanges(count, CpuThreads.chunksFor(count), SHORTS.length(), (start, end) -> {
+            int i = start;
+            for (int bound = start + SHORTS.loopBound(end - start); i < bound; i += SHORTS.length()) {
+                ShortVector bits = ShortVector.fromArray(SHORTS, in, from + i);
+                IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0);
+                wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, i);
+            }
+            for (; i < end; i++) {
+                out[i] = Float.intBitsToFloat((in[from + i] & 0xFFFF) << 16);
+            }
+        });
     }
 
     /**
@@ -295,9 +302,20 @@ final class Elementwise {
      * {@code mantissa · 2^-24} (exact in F32).
      */
     static void widenF16(short[] in, float[] out, int count) {
-        int i = 0;
-        for (int bound = SHORTS.loopBound(count); i < bound; i += SHORTS.length()) {
-            IntVector bits = (IntVector) ShortVector.fromArray(SHORTS, in, i).convertShape(VectorOperators.S2I, INTS, 0);
+        widenF16(in, 0, out, count);
+    }
+
+    /** {@code in[from, from + count)} widened into {@code out[0, count)}, split over the pool's threads. */
+    static void widenF16(short[] in, int from, float[] out, int count) {
+        CpuThreads.parallelRanges(count, CpuThreads.chunksFor(count), SHORTS.length(),
+                (start, end) -> widenF16Range(in, from, out, start, end));
+    }
+
+    private static void widenF16Range(short[] in, int from, float[] out, int start, int end) {
+        int i = start;
+        for (int bound = start + SHORTS.loopBound(end - start); i < bound; i += SHORTS.length()) {
+            IntVector bits = (IntVector) ShortVector.fromArray(SHORTS, in, from + i)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
             IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
             IntVector magnitude = bits.and(0x7FFF);
             IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
@@ -311,8 +329,8 @@ final class Elementwise {
                     .blend(subnormal, magnitude.compare(VectorOperators.LT, 0x400));
             result.or(sign).reinterpretAsFloats().intoArray(out, i);
         }
-        for (; i < count; i++) {
-            out[i] = dev.nabla.backend.HalfPrecision.f16ToFloat(in[i]);
+        for (; i < end; i++) {
+            out[i] = dev.nabla.backend.HalfPrecision.f16ToFloat(in[from + i]);
         }
     }
 }

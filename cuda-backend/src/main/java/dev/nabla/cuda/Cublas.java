@@ -15,6 +15,33 @@ interface Cublas {
                DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
                float beta, DeviceBlock c, long offsetC, int ldc);
 
+    /**
+     * Column-major {@code C = op(A) · op(B)} with A and B of 16-bit {@code operands} (BF16 or F16)
+     * and an F32 C, products and sums in F32: {@code cublasGemmEx} with
+     * {@code CUBLAS_COMPUTE_32F} (tensor cores where the GPU has them), alpha 1, beta 0. Both
+     * bindings implement it; the default is for tests' stand-ins that only ever see F32.
+     */
+    default void gemmEx(boolean transA, boolean transB, int m, int n, int k, dev.nabla.DType operands,
+                        DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
+                        DeviceBlock c, long offsetC, int ldc) {
+        throw new UnsupportedOperationException(description() + " has no cublasGemmEx binding");
+    }
+
+    /** {@code cudaDataType_t} of {@code dtype}: CUDA_R_32F 0, CUDA_R_16F 2, CUDA_R_16BF 14. */
+    static int dataType(dev.nabla.DType dtype) {
+        return switch (dtype) {
+            case F32 -> 0;
+            case F16 -> 2;
+            case BF16 -> 14;
+            case I32 -> throw new IllegalArgumentException("cublasGemmEx: no GEMM of I32 operands");
+        };
+    }
+
+    /** {@code CUBLAS_COMPUTE_32F}: F32 products and accumulation whatever the operands. */
+    int COMPUTE_32F = 68;
+    /** {@code CUBLAS_GEMM_DEFAULT}: cuBLAS picks the algorithm (tensor cores included). */
+    int GEMM_DEFAULT = -1;
+
     /** For DeviceInfo: {@code cuBLAS 13.0.2 via java.lang.foreign (/path/libcublas.so.13)}. */
     String description();
 

@@ -12,7 +12,12 @@ record DeviceBlock(CUdeviceptr pointer, long address) {
 
     /** The device address of element {@code elementOffset} (4-byte elements), for cuBLAS. */
     long address(long elementOffset) {
-        return address + 4L * elementOffset;
+        return address(elementOffset, 4);
+    }
+
+    /** The device address of element {@code elementOffset} of {@code elementBytes} bytes each. */
+    long address(long elementOffset, int elementBytes) {
+        return address + elementBytes * elementOffset;
     }
 
     /** The block of a storage the CUDA backend allocated. */

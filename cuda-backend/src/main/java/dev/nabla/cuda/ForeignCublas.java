@@ -41,6 +41,7 @@ final class ForeignCublas implements Cublas {
         final MethodHandle setMathMode;
         final MethodHandle getVersion;
         final MethodHandle sgemm;
+        final MethodHandle gemmEx;
 
         /**
          * Loads {@code path} (and {@code libcublasLt.so.13} beside it first).
@@ -59,6 +60,11 @@ final class ForeignCublas implements Cublas {
             sgemm = bind(linker, lookup, "cublasSgemm_v2", FunctionDescriptor.of(JAVA_INT,
                     ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                     ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+            // handle, transa, transb, m, n, k, alpha, A, Atype, lda, B, Btype, ldb, beta, C, Ctype, ldc, compute, algo
+            gemmEx = bind(linker, lookup, "cublasGemmEx", FunctionDescriptor.of(JAVA_INT,
+                    ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                    ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
+                    ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         }
 
         private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor descriptor) {
@@ -130,6 +136,31 @@ final class ForeignCublas implements Cublas {
             throw new IllegalStateException("cuda: cublasSgemm_v2 could not be called: " + e, e);
         }
         Cublas.check("cublasSgemm_v2", status);
+    }
+
+    @Override
+    public synchronized void gemmEx(boolean transA, boolean transB, int m, int n, int k, dev.nabla.DType operands,
+                                    DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
+                                    DeviceBlock c, long offsetC, int ldc) {
+        bindContext.run();
+        scalars.setAtIndex(JAVA_FLOAT, 0, 1f);
+        scalars.setAtIndex(JAVA_FLOAT, 1, 0f);
+        int type = Cublas.dataType(operands);
+        int bytes = operands.byteSize();
+        int status;
+        try {
+            // SAFETY: as in sgemm; A and B hold 2-byte elements, C 4-byte ones.
+            status = (int) library.gemmEx.invokeExact(handle, transA ? OP_T : OP_N, transB ? OP_T : OP_N, m, n, k,
+                    scalars.asSlice(0, 4),
+                    MemorySegment.ofAddress(a.address(offsetA, bytes)), type, lda,
+                    MemorySegment.ofAddress(b.address(offsetB, bytes)), type, ldb,
+                    scalars.asSlice(4, 4),
+                    MemorySegment.ofAddress(c.address(offsetC)), Cublas.dataType(dev.nabla.DType.F32), ldc,
+                    COMPUTE_32F, GEMM_DEFAULT);
+        } catch (Throwable e) {
+            throw new IllegalStateException("cuda: cublasGemmEx could not be called: " + e, e);
+        }
+        Cublas.check("cublasGemmEx", status);
     }
 
     @Override

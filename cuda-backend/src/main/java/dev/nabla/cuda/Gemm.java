@@ -6,7 +6,9 @@ import dev.nabla.kernels.host.GemmKernel;
 import java.util.Optional;
 
 /**
- * GEMM: cuBLAS when the device has it, else the tiled kernel of {@code gemm.c}.
+ * GEMM: cuBLAS when the device has it, else the tiled kernel of {@code gemm.c}. F32 operands go
+ * to {@code cublasSgemm}; BF16 or F16 operands to {@code cublasGemmEx} with F32 compute and an F32
+ * C (the shared kernel where cuBLAS reports the GPU cannot).
  *
  * <p>Row-major to column-major: cuBLAS sees a row-major m×n matrix with leading dimension ld as
  * its transpose, a column-major n×m matrix with the same ld. So {@code C = op(A)·op(B)} is asked
@@ -25,6 +27,10 @@ final class Gemm {
     private Gemm() {
     }
 
+    /** cuBLAS statuses of a GPU that lacks a 16-bit GEMM: CUBLAS_STATUS_NOT_SUPPORTED, CUBLAS_STATUS_ARCH_MISMATCH. */
+    private static final int NOT_SUPPORTED = 15;
+    private static final int ARCH_MISMATCH = 8;
+
     /** {@link #gemm(CudaKernels, Optional, GemmSpec, Runnable)} with nothing to release on ALLOC_FAILED. */
     static void gemm(CudaKernels kernels, Optional<Cublas> cublas, GemmSpec g) {
         gemm(kernels, cublas, g, () -> {
@@ -39,9 +45,8 @@ final class Gemm {
         if (g.m() == 0 || g.n() == 0) {
             return;
         }
-        if (cublas.isEmpty() || g.k() == 0 || g.halfOperands()) {
+        if (cublas.isEmpty() || g.k() == 0) {
             // k == 0: the product is empty and cuBLAS would reject lda = 0; the kernel writes bias and activation alone.
-            // 16-bit operands: the shared kernel widens them as it loads its tiles (cublasGemmEx: not bound yet).
             GemmKernel.gemm(kernels, g);
             return;
         }
@@ -56,13 +61,18 @@ final class Gemm {
                 sgemm(cublas.get(), g);
             }
         } catch (CudaException e) {
+            if (g.halfOperands() && kernels != null && (e.code() == NOT_SUPPORTED || e.code() == ARCH_MISMATCH)) {
+                // A GPU without BF16 (or F16) GEMMs in cuBLAS: the shared kernel computes the same in F32.
+                GemmKernel.gemm(kernels, g);
+                return;
+            }
             // cuBLAS reports an earlier kernel's fault as its own failure (EXECUTION_FAILED): name that kernel.
             throw kernels == null ? e : new CudaException(e.call(), e.code(), e.getMessage() + "; " + g.m() + "x" + g.n()
                     + "x" + g.k() + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : "")
                     + "; the last kernel launched before it was " + kernels.lastKernel());
         }
         if (kernels != null) { // null only in GemmMappingTest, which drives a fake cuBLAS without a device
-            kernels.noteExternal("cublasSgemm " + g.m() + "x" + g.n() + "x" + g.k()
+            kernels.noteExternal((g.halfOperands() ? "cublasGemmEx " : "cublasSgemm ") + g.m() + "x" + g.n() + "x" + g.k()
                     + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : ""));
         }
         if (g.bias().isPresent() || g.activation() != Activation.NONE) {
@@ -71,6 +81,14 @@ final class Gemm {
     }
 
     private static void sgemm(Cublas cublas, GemmSpec g) {
+        if (g.halfOperands()) {
+            // 16-bit A and B: cublasGemmEx, F32 compute and an F32 C (the same mapping as below).
+            cublas.gemmEx(g.transB(), g.transA(), g.n(), g.m(), g.k(), g.a().dtype(),
+                    DeviceBlock.of(g.b()), g.offsetB(), g.ldb(),
+                    DeviceBlock.of(g.a()), g.offsetA(), g.lda(),
+                    DeviceBlock.of(g.c()), 0, g.n());
+            return;
+        }
         cublas.sgemm(g.transB(), g.transA(), g.n(), g.m(), g.k(), 1f,
                 DeviceBlock.of(g.b()), g.offsetB(), g.ldb(),
                 DeviceBlock.of(g.a()), g.offsetA(), g.lda(),

@@ -48,6 +48,22 @@ final class JCublasGemm implements Cublas {
     }
 
     @Override
+    public void gemmEx(boolean transA, boolean transB, int m, int n, int k, dev.nabla.DType operands,
+                       DeviceBlock a, long offsetA, int lda, DeviceBlock b, long offsetB, int ldb,
+                       DeviceBlock c, long offsetC, int ldc) {
+        context.bind();
+        int type = Cublas.dataType(operands);
+        int bytes = operands.byteSize();
+        Cublas.check("cublasGemmEx", JCublas2.cublasGemmEx(handle, transA ? OP_T : OP_N, transB ? OP_T : OP_N,
+                m, n, k, Pointer.to(new float[] {1f}),
+                a.pointer().withByteOffset(bytes * offsetA), type, lda,
+                b.pointer().withByteOffset(bytes * offsetB), type, ldb,
+                Pointer.to(new float[] {0f}),
+                c.pointer().withByteOffset(4L * offsetC), Cublas.dataType(dev.nabla.DType.F32), ldc,
+                COMPUTE_32F, GEMM_DEFAULT));
+    }
+
+    @Override
     public String description() {
         return description;
     }

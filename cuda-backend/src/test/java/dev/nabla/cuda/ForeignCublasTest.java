@@ -134,6 +134,68 @@ class ForeignCublasTest {
         }
     }
 
+    /**
+     * 16-bit operands go through {@code cublasGemmEx}: BF16 or F16 A and B (2-byte offsets), an F32
+     * C, CUBLAS_COMPUTE_32F and the default algorithm, with the same row-major mapping; the values
+     * are the F32 products of the widened operands.
+     */
+    @Test
+    void sixteenBitOperandsGoThroughGemmExWithF32Compute() throws Throwable {
+        for (DType dtype : new DType[] {DType.BF16, DType.F16}) {
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    int m = 5;
+                    int n = 3;
+                    int k = 4;
+                    int lda = (transA ? m : k) + 1;
+                    int ldb = (transB ? k : n) + 2;
+                    int offsetA = 3;
+                    int offsetB = 1;
+                    short[] a = new short[offsetA + (transA ? k : m) * lda];
+                    short[] b = new short[offsetB + (transB ? n : k) * ldb];
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = dev.nabla.backend.HalfPrecision.fromFloat(dtype, (i % 7 - 3) * 0.375f);
+                    }
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = dev.nabla.backend.HalfPrecision.fromFloat(dtype, (i % 5 - 2) * 1.25f);
+                    }
+                    float[] expected = new float[m * n];
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            float sum = 0;
+                            for (int p = 0; p < k; p++) {
+                                short x = transA ? a[offsetA + p * lda + i] : a[offsetA + i * lda + p];
+                                short y = transB ? b[offsetB + j * ldb + p] : b[offsetB + p * ldb + j];
+                                sum += dev.nabla.backend.HalfPrecision.toFloat(dtype, x)
+                                        * dev.nabla.backend.HalfPrecision.toFloat(dtype, y);
+                            }
+                            expected[i * n + j] = sum;
+                        }
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment da = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_SHORT, a);
+                        MemorySegment db = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_SHORT, b);
+                        MemorySegment dc = arena.allocate(JAVA_FLOAT, m * n);
+                        GemmSpec spec = new GemmSpec(transA, transB, m, n, k,
+                                new DeviceStorage<>(dtype, a.length, block(da), da.byteSize()), offsetA, lda,
+                                new DeviceStorage<>(dtype, b.length, block(db), db.byteSize()), offsetB, ldb,
+                                storage(dc), Optional.empty(), Activation.NONE);
+                        Gemm.gemm(null, Optional.of(cublas), spec);
+                        String what = dtype + " transA=" + transA + " transB=" + transB;
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, dc.toArray(JAVA_FLOAT), 1e-5f, what);
+                        long[] last = last();
+                        assertEquals(Cublas.dataType(dtype), (int) last[10], what + ": A's type");
+                        assertEquals(Cublas.dataType(dtype), (int) last[11], what + ": B's type");
+                        assertEquals(0, (int) last[12], what + ": C is CUDA_R_32F");
+                        assertEquals(Cublas.COMPUTE_32F, (int) last[13], what + ": F32 compute");
+                        assertEquals(Cublas.GEMM_DEFAULT, (int) last[14], what);
+                        assertEquals(n, last[2], what + ": cuBLAS's m is n");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aStatusIsAnExceptionNamingTheCall() {
         var e = assertThrows(CudaException.class, () -> cublas.sgemm(false, false, 4, 4, 4, 1f,
