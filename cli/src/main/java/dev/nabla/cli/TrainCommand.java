@@ -90,6 +90,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + " pos_weight; above 1 favours recall) (default: none).")
     String posWeight;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P",
+            description = "fp32, bf16 or fp16: bf16/fp16 run the forward pass under autocast (matmul and linear in"
+                    + " 16-bit, losses, norms and softmax in F32) with F32 master weights; fp16 adds dynamic loss"
+                    + " scaling (GradScaler). Evaluation uses the F32 weights (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--test", paramLabel = "SPEC",
             description = "Test set for a csv: or npy: dataset: csv:PATH or npy:FEATURES.npy,TARGETS.npy. Without"
                     + " it an npy: dataset has no test set (the run says so) and a csv: one holds out 20%.")
@@ -334,6 +340,7 @@ public final class TrainCommand implements Callable<Integer> {
                 settings.put("label_smoothing", labelSmoothing);
                 settings.put("class_weights", classWeights == null ? "" : classWeights);
                 settings.put("pos_weight", posWeight == null ? "" : posWeight);
+                settings.put("precision", precision);
                 config = TrainConfig.fromMap(settings);
             } catch (TrainConfig.InvalidSetting e) {
                 // The config's keys are this command's option names in snake_case (batch_size).

@@ -51,13 +51,32 @@ import java.util.Map;
  *                     training rows' class counts) or {@code W1,W2,...} (one per class)
  * @param posWeight    multi-label: the weight of each label's positive term ({@code W1,W2,...}, one
  *                     per label, PyTorch's {@code pos_weight}), or empty for none
+ * @param precision    {@code fp32}, or {@code bf16}/{@code fp16}: the forward pass under
+ *                     {@link dev.nabla.amp.Autocast} with F32 master weights ({@code fp16} with a
+ *                     {@link dev.nabla.amp.GradScaler})
  */
 public record TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
                           int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
                           String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
                           float plateauFactor, String task, String loss, float huberDelta, float labelSmoothing,
-                          String classWeights, String posWeight) {
+                          String classWeights, String posWeight, String precision) {
+
+    /** The precisions {@link Trainer} trains in. */
+    public static final List<String> PRECISIONS = List.of("fp32", "bf16", "fp16");
+
+    /** A config in FP32 (the setting's default, and what runs before it existed used). */
+    public TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
+                       String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
+                       int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
+                       String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
+                       float plateauFactor, String task, String loss, float huberDelta, float labelSmoothing,
+                       String classWeights, String posWeight) {
+        this(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum, weightDecay, schedule,
+                epochs, batchSize, seed, clipNorm, test, arch, blocks, width, norm, valSplit, val, earlyStop,
+                accumulate, plateauPatience, plateauFactor, task, loss, huberDelta, labelSmoothing, classWeights,
+                posWeight, "fp32");
+    }
 
     /** The schedules {@link Trainer} understands. */
     public static final List<String> SCHEDULES = List.of("constant", "cosine", "step", "warmup-cosine", "plateau",
@@ -179,6 +198,18 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         if (!posWeight.isEmpty()) {
             parseWeights("pos_weight", "positive weight", posWeight);
         }
+        precision = precision == null ? "fp32" : precision.strip().toLowerCase(Locale.ROOT);
+        require("precision", PRECISIONS.contains(precision), "unknown precision '" + precision + "'; choose one of "
+                + PRECISIONS);
+    }
+
+    /** The 16-bit type of the forward pass, or empty for {@code fp32}. */
+    public java.util.Optional<dev.nabla.DType> autocastType() {
+        return switch (precision) {
+            case "bf16" -> java.util.Optional.of(dev.nabla.DType.BF16);
+            case "fp16" -> java.util.Optional.of(dev.nabla.DType.F16);
+            default -> java.util.Optional.empty();
+        };
     }
 
     private static Task parseTask(String task) {
@@ -354,6 +385,7 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         map.put("label_smoothing", labelSmoothing);
         map.put("class_weights", classWeights);
         map.put("pos_weight", posWeight);
+        map.put("precision", precision);
         return map;
     }
 
@@ -395,7 +427,8 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                     optional(map, "huber_delta", DEFAULT_HUBER_DELTA).floatValue(),
                     optional(map, "label_smoothing", 0f).floatValue(),
                     map.get("class_weights") == null ? "" : (String) map.get("class_weights"),
-                    map.get("pos_weight") == null ? "" : (String) map.get("pos_weight"));
+                    map.get("pos_weight") == null ? "" : (String) map.get("pos_weight"),
+                    map.get("precision") == null ? "fp32" : (String) map.get("precision"));
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("training config is missing a field or has one of the wrong type: "
                     + map, e);

@@ -375,6 +375,29 @@ public final class Trainer {
             all.add(plateau);
             context.states.add(plateau);
         }
+        if (config.precision().equals("fp16")) {
+            // F16's narrow exponent range needs dynamic loss scaling (PyTorch's defaults); its
+            // state is part of the checkpoint, so a resumed run continues with the same scale.
+            dev.nabla.amp.GradScaler scaler = new dev.nabla.amp.GradScaler();
+            context.scaler = scaler;
+            context.states.add(new TrainingContext.CheckpointState() {
+                @Override
+                public String key() {
+                    return "grad_scaler";
+                }
+
+                @Override
+                public Object save() {
+                    return scaler.stateDict();
+                }
+
+                @Override
+                @SuppressWarnings("unchecked")
+                public void restore(Object saved) {
+                    scaler.loadStateDict((java.util.Map<String, ?>) saved);
+                }
+            });
+        }
         all.add(new Checkpointer());
         all.add(new MetricsWriter());
         all.addAll(listeners);
@@ -536,13 +559,17 @@ public final class Trainer {
                 Tensor logits = null;
                 Tensor loss = null;
                 if (to > from) {
-                    logits = model.forward(features);
-                    loss = context.objective.loss(logits, labels);
+                    // --precision bf16|fp16: the forward pass and loss under autocast (matmuls in
+                    // 16-bit, losses and norms in F32); backward and the update stay F32.
+                    try (var autocast = config.autocastType().map(dev.nabla.amp.Autocast::open).orElse(null)) {
+                        logits = model.forward(features);
+                        loss = context.objective.loss(logits, labels);
+                    }
                     // NOTE: with one micro-batch per step the loss is used as it is (a weight of
                     // exactly 1), so results do not change with the accumulation code path.
                     Tensor weighted = accumulate == 1 ? loss
                             : loss.mul((float) ((double) size / groupRows(loader, groupStart, groupEnd)));
-                    weighted.backward();
+                    (context.scaler == null ? weighted : context.scaler.scale(weighted)).backward();
                 }
                 double batchLoss = Double.NaN;
                 if (sharded) {
@@ -551,10 +578,18 @@ public final class Trainer {
                 }
                 double lr = optimizer.lr();
                 if (lastOfGroup) {
+                    if (context.scaler != null && config.clipNorm() > 0) {
+                        context.scaler.unscale(optimizer);   // clip the true gradients, as PyTorch's recipe
+                    }
                     if (config.clipNorm() > 0) {
                         GradClip.clipGradNorm(model.parameters(), config.clipNorm());
                     }
-                    optimizer.step();
+                    if (context.scaler != null) {
+                        context.scaler.step(optimizer);     // skipped when a gradient overflowed
+                        context.scaler.update();
+                    } else {
+                        optimizer.step();
+                    }
                     scheduler.ifPresent(LrScheduler::step);
                 }
                 if (!sharded) {

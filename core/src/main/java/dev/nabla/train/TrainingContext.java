@@ -41,6 +41,8 @@ public final class TrainingContext {
     final String title;
     /** The run's loss (and regression's target standardizer). */
     final Objective objective;
+    /** Dynamic loss scaling of an {@code fp16} run, else null. */
+    dev.nabla.amp.GradScaler scaler;
     /** Parts of the run that keep state across epochs (early stopping, plateau), saved in {@code state.json}. */
     final List<CheckpointState> states = new ArrayList<>();
 
