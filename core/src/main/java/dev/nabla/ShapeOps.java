@@ -343,7 +343,8 @@ final class ShapeOps {
         Tensor out = self.copy();
         if (rowIndex.length > 0) {
             try (dev.nabla.autograd.NoGrad ignored = dev.nabla.autograd.NoGrad.open()) {
-                Tensor moved = restrict(src, indexShape, -1).permute(axisLast(rank, a)).reshape(rows, entries);
+                Tensor moved = restrict(src, indexShape, -1).permute(Node.Permute.axisLast(rank, a))
+                        .reshape(rows, entries);
                 Tensor sums = Tensor.empty(self.device(), DType.F32, rows, size);
                 Tensor zero = Tensor.scalar(self.device(), 0f);
                 int chunk = Math.max(1, SCATTER_CHUNK_ELEMENTS / Math.max(1, entries * size));
@@ -357,12 +358,12 @@ final class ShapeOps {
                     sums.slice(0, r0, r1).copyFrom(Tensor.where(selected, values, zero).sum(1));
                 }
                 int[] movedShape = restrictedShape(selfShape, indexShape, a);
-                int[] order = axisLast(rank, a);
+                int[] order = Node.Permute.axisLast(rank, a);
                 int[] permutedShape = new int[rank];
                 for (int i = 0; i < rank; i++) {
                     permutedShape[i] = movedShape[order[i]];
                 }
-                Tensor added = sums.reshape(permutedShape).permute(inverse(order));
+                Tensor added = sums.reshape(permutedShape).permute(Node.Permute.inverse(order));
                 Tensor target = restrict(out, indexShape, a);
                 target.copyFrom(target.add(added));
             }
@@ -414,23 +415,5 @@ final class ShapeOps {
         return shape;
     }
 
-    /** The axis order that moves {@code axis} last and keeps the others in order. */
-    private static int[] axisLast(int rank, int axis) {
-        int[] order = new int[rank];
-        for (int i = 0, j = 0; i < rank; i++) {
-            if (i != axis) {
-                order[j++] = i;
-            }
-        }
-        order[rank - 1] = axis;
-        return order;
-    }
 
-    private static int[] inverse(int[] order) {
-        int[] inverse = new int[order.length];
-        for (int i = 0; i < order.length; i++) {
-            inverse[order[i]] = i;
-        }
-        return inverse;
-    }
 }

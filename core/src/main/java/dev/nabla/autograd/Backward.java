@@ -42,7 +42,7 @@ public final class Backward {
             case Node.Expand e -> new Tensor[] {sumTo(g, e.a().shape())};
             case Node.Slice s -> new Tensor[] {slice(s, g)};
             case Node.SliceBackward s -> new Tensor[] {g.slice(s.axis(), s.start(), s.end())};
-            case Node.Permute p -> new Tensor[] {g.permute(inverse(p.order()))};
+            case Node.Permute p -> new Tensor[] {g.permute(Node.Permute.inverse(p.order()))};
             case Node.Cat c -> cat(c, g);
             case Node.IndexSelect i -> new Tensor[] {indexAdd(g, i.a().shape(), i.axis(), i.index())};
             case Node.IndexAdd i -> new Tensor[] {g.indexSelect(i.axis(), indexTensor(i.index(), g))};
@@ -189,14 +189,6 @@ public final class Backward {
         return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
     }
 
-    /** The order that undoes a permutation {@code order}. */
-    private static int[] inverse(int[] order) {
-        int[] inverse = new int[order.length];
-        for (int i = 0; i < order.length; i++) {
-            inverse[order[i]] = i;
-        }
-        return inverse;
-    }
 
     /** Each input of a cat gets its slice of {@code g} (views; differentiable as slices are). */
     private static Tensor[] cat(Node.Cat c, Tensor g) {
@@ -246,7 +238,7 @@ public final class Backward {
                 region = region.slice(d, 0, indexShape[d]);
             }
         }
-        int[] order = axisLast(rank, axis);
+        int[] order = Node.Permute.axisLast(rank, axis);
         Tensor moved = region.permute(order);
         int[] movedShape = moved.shape();
         int rows = 1;
@@ -270,7 +262,7 @@ public final class Backward {
             gathered = parts.size() == 1 ? parts.getFirst() : Tensor.cat(parts, 0);
         }
         movedShape[rank - 1] = entries;
-        Tensor result = gathered.reshape(movedShape).permute(inverse(order));
+        Tensor result = gathered.reshape(movedShape).permute(Node.Permute.inverse(order));
         // zeros where the source reaches past the index: those entries were never added
         int[] srcShape = s.src().shape();
         for (int d = 0; d < rank; d++) {
@@ -286,17 +278,6 @@ public final class Backward {
     /** Elements per chunk of a scatter-add's repeated gradient rows (16 MiB of F32). */
     private static final int SCATTER_CHUNK_ELEMENTS = 1 << 22;
 
-    /** The axis order that moves {@code axis} last and keeps the others in order. */
-    private static int[] axisLast(int rank, int axis) {
-        int[] order = new int[rank];
-        for (int i = 0, j = 0; i < rank; i++) {
-            if (i != axis) {
-                order[j++] = i;
-            }
-        }
-        order[rank - 1] = axis;
-        return order;
-    }
 
     private static Tensor indexTensor(int[] index, Tensor like) {
         return Tensor.of(like.device(), index, index.length);

@@ -137,6 +137,27 @@ public sealed interface Node {
         public List<Tensor> inputs() {
             return List.of(a);
         }
+
+        /** The order that undoes a permutation {@code order}. */
+        public static int[] inverse(int[] order) {
+            int[] inverse = new int[order.length];
+            for (int i = 0; i < order.length; i++) {
+                inverse[order[i]] = i;
+            }
+            return inverse;
+        }
+
+        /** The axis order that moves {@code axis} last and keeps the others in order. */
+        public static int[] axisLast(int rank, int axis) {
+            int[] order = new int[rank];
+            for (int i = 0, j = 0; i < rank; i++) {
+                if (i != axis) {
+                    order[j++] = i;
+                }
+            }
+            order[rank - 1] = axis;
+            return order;
+        }
     }
 
     /** The inputs joined along {@code axis}; input i has {@code sizes[i]} entries there. */
