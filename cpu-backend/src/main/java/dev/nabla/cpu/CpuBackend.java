@@ -157,18 +157,27 @@ public final class CpuBackend extends ReferenceBackend {
     }
 
     /**
-     * 16-bit A and B: the elements the GEMM reads (from the operand's offset to its last row's last
+     * Probes only ({@code -Dnabla.gemm.widenOperands=true}): widen whole 16-bit operands before the
+     * F32 GEMM, as before block-wise widening, to compare the two in one JVM.
+     */
+    static volatile boolean widenWholeOperands = Boolean.getBoolean("nabla.gemm.widenOperands");
+
+    /**
+     * 16-bit A and B. On the packed path (every product but tiny, one- or two-row and classifier
+     * ones) the GEMM widens each KC×MC block of op(A) and KC×NC block of op(B) into a per-thread
+     * buffer just before packing it: no F32 copy of an operand, and the widening reads each 16-bit
+     * element while the packing's cache lines are hot. The other paths read their operands in
+     * place, so there the elements the GEMM reads (from the operand's offset to its last row's last
      * column, not the whole storage: a batched matmul hands each product a slice of one block) are
-     * widened into pooled F32 blocks, vectorized and split over the threads, then the F32 kernels
-     * run: O(mk + kn) extra work against O(mkn). Widening inside the packing routines would also
-     * save those blocks; measured first (docs/benchmarks.md).
+     * widened into pooled F32 blocks first: O(mk + kn) extra work against O(mkn) and small products.
      */
     private void gemmOfHalves(GemmSpec spec) {
         java.util.List<Storage> temporaries = new java.util.ArrayList<>();
         try {
-            Storage a = widenedRegion(spec.a(), spec.offsetA(), spec.transA() ? spec.k() : spec.m(),
+            boolean inPacking = !widenWholeOperands && Gemm.packs(spec);
+            Storage a = inPacking ? spec.a() : widenedRegion(spec.a(), spec.offsetA(), spec.transA() ? spec.k() : spec.m(),
                     spec.transA() ? spec.m() : spec.k(), spec.lda(), temporaries);
-            Storage b = widenedRegion(spec.b(), spec.offsetB(), spec.transB() ? spec.n() : spec.k(),
+            Storage b = inPacking ? spec.b() : widenedRegion(spec.b(), spec.offsetB(), spec.transB() ? spec.n() : spec.k(),
                     spec.transB() ? spec.k() : spec.n(), spec.ldb(), temporaries);
             java.util.Optional<Storage> bias = spec.bias().map(s -> widenedRegion(s, 0, 1, spec.n(), spec.n(), temporaries));
             int offsetA = a == spec.a() ? spec.offsetA() : 0;

@@ -297,6 +297,27 @@ final class Elementwise {
     }
 
     /**
+     * {@code in[from, from + count)} widened into {@code out[to, to + count)} on the calling thread:
+     * BF16 when {@code bf16}, else F16. The GEMM widens each block of a 16-bit operand this way just
+     * before packing it, so 16-bit products need no F32 copy of their operands.
+     */
+    static void widenInto(boolean bf16, short[] in, int from, float[] out, int to, int count) {
+        if (bf16) {
+            int i = 0;
+            for (int bound = SHORTS.loopBound(count); i < bound; i += SHORTS.length()) {
+                ShortVector bits = ShortVector.fromArray(SHORTS, in, from + i);
+                IntVector wide = (IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0);
+                wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, to + i);
+            }
+            for (; i < count; i++) {
+                out[to + i] = Float.intBitsToFloat((in[from + i] & 0xFFFF) << 16);
+            }
+        } else {
+            widenF16Range(in, from - to, out, to, to + count);
+        }
+    }
+
+    /**
      * F16 bits to F32, exactly, as {@link dev.nabla.backend.HalfPrecision#f16ToFloat} (NaN quieted,
      * payload kept): normals and Inf/NaN by re-biasing the exponent, subnormals as
      * {@code mantissa · 2^-24} (exact in F32).

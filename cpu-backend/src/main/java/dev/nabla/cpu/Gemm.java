@@ -92,19 +92,25 @@ final class Gemm {
     /** Whether a non-transposed op(A) is packed by 8×16 in-register transposes rather than 8-lane gathers. */
     static volatile boolean useTransposePackA = !Boolean.getBoolean("nabla.gemm.gatherPackA");
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][0]);
 
-    /** This thread's packing buffers and scratch tile, grown to what {@code blocks} and {@code tile} need. */
-    private static float[][] buffers(Blocking blocks, KernelShape tile) {
+    /**
+     * This thread's packing buffers, scratch tile and (for 16-bit operands) the block widened before
+     * packing, grown to what {@code blocks} and {@code tile} need.
+     */
+    private static float[][] buffers(Blocking blocks, KernelShape tile, boolean halves) {
         float[][] buffers = BUFFERS.get();
         int mr = tile.rows;
         int nr = tile.columns(LANES);
         // Panels are padded to whole MR rows and NR columns, so round the block sizes up to those.
         int packedA = (blocks.mc() + mr - 1) / mr * mr * blocks.kc();
         int packedB = blocks.kc() * ((blocks.nc() + nr - 1) / nr * nr);
-        if (buffers[0].length < packedA || buffers[1].length < packedB || buffers[2].length < mr * nr) {
+        int wide = halves ? blocks.kc() * Math.max(blocks.mc(), blocks.nc()) : 0;
+        if (buffers[0].length < packedA || buffers[1].length < packedB || buffers[2].length < mr * nr
+                || buffers[3].length < wide) {
             buffers = new float[][] {new float[Math.max(buffers[0].length, packedA)],
-                    new float[Math.max(buffers[1].length, packedB)], new float[Math.max(buffers[2].length, mr * nr)]};
+                    new float[Math.max(buffers[1].length, packedB)], new float[Math.max(buffers[2].length, mr * nr)],
+                    new float[Math.max(buffers[3].length, wide)]};
             BUFFERS.set(buffers);
         }
         return buffers;
@@ -135,6 +141,11 @@ final class Gemm {
         int threads = work < SMALL_FLOPS ? 1 : CpuThreads.threads();
         boolean rows = path == Path.ROWS || (path == Path.AUTO && (work < TINY_FLOPS || m <= ROWS_DIRECT));
         boolean dots = spec.transB() && (path == Path.DOTS || (path == Path.AUTO && !rows && n <= DOTS_MAX_N));
+        if ((rows || dots || path == Path.DOTS) && job.halves) {
+            throw new IllegalArgumentException("gemm: 16-bit operands (" + spec.a().dtype() + ") take only the packed path, "
+                    + "not " + (dots ? "the dot-product" : "the row") + " path (m=" + m + ", n=" + n + ", k=" + spec.k()
+                    + "); widen them first");
+        }
         if (dots) {
             // Pairs of rows of C per claim; each thread reads all of op(B), which is only n rows.
             int split = work < DOTS_SMALL_FLOPS ? 1 : CpuThreads.threads();
@@ -149,6 +160,21 @@ final class Gemm {
         } else {
             CpuThreads.parallelRanges(n, threads, job.nr, (start, end) -> job.run(0, m, start, end));
         }
+    }
+
+    /**
+     * Whether {@code spec} takes the packed path when left to choose, the only path that widens
+     * 16-bit operands block by block as it packs them (the row and dot-product paths read op(A) and
+     * op(B) in place, so 16-bit operands must be widened before those).
+     */
+    static boolean packs(GemmSpec spec) {
+        long work = (long) spec.m() * spec.n() * spec.k();
+        if (spec.m() == 0 || spec.n() == 0 || spec.k() == 0) {
+            return false;
+        }
+        boolean rows = work < TINY_FLOPS || spec.m() <= ROWS_DIRECT;
+        boolean dots = spec.transB() && !rows && spec.n() <= DOTS_MAX_N;
+        return !rows && !dots;
     }
 
     /**
@@ -187,9 +213,17 @@ final class Gemm {
         final boolean transB;
         final int k;
         final float[] a;
+        /** A's elements when A is BF16 or F16 (then {@link #a} is null), widened block by block as packed. */
+        final short[] aHalf;
         final int offsetA;
         final int lda;
         final float[] b;
+        /** B's elements when B is BF16 or F16 (then {@link #b} is null). */
+        final short[] bHalf;
+        /** Whether 16-bit operands are BF16 (else F16). */
+        final boolean bf16;
+        /** Whether A or B is 16-bit. */
+        final boolean halves;
         final int offsetB;
         final int ldb;
         final float[] c;
@@ -219,10 +253,16 @@ final class Gemm {
             transA = spec.transA();
             transB = spec.transB();
             k = spec.k();
-            a = HeapStorage.floats(spec.a());
+            boolean halfA = spec.a().dtype().isHalf();
+            boolean halfB = spec.b().dtype().isHalf();
+            a = halfA ? null : HeapStorage.floats(spec.a());
+            aHalf = halfA ? HeapStorage.shorts(spec.a()) : null;
             offsetA = spec.offsetA();
             lda = spec.lda();
-            b = HeapStorage.floats(spec.b());
+            b = halfB ? null : HeapStorage.floats(spec.b());
+            bHalf = halfB ? HeapStorage.shorts(spec.b()) : null;
+            halves = halfA || halfB;
+            bf16 = (halfA ? spec.a() : spec.b()).dtype() == dev.nabla.DType.BF16;
             offsetB = spec.offsetB();
             ldb = spec.ldb();
             c = HeapStorage.floats(spec.c());
@@ -359,12 +399,13 @@ final class Gemm {
 
         /** Computes the block {@code [m0, m1) × [n0, n1)} of C. */
         void run(int m0, int m1, int n0, int n1) {
-            float[][] buffers = buffers(blocks, kernel);
+            float[][] buffers = buffers(blocks, kernel, halves);
             int blockK = blocks.kc();
             int blockN = blocks.nc();
             float[] packedA = buffers[0];
             float[] packedB = buffers[1];
             float[] tile = buffers[2];
+            float[] wide = buffers[3];
             // Tile order: down a column of tiles (the packed B panel stays in L1 while A panels
             // stream from L2) unless this thread's block of C is too large for L2/L3 to hold, then
             // along rows of tiles, so each row of C is written front to back and the hardware
@@ -378,10 +419,10 @@ final class Gemm {
                     int kc = Math.min(depthBlock, k - pc);
                     boolean last = pc + kc == k;
                     float betaNow = pc == 0 ? 0f : 1f;
-                    packB(packedB, pc, kc, jc, nc);
+                    packB(packedB, wide, pc, kc, jc, nc);
                     for (int ic = m0; ic < m1; ic += rowBlock) {
                         int mc = Math.min(rowBlock, m1 - ic);
-                        packA(packedA, ic, mc, pc, kc);
+                        packA(packedA, wide, ic, mc, pc, kc);
                         if (rowMajorTiles) {
                             for (int ir = 0; ir < mc; ir += mr) {
                                 for (int jr = 0; jr < nc; jr += nr) {
@@ -424,8 +465,31 @@ final class Gemm {
             }
         }
 
-        /** Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-wide panels, each kc rows of NR floats, zero-padded. */
-        private void packB(float[] packed, int pc, int kc, int jc, int nc) {
+        /**
+         * Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-wide panels, each kc rows of NR floats, zero-padded.
+         * A 16-bit B is first widened into {@code wide} (that block only, in B's own orientation,
+         * so the same packing code reads it while it is hot in cache).
+         */
+        private void packB(float[] packed, float[] wide, int pc, int kc, int jc, int nc) {
+            if (bHalf == null) {
+                packB(packed, b, offsetB, ldb, pc, kc, jc, nc);
+                return;
+            }
+            if (!transB) {
+                for (int p = 0; p < kc; p++) {
+                    Elementwise.widenInto(bf16, bHalf, offsetB + (pc + p) * ldb + jc, wide, p * nc, nc);
+                }
+                packB(packed, wide, 0, nc, 0, kc, 0, nc);
+            } else {
+                for (int j = 0; j < nc; j++) {
+                    Elementwise.widenInto(bf16, bHalf, offsetB + (jc + j) * ldb + pc, wide, j * kc, kc);
+                }
+                packB(packed, wide, 0, kc, 0, kc, 0, nc);
+            }
+        }
+
+        /** {@link #packB} from F32 elements {@code b}, op(B)'s offset {@code offsetB} and leading dimension {@code ldb}. */
+        private void packB(float[] packed, float[] b, int offsetB, int ldb, int pc, int kc, int jc, int nc) {
             for (int jr = 0; jr < nc; jr += nr) {
                 int cols = Math.min(nr, nc - jr);
                 int dst = jr * kc;
@@ -474,8 +538,37 @@ final class Gemm {
             }
         }
 
-        /** Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-tall panels, each kc columns of MR floats, zero-padded. */
-        private void packA(float[] packed, int ic, int mc, int pc, int kc) {
+        /**
+         * Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-tall panels, each kc columns of MR floats, zero-padded;
+         * a 16-bit A is widened block by block first, as in {@link #packB}.
+         */
+        private void packA(float[] packed, float[] wide, int ic, int mc, int pc, int kc) {
+            if (aHalf == null) {
+                packA(packed, a, offsetA, lda, ic, mc, pc, kc);
+                return;
+            }
+            if (!transA) {
+                for (int i = 0; i < mc; i++) {
+                    Elementwise.widenInto(bf16, aHalf, offsetA + (ic + i) * lda + pc, wide, i * kc, kc);
+                }
+                packA(packed, wide, 0, kc, 0, mc, 0, kc);
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    Elementwise.widenInto(bf16, aHalf, offsetA + (pc + p) * lda + ic, wide, p * mc, mc);
+                }
+                packA(packed, wide, 0, mc, 0, mc, 0, kc);
+            }
+        }
+
+        /** {@link #packA} from F32 elements {@code a}, op(A)'s offset {@code offsetA} and leading dimension {@code lda}. */
+        private void packA(float[] packed, float[] a, int offsetA, int lda, int ic, int mc, int pc, int kc) {
+            int[] gather = gatherA;
+            if (lda != this.lda && gatherPackA) {
+                gather = new int[8];
+                for (int i = 0; i < 8; i++) {
+                    gather[i] = i * lda;
+                }
+            }
             for (int ir = 0; ir < mc; ir += mr) {
                 int rows = Math.min(mr, mc - ir);
                 int dst = ir * kc;
@@ -491,7 +584,7 @@ final class Gemm {
                         }
                     }
                     for (; p < kc; p++) {
-                        FloatVector.fromArray(SPECIES_8, a, src + p, gatherA, 0).intoArray(packed, dst + p * 8);
+                        FloatVector.fromArray(SPECIES_8, a, src + p, gather, 0).intoArray(packed, dst + p * 8);
                     }
                 } else if (!transA && rows == 4 && transposePackA4) {
                     // Four rows of A, lda apart: 4×4 blocks transposed in registers.
