@@ -105,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
     String logits;
 
     @Option(names = "--dtype", defaultValue = "f32", paramLabel = "TYPE",
-            description = "f32, bf16 or f16: matmul and elementwise on tensors of that dtype, mlp-step under Autocast"
+            description = "f32, bf16 or f16, or a list (f32,bf16): matmul and elementwise on tensors of that dtype, mlp-step under Autocast"
                     + " with F32 master weights (f16 with a GradScaler); with --compare, PyTorch's runs in the same"
                     + " dtype. 16-bit runs take matmul, elementwise and mlp-step only (default: ${DEFAULT-VALUE}).")
     String dtype;
@@ -178,7 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
         BackendSelection selection;
         Runner.Settings settings;
         try {
-            workloads = Workloads.build(options());
+            workloads = workloads();
             selection = BackendSelection.select(backend);
             if (!(sampleMs > 0)) {
                 throw new IllegalArgumentException("--sample-ms must be positive, got " + sampleMs);
@@ -439,7 +439,25 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    Workloads.Options options() {
+    /**
+     * The workloads asked for, once per {@code --dtype} in the order given ({@code f32,bf16} runs
+     * the F32 rows, then the same workloads in BF16), so one run shows the dtypes one under another.
+     */
+    List<Workload> workloads() {
+        List<Workload> result = new java.util.ArrayList<>();
+        java.util.Set<dev.nabla.DType> seen = new java.util.LinkedHashSet<>();
+        for (String one : dtype.split(",", -1)) {
+            if (!seen.add(Workloads.parseDtype(one))) {
+                throw new IllegalArgumentException("--dtype: '" + one.trim() + "' is given twice in '" + dtype + "'");
+            }
+        }
+        for (dev.nabla.DType type : seen) {
+            result.addAll(Workloads.build(options(type)));
+        }
+        return result;
+    }
+
+    Workloads.Options options(dev.nabla.DType type) {
         return new Workloads.Options(
                 Workloads.parseKinds(workload),
                 size == null ? null : Workloads.parsePositiveInts("--size", size),
@@ -450,7 +468,7 @@ public final class BenchCommand implements Callable<Integer> {
                 optimizer,
                 elements == null ? null : Workloads.parseTuple("--elements", elements, 2, "ROWS,COLS"),
                 logits == null ? null : Workloads.parseTuple("--logits", logits, 2, "ROWS,CLASSES"),
-                Workloads.parseDtype(dtype));
+                type);
     }
 
     private static Integer positiveOrNull(String option, Integer value) {

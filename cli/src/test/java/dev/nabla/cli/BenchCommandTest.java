@@ -49,6 +49,19 @@ class BenchCommandTest {
         assertUsageError("--dtype: expected f32, bf16 or f16, got 'i32'", "bench", "--dtype", "i32");
         assertUsageError("--dtype bf16: workload 'reduce' runs in F32 only; 16-bit workloads: matmul, elementwise,"
                 + " mlp-step", "bench", "--dtype", "bf16", "--workload", "reduce");
+        assertUsageError("--dtype: 'bf16' is given twice in 'bf16,f32,bf16'", "bench", "--dtype", "bf16,f32,bf16");
+        assertUsageError("--dtype: expected f32, bf16 or f16, got ''", "bench", "--dtype", "f32,");
+    }
+
+    @Test
+    void aListOfDtypesRunsTheWorkloadsOncePerDtypeInOrder() {
+        Run run = Run.of("bench", "--backend", "cpu", "--workload", "matmul", "--mnk", "32,24,16", "--dtype", "f32,bf16",
+                "--repeats", "1", "--sample-ms", "5");
+        assertEquals(0, run.exitCode(), run.err());
+        String out = run.out();
+        int f32 = out.indexOf("32x24x16 NN ");
+        int bf16 = out.indexOf("32x24x16 NN bfloat16");
+        assertTrue(f32 >= 0 && bf16 > f32, out);
     }
 
     @Test
