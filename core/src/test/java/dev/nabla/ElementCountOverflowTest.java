@@ -34,6 +34,15 @@ class ElementCountOverflowTest {
     }
 
     @Test
+    void layoutNumelRefusesAProductBeyondALongInsteadOfWrapping() {
+        int big = Integer.MAX_VALUE;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.nabla.backend.Layout.numel(new int[] {big, big, big}));
+        assertTrue(e.getMessage().contains("more elements than a long can count"), e.getMessage());
+        assertEquals((long) big * big, dev.nabla.backend.Layout.numel(new int[] {big, big}));
+    }
+
+    @Test
     void aZeroSizeAxisStillMeansNoElements() {
         assertEquals(0, Tensor.zeros(Device.reference(), 0, 65536, 65536).numel());
     }

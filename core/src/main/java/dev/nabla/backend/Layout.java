@@ -37,11 +37,19 @@ public record Layout(int[] shape, int[] strides, int offset) {
         return strides;
     }
 
-    /** Number of elements a tensor of this shape has (1 for a scalar). */
+    /**
+     * Number of elements a tensor of this shape has (1 for a scalar). A product beyond a long (e.g.
+     * three axes of 2³¹ − 1) is refused rather than wrapped to a small or negative count.
+     */
     public static long numel(int[] shape) {
         long n = 1;
         for (int d : shape) {
-            n *= d;
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape)
+                        + " has more elements than a long can count (over 2^63 - 1)", e);
+            }
         }
         return n;
     }
