@@ -205,13 +205,20 @@ public final class CpuBackend extends ReferenceBackend {
         return wide;
     }
 
-    /** BF16 and F16 to F32 vectorized (exact, the reference's bits); every other pair as the reference converts. */
+    /**
+     * BF16 and F16 to and from F32 vectorized (the reference's bits: exact widening, narrowing to
+     * nearest even); every other pair as the reference converts.
+     */
     @Override
     public void cast(Storage src, Storage dst, long count) {
         if (src.dtype() == DType.BF16 && dst.dtype() == DType.F32) {
             Elementwise.widenBf16(shorts(src), floats(dst), (int) count);
         } else if (src.dtype() == DType.F16 && dst.dtype() == DType.F32) {
             Elementwise.widenF16(shorts(src), floats(dst), (int) count);
+        } else if (src.dtype() == DType.F32 && dst.dtype() == DType.BF16) {
+            Elementwise.narrowBf16(floats(src), shorts(dst), (int) count);
+        } else if (src.dtype() == DType.F32 && dst.dtype() == DType.F16) {
+            Elementwise.narrowF16(floats(src), shorts(dst), (int) count);
         } else {
             super.cast(src, dst, count);
         }

@@ -297,6 +297,70 @@ final class Elementwise {
     }
 
     /**
+     * F32 to BF16 bits, round to nearest even, every NaN to {@link dev.nabla.backend.HalfPrecision#BF16_NAN}:
+     * the bits {@link dev.nabla.backend.HalfPrecision#floatToBf16} gives, split over the pool's threads.
+     */
+    static void narrowBf16(float[] in, short[] out, int count) {
+        CpuThreads.parallelRanges(count, CpuThreads.chunksFor(count), LANES, (start, end) -> {
+            int i = start;
+            for (int bound = start + SPECIES.loopBound(end - start); i < bound; i += LANES) {
+                IntVector bits = FloatVector.fromArray(SPECIES, in, i).reinterpretAsInts();
+                // Adding 0x7FFF plus the lowest kept bit rounds half to even (a carry into the
+                // exponent, up to Inf, is the right result).
+                IntVector rounded = bits.add(0x7FFF).add(bits.lanewise(VectorOperators.LSHR, 16).and(1))
+                        .lanewise(VectorOperators.LSHR, 16);
+                VectorMask<Integer> nan = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
+                rounded.blend(0xFFFF, nan).convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsShorts()
+                        .intoArray(out, i);
+            }
+            for (; i < end; i++) {
+                out[i] = dev.nabla.backend.HalfPrecision.floatToBf16(in[i]);
+            }
+        });
+    }
+
+    /**
+     * F32 to F16 bits, round to nearest even, overflow to ±Inf, underflow through subnormals to ±0,
+     * NaN to a quiet NaN of the same sign: the bits {@link dev.nabla.backend.HalfPrecision#floatToF16}
+     * gives, split over the pool's threads. Every lane computes the normal and the subnormal
+     * encoding and the masks pick one (the subnormal shift is per lane).
+     */
+    static void narrowF16(float[] in, short[] out, int count) {
+        CpuThreads.parallelRanges(count, CpuThreads.chunksFor(count), LANES, (start, end) -> {
+            int i = start;
+            IntVector one = IntVector.broadcast(INTS, 1);
+            for (int bound = start + SPECIES.loopBound(end - start); i < bound; i += LANES) {
+                IntVector bits = FloatVector.fromArray(SPECIES, in, i).reinterpretAsInts();
+                IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
+                IntVector magnitude = bits.and(0x7FFF_FFFF);
+                // Normal: rebias the exponent (127 - 15) and round the 13 dropped bits half to even.
+                IntVector rebiased = magnitude.sub(0x3800_0000);
+                IntVector normal = rebiased.add(0xFFF).add(rebiased.lanewise(VectorOperators.LSHR, 13).and(1))
+                        .lanewise(VectorOperators.LSHR, 13);
+                // Subnormal: the 24-bit mantissa shifted right by 126 - exponent, rounded half to even.
+                IntVector shift = IntVector.broadcast(INTS, 126).sub(magnitude.lanewise(VectorOperators.LSHR, 23));
+                IntVector mantissa = magnitude.and(0x7F_FFFF).or(0x80_0000);
+                IntVector kept = mantissa.lanewise(VectorOperators.LSHR, shift);
+                IntVector remainder = mantissa.and(one.lanewise(VectorOperators.LSHL, shift).sub(1));
+                IntVector half = one.lanewise(VectorOperators.LSHL, shift.sub(1));
+                VectorMask<Integer> up = remainder.compare(VectorOperators.GT, half)
+                        .or(remainder.compare(VectorOperators.EQ, half).and(kept.and(1).compare(VectorOperators.NE, 0)));
+                IntVector subnormal = kept.blend(kept.add(1), up);
+                IntVector result = normal
+                        .blend(subnormal, magnitude.compare(VectorOperators.LT, 0x3880_0000))
+                        .blend(0, magnitude.compare(VectorOperators.LE, 0x3300_0000))
+                        .blend(0x7C00, magnitude.compare(VectorOperators.GE, 0x477F_F000))
+                        .blend(0x7E00, magnitude.compare(VectorOperators.GT, 0x7F80_0000))
+                        .or(sign);
+                result.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsShorts().intoArray(out, i);
+            }
+            for (; i < end; i++) {
+                out[i] = dev.nabla.backend.HalfPrecision.floatToF16(in[i]);
+            }
+        });
+    }
+
+    /**
      * {@code in[from, from + count)} widened into {@code out[to, to + count)} on the calling thread:
      * BF16 when {@code bf16}, else F16. The GEMM widens each block of a 16-bit operand this way just
      * before packing it, so 16-bit products need no F32 copy of their operands.
