@@ -1158,6 +1158,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** A view of this dense tensor with another shape of the same size, outside the graph. */
+    /** Rows {@code [start, end)} of this rank-2 tensor as a view, outside the graph (any strides). */
+    Tensor rowsView(int start, int end) {
+        int[] shape = shape();
+        shape[0] = end - start;
+        return new Tensor(device, dtype, new Layout(shape, layout.strides(), layout.offset() + start * layout.stride(0)),
+                handle);
+    }
+
     Tensor viewAs(int[] newShape) {
         return new Tensor(device, dtype, Layout.contiguous(newShape), handle);
     }
