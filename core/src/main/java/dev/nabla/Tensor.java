@@ -50,6 +50,11 @@ public final class Tensor implements AutoCloseable {
             public void requireOpen(String op, Tensor t) {
                 Checks.open(op, t);
             }
+
+            @Override
+            public Tensor roundedProductInF32(Tensor a, Tensor b) {
+                return GemmDispatch.roundedProductInF32(a, b);
+            }
         });
     }
 

@@ -88,12 +88,28 @@ public final class Backward {
         if (l.weight().isRequiresGrad()) {
             // The transposed view holds g's storage: closed at once, or g would outlive the pass.
             Tensor gt = g.t();
-            dw = gt.matmul(l.x());
+            dw = castGradient(l.weight(), gt, l.x());
             if (plain) {
                 gt.close();
             }
         }
         return new Tensor[] {dx, dw, l.bias().isRequiresGrad() ? g.sum(0) : null};
+    }
+
+    /**
+     * {@code left @ right}, the gradient of {@code input}. When {@code input} is a released
+     * autocast cast of an F32 parameter (whose own rule only widens its gradient back to F32) and
+     * this is a plain backward, the 16-bit product is made directly in F32 with the same rounded
+     * values, so the 16-bit gradient and its F32 copy are never alive together; the cast's rule
+     * then passes it on as it is. A cast feeding several products sums those F32 gradients in F32
+     * (PyTorch sums them in 16 bits before widening: the sum may differ in its last 16-bit place).
+     */
+    private static Tensor castGradient(Tensor input, Tensor left, Tensor right) {
+        if (!GradMode.isEnabled() && Autocast.isReleasedCast(input) && left.dtype() == input.dtype()
+                && right.dtype() == input.dtype() && left.rank() == 2 && right.rank() == 2) {
+            return Tape.access().roundedProductInF32(left, right);
+        }
+        return left.matmul(right);
     }
 
     /** C = A B: dA = G Bᵀ, dB = Aᵀ G, reading a released autocast copy of A or B as {@link #linear} does. */
@@ -102,9 +118,9 @@ public final class Backward {
         Tensor a = Autocast.recast(m.a());
         Tensor b = Autocast.recast(m.b());
         Tensor bt = b.t();
-        Tensor da = g.matmul(bt);
+        Tensor da = castGradient(m.a(), g, bt);
         Tensor at = a.t();
-        Tensor db = at.matmul(g);
+        Tensor db = castGradient(m.b(), at, g);
         if (plain) {
             bt.close();
             at.close();
@@ -232,12 +248,15 @@ public final class Backward {
     private static Tensor crossEntropy(Node.CrossEntropy ce, Tensor g) {
         Tensor logits = ce.logits();
         int rows = logits.size(0);
-        Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows);
         if (GradMode.isEnabled()) {
+            Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows);
             Tensor oneHot = Tensor.oneHot(ce.labels().reshape(-1), logits.size(1));
             return logits.softmax(1).sub(oneHot).mul(rowGrad.reshape(rows, 1));
         }
-        return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
+        // The scalar's view, its share per row and the broadcast are freed here, not by the scope.
+        try (Tensor scalar = g.reshape(); Tensor share = scalar.mul(1f / rows); Tensor rowGrad = share.expand(rows)) {
+            return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
+        }
     }
 
 

@@ -37,6 +37,17 @@ public final class Tape {
 
         /** Throws, naming {@code op}, if {@code t} is closed. */
         void requireOpen(String op, Tensor t);
+
+        /**
+         * {@code a @ b} of two 16-bit matrices, rounded to their dtype and returned widened to F32,
+         * outside the graph (see {@link Backward}'s use for autocast weight gradients).
+         */
+        Tensor roundedProductInF32(Tensor a, Tensor b);
+    }
+
+    /** The grant, for the backward rules of this package. */
+    static TensorAccess access() {
+        return access;
     }
 
     /** Called once, by {@link Tensor}'s static initializer; any other caller is refused. */
