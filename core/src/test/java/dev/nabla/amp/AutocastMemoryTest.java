@@ -177,4 +177,30 @@ class AutocastMemoryTest {
         float[] wide = a.toType(DType.F32).matmul(b.toType(DType.F32)).toFloatArray();
         assertArrayEquals(Tensor.of(Device.reference(), wide, m, n).toType(DType.BF16).toBits(), c.toBits());
     }
+
+    @Test
+    void theGradScalerUnscalesInPlaceAndLeavesNoCopies() {
+        MemoryTrace trace = MemoryTrace.reference();
+        Step step = Step.on(trace.device());
+        GradScaler scaler = new GradScaler();
+        for (int i = 0; i < 2; i++) {   // the first step creates the momentum
+            try (Scope ignored = Scope.open()) {
+                step.optimizer.zeroGrad();
+                scaler.scale(step.loss(DType.F16)).backward();
+                long before = trace.bytesInUse();
+                trace.resetPeak();
+                scaler.step(step.optimizer);
+                scaler.update();
+                if (i == 1) {
+                    // Before: an unscaled copy of every gradient, the old one freed, plus a kept
+                    // copy of zeros per gradient (5 MB here) until the scope closed.
+                    assertTrue(trace.bytesInUse() - before <= 64 * 1024, (trace.bytesInUse() - before)
+                            + " B more after the step\n" + trace.liveBlocks());
+                    // One slice of the largest gradient (1024x1024) and its zeros at a time, not a copy of all.
+                    assertTrue(trace.peakBytes() - before <= 2L * 4 * HIDDEN * HIDDEN + 64 * 1024,
+                            (trace.peakBytes() - before) + "\n" + trace.peakReport());
+                }
+            }
+        }
+    }
 }
