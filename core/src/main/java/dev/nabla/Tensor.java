@@ -725,7 +725,8 @@ public final class Tensor implements AutoCloseable {
         checkOpen(name);
         Checks.floating(name, this);
         if (dtype.isHalf()) {
-            return Precision.widened(Precision.unaryResult(op, dtype), wide -> wide[0].unary(op, param, name), this);
+            return Precision.widenedElementwise(Precision.unaryResult(op, dtype), wide -> wide[0].unary(op, param, name),
+                    this);
         }
         Tensor out = Kernels.unary(op, param, this);
         return Tape.record(out, new Node.Unary(op, param, this, out), this);
@@ -734,8 +735,8 @@ public final class Tensor implements AutoCloseable {
     private Tensor binary(BinaryOp op, String name, Tensor other) {
         Checks.binary(name, this, other);
         if (Precision.anyHalf(this, other)) {
-            return Precision.widened(DType.promote(dtype, other.dtype), wide -> wide[0].binary(op, name, wide[1]),
-                    this, other);
+            return Precision.widenedElementwise(DType.promote(dtype, other.dtype),
+                    wide -> wide[0].binary(op, name, wide[1]), this, other);
         }
         Tensor out = Kernels.binary(op, this, other, Checks.broadcastShape(name, shape(), other.shape()));
         return Tape.record(out, new Node.Binary(op, this, other, out), this, other);

@@ -203,4 +203,23 @@ class AutocastMemoryTest {
             }
         }
     }
+
+    @Test
+    void aLargeSixteenBitElementwiseOpWidensOneBlockAtATime() {
+        MemoryTrace trace = MemoryTrace.reference();
+        int rows = 2048;
+        int cols = 1024;
+        Tensor a = Tensor.randn(trace.device(), 3, 0, rows, cols).toType(DType.BF16);
+        Tensor g = Tensor.randn(trace.device(), 4, 0, rows, cols).toType(DType.BF16);
+        long before = trace.bytesInUse();
+        trace.resetPeak();
+        Tensor product = a.mul(g);
+        // The BF16 result and, per block of 1 Mi elements, two widened operands, the F32 product
+        // and its rounding (14 MiB at most); before, the same four at full size (28 MiB).
+        long allowed = 2L * rows * cols + 14L * (1 << 20);
+        assertTrue(trace.peakBytes() - before <= allowed, (trace.peakBytes() - before) + " > " + allowed
+                + "\n" + trace.peakReport());
+        float[] wide = a.toType(DType.F32).mul(g.toType(DType.F32)).toFloatArray();
+        assertArrayEquals(Tensor.of(Device.reference(), wide, rows, cols).toType(DType.BF16).toBits(), product.toBits());
+    }
 }
