@@ -25,31 +25,102 @@ final class GemmDispatch {
      * once to their dtype, as PyTorch's BF16 matmul.
      */
     static Tensor matmul(Tensor a, Tensor b) {
+        if (a.dtype().isHalf()) {
+            return halfProduct(a, b, Optional.empty(), Activation.NONE);
+        }
         Tensor out = Tensor.empty(a.device(), DType.F32, a.size(0), b.size(1));
         into(a, b, Optional.empty(), Activation.NONE, out);
-        return narrowed(out, a.dtype());
+        return out;
     }
 
     /** {@code activation(x · weightᵀ + bias)}, a new tensor outside the graph. */
     static Tensor linear(Tensor x, Tensor weight, Tensor bias, Activation activation) {
-        Tensor out = Tensor.empty(x.device(), DType.F32, x.size(0), weight.size(0));
         // A 16-bit bias is widened here (n elements): the epilogue adds in F32 on every backend.
         Tensor denseBias = bias.dtype() == DType.F32 ? bias.dense() : bias.toType(DType.F32);
         Tensor weightT = weight.transposedView(0, 1);
-        into(x, weightT, Optional.of(denseBias.storage()), activation, out);
+        Tensor result;
+        if (x.dtype().isHalf()) {
+            result = halfProduct(x, weightT, Optional.of(denseBias.storage()), activation);
+        } else {
+            result = Tensor.empty(x.device(), DType.F32, x.size(0), weight.size(0));
+            into(x, weightT, Optional.of(denseBias.storage()), activation, result);
+        }
         weightT.close();
         closeIfCopy(bias, denseBias);
-        return narrowed(out, x.dtype());
+        return result;
     }
 
-    /** {@code out} (F32) rounded to {@code dtype}, freeing the F32 block; {@code out} itself for F32. */
-    private static Tensor narrowed(Tensor out, DType dtype) {
-        if (dtype == DType.F32) {
-            return out;
+    /**
+     * {@code a @ b} for 16-bit {@code a} and {@code b}, each element rounded to their dtype as
+     * {@link #matmul} rounds it, and handed back widened to F32: the value {@code matmul(a, b).to(F32)}
+     * has, bit for bit, without a 16-bit result beside the F32 one. For the gradient of an autocast
+     * parameter cast, which goes straight back to its F32 parameter (a 4096×4096 BF16 weight
+     * gradient is 34 MB that would otherwise sit beside the 67 MB F32 one). Outside the graph.
+     */
+    static Tensor roundedProductInF32(Tensor a, Tensor b) {
+        int m = a.size(0);
+        int n = b.size(1);
+        DType dtype = a.dtype();
+        Tensor result = Tensor.empty(a.device(), DType.F32, m, n);
+        // Blocks of a sixteenth of the result (at most HALF_PRODUCT_BLOCK, at least 64 Ki elements),
+        // so the 6 bytes per element of a block stay small beside the 4 of the result.
+        long blockElements = Math.min(HALF_PRODUCT_BLOCK, Math.max(1 << 16, (long) m * n / 16));
+        int rows = (int) Math.max(1, blockElements / Math.max(1, n));
+        Backend backend = a.device().backend();
+        for (int r0 = 0; r0 < m; r0 += rows) {
+            int r1 = Math.min(m, r0 + rows);
+            try (Tensor aRows = a.rowsView(r0, r1);
+                 Tensor block = Tensor.empty(a.device(), DType.F32, r1 - r0, n);
+                 Tensor target = result.rowsView(r0, r1)) {
+                into(aRows, b, Optional.empty(), Activation.NONE, block);
+                try (Tensor rounded = block.toType(dtype)) {
+                    // widened back into the F32 block itself (cast writes from element 0), then placed
+                    backend.cast(rounded.storage(), block.storage(), block.numel());
+                }
+                Kernels.copyInto(block, block.layout(), target, false);
+            }
         }
-        Tensor rounded = out.toType(dtype);
-        out.close();
-        return rounded;
+        return result;
+    }
+
+    /**
+     * F32 elements of the F32 block a 16-bit product is computed in before rounding (4 MiB):
+     * larger products run in row blocks of about this size.
+     */
+    static final int HALF_PRODUCT_BLOCK = 1 << 20;
+
+    /**
+     * {@code activation(a @ b + bias)} for 16-bit {@code a} and {@code b}: the backend's GEMM writes
+     * F32 (the SPI's C), rounded once to their dtype. A product larger than
+     * {@link #HALF_PRODUCT_BLOCK} runs in blocks of rows of {@code a}, each rounded into its rows of
+     * the result, so its peak is the 16-bit result plus one F32 block, not an F32 copy of the whole
+     * result (67 MB beside the 34 MB result for a 4096×4096 weight gradient, issue 13).
+     */
+    private static Tensor halfProduct(Tensor a, Tensor b, Optional<Storage> bias, Activation activation) {
+        int m = a.size(0);
+        int n = b.size(1);
+        DType dtype = a.dtype();
+        if ((long) m * n <= HALF_PRODUCT_BLOCK) {
+            Tensor out = Tensor.empty(a.device(), DType.F32, m, n);
+            into(a, b, bias, activation, out);
+            Tensor rounded = out.toType(dtype);
+            out.close();
+            return rounded;
+        }
+        Tensor result = Tensor.empty(a.device(), dtype, m, n);
+        int rows = Math.max(1, HALF_PRODUCT_BLOCK / Math.max(1, n));
+        for (int r0 = 0; r0 < m; r0 += rows) {
+            int r1 = Math.min(m, r0 + rows);
+            try (Tensor aRows = a.rowsView(r0, r1);
+                 Tensor block = Tensor.empty(a.device(), DType.F32, r1 - r0, n);
+                 Tensor target = result.rowsView(r0, r1)) {
+                into(aRows, b, bias, activation, block);
+                try (Tensor rounded = block.toType(dtype)) {
+                    Kernels.copyInto(rounded, rounded.layout(), target, false);
+                }
+            }
+        }
+        return result;
     }
 
     /** Runs {@code out = a @ b (+ bias)} choosing transposition flags from the operands' strides. */

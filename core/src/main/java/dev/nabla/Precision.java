@@ -72,6 +72,64 @@ final class Precision {
         return out;
     }
 
+    /** Elements per row block of a large element-wise op on 16-bit tensors outside the graph (1 Mi). */
+    static final int ELEMENTWISE_BLOCK = 1 << 20;
+
+    /**
+     * {@link #widened} for an element-wise {@code f32Op} (unary, binary, where: element i of the
+     * result depends on element i of each operand only). Outside the graph, with operands of one
+     * shape larger than {@link #ELEMENTWISE_BLOCK} elements, it runs on blocks of rows, each widened,
+     * computed and rounded into its rows of the result: a backward pass's ReLU gradient of a
+     * 512×4096 BF16 activation held three F32 copies (25 MB) beside the result before
+     * (docs/benchmarks.md, "Mixed precision" (c)). Same values: each element meets the same F32
+     * op and the same rounding.
+     */
+    static Tensor widenedElementwise(DType result, Function<Tensor[], Tensor> f32Op, Tensor... operands) {
+        if (!blockable(operands)) {
+            return widened(result, f32Op, operands);
+        }
+        Tensor first = operands[0];
+        int rows = first.size(0);
+        long rowElements = first.numel() / rows;
+        int blockRows = (int) Math.max(1, ELEMENTWISE_BLOCK / Math.max(1, rowElements));
+        Tensor out = Tensor.empty(first.device(), result, first.shape());
+        for (int r0 = 0; r0 < rows; r0 += blockRows) {
+            int r1 = Math.min(rows, r0 + blockRows);
+            Tensor[] parts = new Tensor[operands.length];
+            for (int i = 0; i < operands.length; i++) {
+                parts[i] = operands[i].slice(0, r0, r1);
+            }
+            try (Tensor piece = widened(result, f32Op, parts); Tensor target = out.slice(0, r0, r1)) {
+                target.copyFrom(piece);
+            }
+            for (Tensor part : parts) {
+                part.close();
+            }
+        }
+        return out;
+    }
+
+    /** Whether no graph is recorded and the operands are large tensors of one shape, split along axis 0. */
+    private static boolean blockable(Tensor... operands) {
+        boolean recording = false;
+        for (Tensor t : operands) {
+            recording |= t.isRequiresGrad();
+        }
+        if (recording && dev.nabla.autograd.GradMode.isEnabled()) {
+            return false;
+        }
+        Tensor first = operands[0];
+        if (first.rank() == 0 || first.size(0) < 2 || first.numel() <= ELEMENTWISE_BLOCK) {
+            return false;
+        }
+        for (Tensor t : operands) {
+            if (!java.util.Arrays.equals(t.shape(), first.shape())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void freeTemporary(Tensor temporary, Tensor original, Tensor result) {
         // Storage is reference-counted: closing a tensor whose storage the result views is safe.
         if (temporary != original && temporary != result) {

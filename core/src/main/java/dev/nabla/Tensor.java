@@ -50,6 +50,11 @@ public final class Tensor implements AutoCloseable {
             public void requireOpen(String op, Tensor t) {
                 Checks.open(op, t);
             }
+
+            @Override
+            public Tensor roundedProductInF32(Tensor a, Tensor b) {
+                return GemmDispatch.roundedProductInF32(a, b);
+            }
         });
     }
 
@@ -720,7 +725,8 @@ public final class Tensor implements AutoCloseable {
         checkOpen(name);
         Checks.floating(name, this);
         if (dtype.isHalf()) {
-            return Precision.widened(Precision.unaryResult(op, dtype), wide -> wide[0].unary(op, param, name), this);
+            return Precision.widenedElementwise(Precision.unaryResult(op, dtype), wide -> wide[0].unary(op, param, name),
+                    this);
         }
         Tensor out = Kernels.unary(op, param, this);
         return Tape.record(out, new Node.Unary(op, param, this, out), this);
@@ -729,8 +735,8 @@ public final class Tensor implements AutoCloseable {
     private Tensor binary(BinaryOp op, String name, Tensor other) {
         Checks.binary(name, this, other);
         if (Precision.anyHalf(this, other)) {
-            return Precision.widened(DType.promote(dtype, other.dtype), wide -> wide[0].binary(op, name, wide[1]),
-                    this, other);
+            return Precision.widenedElementwise(DType.promote(dtype, other.dtype),
+                    wide -> wide[0].binary(op, name, wide[1]), this, other);
         }
         Tensor out = Kernels.binary(op, this, other, Checks.broadcastShape(name, shape(), other.shape()));
         return Tape.record(out, new Node.Binary(op, this, other, out), this, other);
@@ -1158,6 +1164,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** A view of this dense tensor with another shape of the same size, outside the graph. */
+    /** Rows {@code [start, end)} of this rank-2 tensor as a view, outside the graph (any strides). */
+    Tensor rowsView(int start, int end) {
+        int[] shape = shape();
+        shape[0] = end - start;
+        return new Tensor(device, dtype, new Layout(shape, layout.strides(), layout.offset() + start * layout.stride(0)),
+                handle);
+    }
+
     Tensor viewAs(int[] newShape) {
         return new Tensor(device, dtype, Layout.contiguous(newShape), handle);
     }

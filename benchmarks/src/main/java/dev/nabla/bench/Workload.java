@@ -547,12 +547,15 @@ public sealed interface Workload {
                 @Override
                 public void run() {
                     try (Scope ignored = Scope.open()) {
+                        // Gradients cleared (freed) before the forward pass, as the Trainer and
+                        // PyTorch's zero_grad(set_to_none=True) loop do: the last step's gradients
+                        // are not held through this step's forward (StepMemory's peak, issue 13).
+                        opt.zeroGrad();
                         Tensor loss;
                         try (Autocast ac = dtype == DType.F32 ? Autocast.disabled() : Autocast.open(dtype)) {
                             Tensor logits = model.forward(x);
                             loss = Losses.crossEntropy(logits, y);
                         }
-                        opt.zeroGrad();
                         if (scaler == null) {
                             loss.backward();
                             opt.step();

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.DType;
+import dev.nabla.backend.HalfPrecision;
 import dev.nabla.io.NamedArray;
 import dev.nabla.io.Safetensors;
 import dev.nabla.train.Checkpoint;
@@ -114,5 +116,52 @@ class EvalCommandTest {
         Run wrongNames = Run.of("eval", "--backend", "cpu", run.toString(), "--weights", renamed.toString());
         assertTrue(wrongNames.err().contains("tensor '0.weight' [8, 2] is missing; tensor '9.weight' is not in the"
                 + " model"), wrongNames.err());
+    }
+
+    /**
+     * A BF16 or F16 safetensors file (PyTorch's {@code model.bfloat16()} saved) loads into the run's
+     * F32 model as {@code load_state_dict}'s {@code copy_} does, each value widened exactly: eval
+     * prints what the F32 file of the same widened values gives. Integer tensors do not convert.
+     */
+    @Test
+    void sixteenBitWeightsWidenIntoTheF32ModelAndIntegersAreRefused(@TempDir Path dir) throws IOException {
+        Path run = trainedRun(dir, "8");
+        Map<String, NamedArray> saved = Safetensors.read(run.resolve(Checkpoint.MODEL_FILE)).tensors();
+        for (DType dtype : new DType[] {DType.BF16, DType.F16}) {
+            Map<String, NamedArray> half = new LinkedHashMap<>();
+            Map<String, NamedArray> widened = new LinkedHashMap<>();
+            for (Map.Entry<String, NamedArray> e : saved.entrySet()) {
+                float[] values = e.getValue().floats();
+                short[] bits = new short[values.length];
+                float[] back = new float[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    bits[i] = HalfPrecision.fromFloat(dtype, values[i]);
+                    back[i] = HalfPrecision.toFloat(dtype, bits[i]);
+                }
+                half.put(e.getKey(), new NamedArray.Bits16(dtype, e.getValue().shape(), bits));
+                widened.put(e.getKey(), NamedArray.f32(back, e.getValue().shape()));
+            }
+            Path halfFile = dir.resolve(dtype + ".safetensors");
+            Path wideFile = dir.resolve(dtype + "-as-f32.safetensors");
+            Safetensors.write(halfFile, half, Map.of());
+            Safetensors.write(wideFile, widened, Map.of());
+            Run fromHalf = Run.of("eval", "--backend", "cpu", run.toString(), "--weights", halfFile.toString());
+            Run fromWide = Run.of("eval", "--backend", "cpu", run.toString(), "--weights", wideFile.toString());
+            assertEquals(0, fromHalf.exitCode(), fromHalf.err());
+            assertEquals(0, fromWide.exitCode(), fromWide.err());
+            assertTrue(fromHalf.out().contains("test"), fromHalf.out());
+            assertEquals(fromWide.out().replace(wideFile.toString(), "FILE"),
+                    fromHalf.out().replace(halfFile.toString(), "FILE"), dtype.toString());
+        }
+
+        Map<String, NamedArray> integers = new LinkedHashMap<>(saved);
+        int[] shape = saved.get("0.weight").shape();
+        integers.put("0.weight", NamedArray.i32(new int[saved.get("0.weight").floats().length], shape));
+        Path intFile = dir.resolve("ints.safetensors");
+        Safetensors.write(intFile, integers, Map.of());
+        Run fromInts = Run.of("eval", "--backend", "cpu", run.toString(), "--weights", intFile.toString());
+        assertEquals(Main.EXIT_FAILURE, fromInts.exitCode(), fromInts.out() + fromInts.err());
+        assertTrue(fromInts.err().contains("--weights " + intFile + " does not fit the run's 2-8-2 model: tensor"
+                + " '0.weight' is I32, which does not convert to the model's F32"), fromInts.err());
     }
 }

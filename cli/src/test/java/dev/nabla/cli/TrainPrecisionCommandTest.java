@@ -26,10 +26,15 @@ class TrainPrecisionCommandTest {
     @Test
     void sixteenBitRunsLearnAsFp32AndResumeKeepsTheScaler(@TempDir Path dir) throws IOException {
         Path csv = DistributedTrainTest.csv(dir);
-        double fp32 = accuracy(train(csv, dir.resolve("fp32"), "fp32", "3"), dir.resolve("fp32"));
+        Run fp32Run = train(csv, dir.resolve("fp32"), "fp32", "3");
+        assertTrue(fp32Run.out().contains("\n  precision fp32\n"), fp32Run.out());
+        double fp32 = accuracy(fp32Run, dir.resolve("fp32"));
         for (String precision : new String[] {"bf16", "fp16"}) {
             Path run = dir.resolve(precision);
-            double accuracy = accuracy(train(csv, run, precision, "3"), run);
+            Run trained = train(csv, run, precision, "3");
+            assertTrue(trained.out().contains("\n  precision " + precision + " (autocast, F32 master weights"),
+                    trained.out());
+            double accuracy = accuracy(trained, run);
             assertTrue(Math.abs(accuracy - fp32) < 0.03, precision + " " + accuracy + " against fp32 " + fp32);
             assertEquals(precision, MetricsWriter.readJson(run.resolve("metrics.json")).config().get("precision"));
         }

@@ -3,11 +3,14 @@ package dev.nabla.amp;
 import dev.nabla.DType;
 import dev.nabla.Tensor;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * A region in which ops choose their own precision, as {@code torch.autocast}:
@@ -42,8 +45,9 @@ import java.util.Optional;
  * in the reverse order of opening (try-with-resources does).
  *
  * <p>NOTE: cached casts are copies taken when first used. Run the optimizer step after the region
- * closes (as with torch): a parameter updated in place inside the region keeps its stale cast until
- * the outermost region closes.
+ * closes and after backward (as with torch): a parameter updated in place inside the region keeps
+ * its stale cast until the outermost region closes, and closing it frees the casts, which backward
+ * then makes again from the parameters as they are at that point.
  */
 public final class Autocast implements AutoCloseable {
 
@@ -54,6 +58,12 @@ public final class Autocast implements AutoCloseable {
         final Deque<Autocast> regions = new ArrayDeque<>();
         final Map<DType, Map<Tensor, Tensor>> castCache = new EnumMap<>(DType.class);
     }
+
+    /**
+     * Parameter casts freed when their outermost region closed (Tensor compares by identity, so
+     * this is an identity set; weak, so a graph dropped unused does not pin them).
+     */
+    private static final Set<Tensor> RELEASED = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     /** The region's lower-precision dtype; {@code null} for a disabled region. */
     private final DType dtype;
@@ -164,6 +174,32 @@ public final class Autocast implements AutoCloseable {
         return cached;
     }
 
+    /**
+     * Whether {@code t} is a parameter's 16-bit copy that this class freed when its outermost
+     * region closed. The backward engine accepts such a closed input of a graph node: its values
+     * come back from the parameter with {@link #recast}.
+     */
+    public static boolean isReleasedCast(Tensor t) {
+        return t.isClosed() && RELEASED.contains(t);
+    }
+
+    /**
+     * {@code t} itself, or, for a {@linkplain #isReleasedCast released} parameter cast, the same
+     * cast made again from the parameter (a new tensor the caller frees; differentiable, so a
+     * {@code createGraph} backward still reaches the parameter). The backward rules of matmul and
+     * linear read their 16-bit weight through this. The values are those of the forward pass as
+     * long as the parameter was not changed in place in between, which the class comment already
+     * asks of callers (the optimizer steps after backward).
+     */
+    public static Tensor recast(Tensor t) {
+        if (!isReleasedCast(t)) {
+            return t;
+        }
+        Tensor source = t.gradFn().map(node -> node instanceof dev.nabla.autograd.Node.Cast c ? c.a() : null)
+                .orElseThrow(() -> new IllegalStateException("Autocast.recast: released cast " + t + " has no cast node"));
+        return source.to(t.dtype());
+    }
+
     /** How many parameter casts this thread holds for {@code dtype} (for tests of the cache). */
     static int cachedCasts(DType dtype) {
         Map<Tensor, Tensor> cache = STATE.get().castCache.get(dtype);
@@ -191,6 +227,18 @@ public final class Autocast implements AutoCloseable {
         closed = true;
         state.regions.pop();
         if (state.regions.isEmpty()) {
+            // The casts are freed now rather than kept for backward by the graph (40 MB of BF16
+            // copies of a 784-4096-4096-10 MLP's weights, alive to the end of its step): matmul's and
+            // linear's backward rules cast the parameter again, one weight at a time, when they
+            // reach it (docs/benchmarks.md, issue 13). The same values, one more cast per weight.
+            for (Map<Tensor, Tensor> cache : state.castCache.values()) {
+                for (Tensor cast : cache.values()) {
+                    if (!cast.isClosed()) {
+                        RELEASED.add(cast);
+                        cast.close();
+                    }
+                }
+            }
             state.castCache.clear();
         }
     }

@@ -110,15 +110,65 @@ public final class GradScaler {
                 if (grad.isEmpty()) {
                     continue;
                 }
-                Tensor unscaled = grad.get().mul(inverse);
-                Tensor nonFinite = unscaled.mul(0f).sum();   // 0 if all finite, NaN otherwise
-                check = check == null ? nonFinite : check.add(nonFinite);
-                parameter.setGrad(unscaled);
+                Tensor nonFinite = unscaleInPlace(parameter, grad.get(), inverse);
+                if (check == null) {
+                    check = nonFinite;
+                } else {
+                    Tensor sum = check.add(nonFinite);
+                    check.close();
+                    nonFinite.close();
+                    check = sum;
+                }
             }
             // The one host read of the step: NaN (which is != 0) when any gradient held an Inf or NaN.
             foundInf.put(optimizer, check != null && check.item() != 0f);
         }
         stages.put(optimizer, Stage.UNSCALED);
+    }
+
+    /** Elements per slice of a gradient unscaled in place (4 MiB of F32). */
+    private static final int UNSCALE_SLICE = 1 << 20;
+
+    /**
+     * {@code grad · inverse} written back into {@code grad}, one slice at a time, and the sum of its
+     * elements times 0 (0 when all are finite, NaN otherwise; times 0 first, so large finite values
+     * cannot overflow the sum). In slices, so a step does not hold a second copy of a gradient (and a
+     * third, the zeros) per parameter: before, the copies of a 784-4096-4096-10 MLP's gradients made
+     * the fp16 step's peak 105 MB above the bf16 one (docs/benchmarks.md, issue 13). A strided
+     * gradient is replaced by an unscaled copy instead.
+     */
+    private static Tensor unscaleInPlace(Tensor parameter, Tensor grad, float inverse) {
+        if (!grad.layout().isContiguous()) {
+            Tensor unscaled = grad.mul(inverse);
+            parameter.setGrad(unscaled);
+            try (Tensor zeros = unscaled.mul(0f)) {
+                return zeros.sum();
+            }
+        }
+        Tensor check = null;
+        try (Tensor flat = grad.reshape(-1)) {
+            long numel = flat.numel();
+            for (long start = 0; start < numel || start == 0; start += UNSCALE_SLICE) {
+                int end = (int) Math.min(numel, start + UNSCALE_SLICE);
+                try (Tensor part = flat.slice(0, (int) start, end); Tensor unscaled = part.mul(inverse);
+                     Tensor zeros = unscaled.mul(0f)) {
+                    part.copyFrom(unscaled);
+                    Tensor partial = zeros.sum();
+                    if (check == null) {
+                        check = partial;
+                    } else {
+                        Tensor sum = check.add(partial);
+                        check.close();
+                        partial.close();
+                        check = sum;
+                    }
+                }
+                if (numel == 0) {
+                    break;
+                }
+            }
+        }
+        return check;
     }
 
     /**

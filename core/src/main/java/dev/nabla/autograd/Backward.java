@@ -1,6 +1,7 @@
 package dev.nabla.autograd;
 
 import dev.nabla.Tensor;
+import dev.nabla.amp.Autocast;
 import dev.nabla.backend.BinaryOp;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,11 +28,9 @@ public final class Backward {
                 sumTo(Tensor.where(w.cond(), g, g.zerosLike()), w.a().shape()),
                 sumTo(Tensor.where(w.cond(), g.zerosLike(), g), w.b().shape())};
             // C = A B: dA = G Bᵀ, dB = Aᵀ G
-            case Node.Matmul m -> new Tensor[] {
-                g.matmul(m.b().t()),
-                m.a().t().matmul(g)};
+            case Node.Matmul m -> matmul(m, g);
             // Y = X Wᵀ + b: dX = G W, dW = Gᵀ X, db = Σ_rows G (G first through the fused ReLU, if any)
-            case Node.Linear l -> linear(l, l.reluOut() == null ? g : l.reluOut().binaryOp(BinaryOp.RELU_GRAD, g));
+            case Node.Linear l -> l.reluOut() == null ? linear(l, g) : linearRelu(l, g);
             // every summed element receives the output's gradient
             case Node.Sum s -> new Tensor[] {
                 g.reshape(Tensor.reducedShape(s.a().shape(), s.axes(), true)).expand(s.a().shape())};
@@ -60,11 +59,79 @@ public final class Backward {
         };
     }
 
+    /**
+     * The fused ReLU's gradient first; in a plain backward it is freed once the three products are
+     * made (an activation-sized block the step's scope would otherwise hold to its end).
+     */
+    private static Tensor[] linearRelu(Node.Linear l, Tensor g) {
+        Tensor masked = l.reluOut().binaryOp(BinaryOp.RELU_GRAD, g);
+        Tensor[] grads = linear(l, masked);
+        if (!GradMode.isEnabled()) {
+            masked.close();
+        }
+        return grads;
+    }
+
     private static Tensor[] linear(Node.Linear l, Tensor g) {
-        return new Tensor[] {
-            l.x().isRequiresGrad() ? g.matmul(l.weight()) : null,
-            l.weight().isRequiresGrad() ? g.t().matmul(l.x()) : null,
-            l.bias().isRequiresGrad() ? g.sum(0) : null};
+        boolean plain = !GradMode.isEnabled();
+        Tensor dx = null;
+        if (l.x().isRequiresGrad()) {
+            // A parameter's autocast copy was freed when its region closed: cast again, used, freed
+            // before the weight gradient is made, so the two are never alive together.
+            Tensor weight = Autocast.recast(l.weight());
+            dx = g.matmul(weight);
+            if (plain && weight != l.weight()) {
+                weight.close();
+            }
+        }
+        Tensor dw = null;
+        if (l.weight().isRequiresGrad()) {
+            // The transposed view holds g's storage: closed at once, or g would outlive the pass.
+            Tensor gt = g.t();
+            dw = castGradient(l.weight(), gt, l.x());
+            if (plain) {
+                gt.close();
+            }
+        }
+        return new Tensor[] {dx, dw, l.bias().isRequiresGrad() ? g.sum(0) : null};
+    }
+
+    /**
+     * {@code left @ right}, the gradient of {@code input}. When {@code input} is a released
+     * autocast cast of an F32 parameter (whose own rule only widens its gradient back to F32) and
+     * this is a plain backward, the 16-bit product is made directly in F32 with the same rounded
+     * values, so the 16-bit gradient and its F32 copy are never alive together; the cast's rule
+     * then passes it on as it is. A cast feeding several products sums those F32 gradients in F32
+     * (PyTorch sums them in 16 bits before widening: the sum may differ in its last 16-bit place).
+     */
+    private static Tensor castGradient(Tensor input, Tensor left, Tensor right) {
+        if (!GradMode.isEnabled() && Autocast.isReleasedCast(input) && left.dtype() == input.dtype()
+                && right.dtype() == input.dtype() && left.rank() == 2 && right.rank() == 2) {
+            return Tape.access().roundedProductInF32(left, right);
+        }
+        return left.matmul(right);
+    }
+
+    /** C = A B: dA = G Bᵀ, dB = Aᵀ G, reading a released autocast copy of A or B as {@link #linear} does. */
+    private static Tensor[] matmul(Node.Matmul m, Tensor g) {
+        boolean plain = !GradMode.isEnabled();
+        Tensor a = Autocast.recast(m.a());
+        Tensor b = Autocast.recast(m.b());
+        Tensor bt = b.t();
+        Tensor da = castGradient(m.a(), g, bt);
+        Tensor at = a.t();
+        Tensor db = castGradient(m.b(), at, g);
+        if (plain) {
+            bt.close();
+            at.close();
+            if (a != m.a()) {
+                a.close();
+            }
+            if (b != m.b()) {
+                b.close();
+            }
+        }
+        return new Tensor[] {da, db};
     }
 
     private static Tensor unary(Node.Unary u, Tensor g) {
@@ -181,12 +248,15 @@ public final class Backward {
     private static Tensor crossEntropy(Node.CrossEntropy ce, Tensor g) {
         Tensor logits = ce.logits();
         int rows = logits.size(0);
-        Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows);
         if (GradMode.isEnabled()) {
+            Tensor rowGrad = g.reshape().mul(1f / rows).expand(rows);
             Tensor oneHot = Tensor.oneHot(ce.labels().reshape(-1), logits.size(1));
             return logits.softmax(1).sub(oneHot).mul(rowGrad.reshape(rows, 1));
         }
-        return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
+        // The scalar's view, its share per row and the broadcast are freed here, not by the scope.
+        try (Tensor scalar = g.reshape(); Tensor share = scalar.mul(1f / rows); Tensor rowGrad = share.expand(rows)) {
+            return logits.crossEntropyBackward(ce.labels(), ce.rowStats(), rowGrad);
+        }
     }
 
 

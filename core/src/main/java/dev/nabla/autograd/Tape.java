@@ -37,6 +37,17 @@ public final class Tape {
 
         /** Throws, naming {@code op}, if {@code t} is closed. */
         void requireOpen(String op, Tensor t);
+
+        /**
+         * {@code a @ b} of two 16-bit matrices, rounded to their dtype and returned widened to F32,
+         * outside the graph (see {@link Backward}'s use for autocast weight gradients).
+         */
+        Tensor roundedProductInF32(Tensor a, Tensor b);
+    }
+
+    /** The grant, for the backward rules of this package. */
+    static TensorAccess access() {
+        return access;
     }
 
     /** Called once, by {@link Tensor}'s static initializer; any other caller is refused. */
@@ -157,12 +168,21 @@ public final class Tape {
     private static void propagateRules(Tensor output, Tensor seed, Map<Tensor, Tensor> capture) {
         List<Tensor> order = topologicalOrder(output);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        // A plain backward frees each intermediate gradient as soon as nothing in this pass needs it
+        // (as PyTorch's engine drops its buffers): without this every gradient of the step stays
+        // alive until the step's Scope closes, 2 of the 3 MB above the resident state of a small
+        // F32 MLP step and the 16-bit weight gradients of an autocast one (docs/benchmarks.md, issue 13).
+        // A differentiable backward keeps them: the gradients it returns are built from them.
+        GradientRefs refs = GradMode.isEnabled() ? null : new GradientRefs(seed);
         grads.put(output, seed);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor node = order.get(i);
             Tensor g = grads.remove(node);
             if (g == null) {
                 continue;
+            }
+            if (refs != null) {
+                refs.release(g);
             }
             if (capture != null && capture.containsKey(node)) {
                 // Complete here: every consumer of node comes later in the order.
@@ -171,7 +191,13 @@ public final class Tape {
             Node gradFn = node.gradFn().orElse(null);
             if (gradFn == null) {
                 if (capture == null) {
-                    accumulate(node, g, seed, grads);
+                    boolean adopted = accumulate(node, g, seed, grads);
+                    if (refs != null && adopted) {
+                        refs.keep(g);
+                    }
+                }
+                if (refs != null) {
+                    refs.closeIfUnused(g);
                 }
                 continue;
             }
@@ -191,7 +217,60 @@ public final class Tape {
                     continue;
                 }
                 Tensor previous = grads.get(input);
-                grads.put(input, previous == null ? ig : previous.add(ig));
+                Tensor sum = previous == null ? ig : previous.add(ig);
+                grads.put(input, sum);
+                if (refs != null) {
+                    refs.hold(sum);
+                    if (previous != null) {
+                        refs.release(previous);
+                        refs.closeIfUnused(previous);
+                    }
+                }
+            }
+            if (refs != null) {
+                // Gradients a rule made that no input took (an input not requiring grad, or summed
+                // into another), then g itself; views of g in what was handed on keep its storage.
+                for (Tensor ig : inputGrads) {
+                    if (ig != null) {
+                        refs.closeIfUnused(ig);
+                    }
+                }
+                refs.closeIfUnused(g);
+            }
+        }
+    }
+
+    /**
+     * How many entries of the pending-gradient map hold each gradient tensor (one tensor can be
+     * handed to several inputs, as {@code add}'s rule does), and which must never be closed here:
+     * the caller's seed and the gradients adopted as a leaf's {@code grad}.
+     */
+    private static final class GradientRefs {
+        private final Map<Tensor, int[]> held = new IdentityHashMap<>();
+        private final Map<Tensor, Boolean> kept = new IdentityHashMap<>();
+
+        GradientRefs(Tensor seed) {
+            kept.put(seed, Boolean.TRUE);
+        }
+
+        void hold(Tensor g) {
+            held.computeIfAbsent(g, t -> new int[1])[0]++;
+        }
+
+        void release(Tensor g) {
+            int[] count = held.get(g);
+            if (count != null && --count[0] == 0) {
+                held.remove(g);
+            }
+        }
+
+        void keep(Tensor g) {
+            kept.put(g, Boolean.TRUE);
+        }
+
+        void closeIfUnused(Tensor g) {
+            if (!held.containsKey(g) && !kept.containsKey(g) && !g.isClosed()) {
+                g.close();
             }
         }
     }
@@ -201,16 +280,17 @@ public final class Tape {
      * nothing else can see it (saves a copy per parameter per step); otherwise the stored gradient
      * is a fresh dense copy, because {@code g} may be the caller's seed, a view shared with other
      * gradients of the same pass, or the same tensor handed to several inputs (as {@code add}'s
-     * backward does).
+     * backward does). True when {@code g} itself became the gradient.
      */
-    private static void accumulate(Tensor leaf, Tensor g, Tensor seed, Map<Tensor, Tensor> pending) {
+    private static boolean accumulate(Tensor leaf, Tensor g, Tensor seed, Map<Tensor, Tensor> pending) {
         Tensor grad = leaf.grad().orElse(null);
         if (grad == null && adoptable(leaf, g, seed, pending)) {
             leaf.setGrad(g);
-            return;
+            return true;
         }
         // setGrad keeps the new gradient and closes the one it replaces.
         leaf.setGrad(grad == null ? distinct(g) : grad.add(g));
+        return false;
     }
 
     /**
@@ -251,7 +331,9 @@ public final class Tape {
                 frame[1] = next + 1;
                 Tensor input = inputs.get(next);
                 if (input.isRequiresGrad() && visited.put(input, Boolean.TRUE) == null) {
-                    access.requireOpen("backward (an input of " + gradFn.opName() + ")", input);
+                    if (!Autocast.isReleasedCast(input)) { // the rules that read it cast it again
+                        access.requireOpen("backward (an input of " + gradFn.opName() + ")", input);
+                    }
                     stack.add(new Object[] {input, 0});
                 }
             } else {

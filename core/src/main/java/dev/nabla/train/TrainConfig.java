@@ -203,6 +203,18 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                 + PRECISIONS);
     }
 
+    /**
+     * The precision as the run's header names it: {@code fp32}, {@code bf16 (autocast, F32 master
+     * weights)}, or {@code fp16 (autocast, F32 master weights, dynamic loss scaling)}.
+     */
+    public String precisionDescription() {
+        return switch (precision) {
+            case "bf16" -> "bf16 (autocast, F32 master weights)";
+            case "fp16" -> "fp16 (autocast, F32 master weights, dynamic loss scaling)";
+            default -> precision;
+        };
+    }
+
     /** The 16-bit type of the forward pass, or empty for {@code fp32}. */
     public java.util.Optional<dev.nabla.DType> autocastType() {
         return switch (precision) {

@@ -425,6 +425,7 @@ public final class Trainer {
                 parallel.worldSize() > 1 ? "; " + parallel.describe() : "");
         // What the open device runs (its GEMM path: cuBLAS, CLBlast or Nabla's kernel, and why).
         out.printf(Locale.ROOT, "  %s: %s%n", device.id(), device.info().description());
+        out.printf(Locale.ROOT, "  precision %s%n", config.precisionDescription());
         if (summary) {
             out.print(ModelSummary.of(model, data.features(), config.batchSize()));
         }
@@ -946,9 +947,12 @@ public final class Trainer {
             } else if (!java.util.Arrays.equals(found.shape(), shape)) {
                 problems.add("tensor '" + entry.getKey() + "' has shape " + java.util.Arrays.toString(found.shape())
                         + ", expected " + java.util.Arrays.toString(shape));
-            } else if (found.dtype() != entry.getValue().dtype()) {
-                problems.add("tensor '" + entry.getKey() + "' is " + found.dtype() + ", expected "
-                        + entry.getValue().dtype());
+            } else if (found.dtype() != entry.getValue().dtype() && !(found.dtype().isHalf()
+                    && entry.getValue().dtype() == dev.nabla.DType.F32)) {
+                // BF16/F16 weights widen into the F32 model (exactly), as load_state_dict's copy_;
+                // integer data is not weights, and there is nothing to round it to.
+                problems.add("tensor '" + entry.getKey() + "' is " + found.dtype() + ", which does not convert to the"
+                        + " model's " + entry.getValue().dtype() + " (BF16, F16 and F32 weights load into an F32 model)");
             }
         }
         for (String name : contents.model().keySet()) {
@@ -964,9 +968,20 @@ public final class Trainer {
         }
         Map<String, float[]> arrays = new HashMap<>();
         for (Map.Entry<String, NamedArray> entry : contents.model().entrySet()) {
-            arrays.put(entry.getKey(), entry.getValue().floats());
+            NamedArray array = entry.getValue();
+            arrays.put(entry.getKey(), array.dtype().isHalf() ? widened(array) : array.floats());
         }
         model.loadStateDictArrays(arrays);
         return model.eval();
+    }
+
+    /** A BF16 or F16 array's values as floats, exactly (every 16-bit value is an F32 value). */
+    private static float[] widened(NamedArray array) {
+        short[] bits = array.bits();
+        float[] values = new float[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+            values[i] = dev.nabla.backend.HalfPrecision.toFloat(array.dtype(), bits[i]);
+        }
+        return values;
     }
 }

@@ -1,5 +1,6 @@
 package dev.nabla.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -189,6 +190,68 @@ public abstract class AutocastConformance {
                 float[] e = expected.get(i).grad().orElseThrow().toFloatArray();
                 assertClose(e, grad.toFloatArray(), gradientTolerance(half, e), half + " gradient of parameter " + i);
             }
+        }
+    }
+
+    /**
+     * The paths that only large 16-bit tensors take (issue 13's memory work): a product of more
+     * than 1 Mi elements computed in row blocks (a plain and a transposed left operand, which the
+     * blocks read at an offset), an autocast weight gradient made in F32 block by block, and an
+     * element-wise op in row blocks. Bit for bit the reference backend's results (the products
+     * differ from it only in the F32 summation order, so the inner dimension is kept exact: small
+     * integers, whose sums every order gets right).
+     */
+    @Test
+    void largeSixteenBitProductsAndElementwiseOpsRunInBlocksBitForBit() {
+        Device reference = Device.reference();
+        int m = 1100;
+        int n = 1000;
+        int k = 16;
+        float[] left = new float[m * k];
+        float[] right = new float[k * n];
+        for (int i = 0; i < left.length; i++) {
+            left[i] = (i * 7 % 13) - 6;
+        }
+        for (int i = 0; i < right.length; i++) {
+            right[i] = (i * 5 % 11) - 5;
+        }
+        for (DType half : List.of(DType.BF16, DType.F16)) {
+            Tensor a = Tensor.of(dev, left, m, k).toType(half);
+            Tensor b = Tensor.of(dev, right, k, n).toType(half);
+            Tensor aT = Tensor.of(dev, left, k, m).toType(half).t();   // [m, k], read transposed
+            Tensor ra = Tensor.of(reference, left, m, k).toType(half);
+            Tensor rb = Tensor.of(reference, right, k, n).toType(half);
+            Tensor raT = Tensor.of(reference, left, k, m).toType(half).t();
+            assertArrayEquals(ra.matmul(rb).toBits(), a.matmul(b).toBits(), half + " product, plain");
+            assertArrayEquals(raT.matmul(rb).toBits(), aT.matmul(b).toBits(), half + " product, transposed left");
+            Tensor sum = a.matmul(b).mul(0.001f);
+            Tensor rsum = ra.matmul(rb).mul(0.001f);
+            assertArrayEquals(rsum.toBits(), sum.toBits(), half + " element-wise op on a large tensor");
+
+            // An autocast weight gradient of 1100 x 1000 (> 1 Mi elements), made in F32 blocks from
+            // gᵀ x with g read transposed at each block's offset
+            float[] weights = new float[1100 * 1000];
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = (i * 3 % 7) - 3;
+            }
+            float[] inputs = new float[8 * 1000];
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = (i * 5 % 9) - 4;
+            }
+            Tensor w = Tensor.of(dev, weights, 1100, 1000).requiresGrad(true);
+            Tensor rw = Tensor.of(reference, weights, 1100, 1000).requiresGrad(true);
+            Tensor loss;
+            Tensor rloss;
+            try (var ac = Autocast.open(half)) {
+                loss = Tensor.linear(Tensor.of(dev, inputs, 8, 1000), w, Tensor.zeros(dev, 1100)).sum();
+            }
+            try (var ac = Autocast.open(half)) {
+                rloss = Tensor.linear(Tensor.of(reference, inputs, 8, 1000), rw, Tensor.zeros(reference, 1100)).sum();
+            }
+            loss.backward();
+            rloss.backward();
+            assertArrayEquals(rw.grad().orElseThrow().toFloatArray(), w.grad().orElseThrow().toFloatArray(),
+                    half + " weight gradient through the released cast");
         }
     }
 

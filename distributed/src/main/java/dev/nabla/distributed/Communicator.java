@@ -82,10 +82,12 @@ public interface Communicator extends AutoCloseable {
     /**
      * All-reduces a tensor in place on any device: its elements are copied to the host, reduced,
      * and written back (a CUDA tensor takes this road over MPI; {@link NcclCommunicator} reduces
-     * device buffers without it).
+     * device buffers without it). A BF16 or F16 tensor (PyTorch's {@code all_reduce} takes them) is
+     * widened exactly, reduced in F32 and rounded once to its dtype on the way back, so a sum over
+     * many ranks is not rounded at every step.
      */
     default void allReduce(Tensor tensor, Reduction reduction) {
-        if (tensor.dtype() == DType.F32) {
+        if (tensor.dtype().isFloatingPoint()) {
             float[] values = tensor.toFloatArray();
             allReduce(values, reduction);
             tensor.copyFrom(Tensor.of(tensor.device(), values, tensor.shape()));
@@ -96,9 +98,12 @@ public interface Communicator extends AutoCloseable {
         }
     }
 
-    /** Broadcasts a tensor from rank {@code root} in place on any device, staged through the host. */
+    /**
+     * Broadcasts a tensor from rank {@code root} in place on any device, staged through the host
+     * (BF16 and F16 as F32, which carries every 16-bit value exactly).
+     */
     default void broadcast(Tensor tensor, int root) {
-        if (tensor.dtype() == DType.F32) {
+        if (tensor.dtype().isFloatingPoint()) {
             float[] values = tensor.toFloatArray();
             broadcast(values, root);
             tensor.copyFrom(Tensor.of(tensor.device(), values, tensor.shape()));

@@ -332,7 +332,8 @@ public final class DistributedDataParallel implements DataParallel, AutoCloseabl
             if (parameter.dtype() != dev.nabla.DType.F32) {
                 throw new IllegalArgumentException("DistributedDataParallel: parameter " + i + " of shape "
                         + java.util.Arrays.toString(parameter.shape()) + " is " + parameter.dtype()
-                        + "; gradients are reduced as F32");
+                        + "; its gradients are reduced as F32 buckets, so parameters must be F32: keep F32 master"
+                        + " weights and run the forward pass under Autocast (train --precision bf16|fp16)");
             }
             if (!current.isEmpty() && elements + parameter.numel() > capacity) {
                 laidOut.add(bucket(current, offsets, elements));

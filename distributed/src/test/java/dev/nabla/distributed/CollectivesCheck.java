@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * One rank of {@link CollectivesTest}, started by {@code mpirun}: all-reduce (sum, average) of F32
- * and I32 buffers of 0, 1, odd and 10 M elements against a sum computed here from every rank's
+ * and I32 buffers of 0, 1, odd and 10 M elements, and of BF16/F16 tensors, against a sum computed here from every rank's
  * inputs (each rank can regenerate the others' from their seeds), broadcast from every root, a
  * barrier that a rank enters late, and a text broadcast. Prints {@code OK rank R} or each failure,
  * and exits 0 or 1.
@@ -34,6 +34,7 @@ public final class CollectivesCheck {
                     checkBroadcast(comm, n, root, failures);
                 }
             }
+            checkHalfTensors(comm, failures);
             checkBarrier(comm, failures);
             String text = comm.broadcast(rank == size - 1 ? "runs/20261205-101010 ∇" : "", size - 1);
             if (!text.equals("runs/20261205-101010 ∇")) {
@@ -89,6 +90,36 @@ public final class CollectivesCheck {
                 failures.add("F32 " + reduction + " of " + n + " elements: [" + i + "] = " + data[i] + ", expected "
                         + want);
                 return;
+            }
+        }
+    }
+
+    /**
+     * BF16 and F16 tensors (7 and 100,003 elements): the sum is the F32 sum of the ranks' widened
+     * values rounded once to the dtype. Each rank's values are BF16/F16 roundings of its F32 input;
+     * 2 or 3 such values (≤ 11 significant bits each, within a factor 2^11) add exactly in F32, in any
+     * order, so the comparison is bit for bit.
+     */
+    private static void checkHalfTensors(Communicator comm, List<String> failures) {
+        dev.nabla.Device device = dev.nabla.Device.reference();
+        for (dev.nabla.DType dtype : new dev.nabla.DType[] {dev.nabla.DType.BF16, dev.nabla.DType.F16}) {
+            for (int n : new int[] {7, 100_003}) {
+                dev.nabla.Tensor t = dev.nabla.Tensor.of(device, floats(comm.rank(), n), n).toType(dtype);
+                comm.allReduce(t, Reduction.SUM);
+                float[] sum = new float[n];
+                for (int r = 0; r < comm.size(); r++) {
+                    float[] theirs = dev.nabla.Tensor.of(device, floats(r, n), n).toType(dtype).toFloatArray();
+                    for (int i = 0; i < n; i++) {
+                        sum[i] += theirs[i];
+                    }
+                }
+                short[] want = dev.nabla.Tensor.of(device, sum, n).toType(dtype).toBits();
+                short[] got = t.toBits();
+                if (t.dtype() != dtype || !java.util.Arrays.equals(want, got)) {
+                    failures.add(dtype + " tensor SUM of " + n + " elements: got " + t.dtype() + " "
+                            + java.util.Arrays.toString(java.util.Arrays.copyOf(got, Math.min(4, n)))
+                            + "..., expected " + java.util.Arrays.toString(java.util.Arrays.copyOf(want, Math.min(4, n))));
+                }
             }
         }
     }
