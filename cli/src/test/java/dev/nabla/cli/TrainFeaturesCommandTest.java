@@ -175,6 +175,8 @@ class TrainFeaturesCommandTest {
             {"--monitor", "val_acc", "--val-split", "0.1"}, {"--monitor val_acc chooses what --early-stop and"
                 + " --schedule plateau follow, and this run has neither"},
             {"--monitor", "val_acc", "--schedule", "plateau"}, {"--monitor: monitoring val_acc needs a validation set"},
+            {"--schedule", "one-cycle", "--optimizer", "sgd", "--momentum", "0"},
+                {"--momentum: the one-cycle schedule cycles the momentum between 0.95 and 0.85"},
         };
         for (int i = 0; i < cases.length; i += 2) {
             String[] args = new String[cases[i].length + 2];
