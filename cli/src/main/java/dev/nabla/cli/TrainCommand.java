@@ -158,10 +158,17 @@ public final class TrainCommand implements Callable<Integer> {
     String val;
 
     @Option(names = "--early-stop", defaultValue = "0", paramLabel = "PATIENCE",
-            description = "Stop after PATIENCE epochs without a lower validation loss and restore the best epoch's"
-                    + " weights (also saved as best.safetensors); needs --val-split or --val; 0 disables"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Stop after PATIENCE epochs without a better --monitor figure (the validation loss by"
+                    + " default) and restore the best epoch's weights (also saved as best.safetensors); needs"
+                    + " --val-split or --val; 0 disables (default: ${DEFAULT-VALUE}).")
     int earlyStop;
+
+    @Option(names = "--monitor", defaultValue = "val_loss", paramLabel = "NAME",
+            description = "The validation figure that --early-stop, best.safetensors and --schedule plateau follow:"
+                    + " val_loss (lower is better); classification val_acc; regression val_rmse, val_mae (lower)"
+                    + " or val_r2; multilabel val_label_accuracy, val_exact_match or val_micro_f1 (higher is"
+                    + " better) (default: ${DEFAULT-VALUE}).")
+    String monitor;
 
     @Option(names = "--accumulate", defaultValue = "1", paramLabel = "K",
             description = "Micro-batches of --batch-size per optimizer step (gradient accumulation: one step sees"
@@ -196,7 +203,8 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule, stepped every optimizer step: constant, cosine, step (x0.1 at 1/3"
                     + " and 2/3 of the run), warmup-cosine (1 epoch linear warm-up), one-cycle (PyTorch's OneCycleLR,"
                     + " max_lr = --lr); or plateau, stepped every epoch (PyTorch's ReduceLROnPlateau on the"
-                    + " validation loss, or the training loss without a validation set) (default: ${DEFAULT-VALUE}).")
+                    + " --monitor figure, by default the validation loss, or the training loss without a validation"
+                    + " set) (default: ${DEFAULT-VALUE}).")
     String schedule;
 
     @Option(names = "--plateau-patience", defaultValue = "10", paramLabel = "N",
@@ -341,6 +349,7 @@ public final class TrainCommand implements Callable<Integer> {
                 settings.put("class_weights", classWeights == null ? "" : classWeights);
                 settings.put("pos_weight", posWeight == null ? "" : posWeight);
                 settings.put("precision", precision);
+                settings.put("monitor", monitor);
                 config = TrainConfig.fromMap(settings);
             } catch (TrainConfig.InvalidSetting e) {
                 // The config's keys are this command's option names in snake_case (batch_size).
@@ -405,7 +414,7 @@ public final class TrainCommand implements Callable<Integer> {
     /**
      * {@code --blocks}, {@code --width} and {@code --norm} size a resmlp, {@code --hidden} and
      * {@code --activation} an mlp: a flag the chosen architecture would ignore is refused, as are
-     * the plateau flags without {@code --schedule plateau}.
+     * the plateau flags without {@code --schedule plateau} and {@code --monitor} with nothing to follow it.
      */
     private void checkArchitectureOptions() {
         var parsed = spec.commandLine().getParseResult();
@@ -426,6 +435,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), String.join(", ", plateauOnly) + " set"
                     + (plateauOnly.size() == 1 ? "s" : "") + " the plateau schedule, and this run's --schedule is "
                     + schedule + "; add --schedule plateau");
+        }
+        if (parsed.hasMatchedOption("--monitor") && earlyStop == 0 && !schedule.equalsIgnoreCase("plateau")) {
+            throw new ParameterException(spec.commandLine(), "--monitor " + monitor + " chooses what --early-stop and"
+                    + " --schedule plateau follow, and this run has neither; add --early-stop PATIENCE or --schedule"
+                    + " plateau, or drop --monitor");
         }
         if (val != null && !DataSources.isFileSpec(dataset)) {
             throw new ParameterException(spec.commandLine(), "--val applies to csv: and npy: datasets; for " + dataset

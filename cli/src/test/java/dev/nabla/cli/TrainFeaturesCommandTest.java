@@ -74,6 +74,41 @@ class TrainFeaturesCommandTest {
     }
 
     @Test
+    void monitorValAccDrivesEarlyStoppingAndIsKeptByResume(@TempDir Path dir) throws IOException {
+        Path file = points(dir, "points.csv", 400, 8);
+        Path run = dir.resolve("run");
+        Run train = Run.of("train", "--backend", "cpu", "--dataset", "csv:" + file, "--hidden", "16", "--val-split",
+                "0.25", "--early-stop", "2", "--monitor", "val_accuracy", "--schedule", "plateau", "--epochs", "5",
+                "--batch-size", "32", "--lr", "0.01", "--no-progress", "--out", run.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("per-epoch metrics and early stopping (on val_acc) use it"), train.out());
+        MetricsWriter.RunMetrics metrics = MetricsWriter.readJson(run.resolve("metrics.json"));
+        assertEquals("val_acc", metrics.config().get("monitor"), "stored canonical, for --resume and eval");
+        // best.safetensors holds the first epoch with the highest validation accuracy
+        List<EpochRecord> epochs = metrics.epochs();
+        EpochRecord best = epochs.get(0);
+        for (EpochRecord e : epochs) {
+            if (e.valAccuracy() > best.valAccuracy()) {
+                best = e;
+            }
+        }
+        var metadata = dev.nabla.io.Safetensors.read(run.resolve(EarlyStopping.BEST_FILE)).metadata();
+        assertEquals(Integer.toString(best.epoch()), metadata.get("epoch"), train.out());
+        assertEquals("val_acc", metadata.get("monitor"));
+        assertEquals(best.valAccuracy(), Double.parseDouble(metadata.get("val_acc")), 1e-12);
+
+        Run refused = Run.of("train", "--resume", run.toString(), "--monitor", "val_loss");
+        assertEquals(Main.EXIT_USAGE, refused.exitCode());
+        assertTrue(refused.err().contains("--monitor"), refused.err());
+        if (epochs.size() == 5) { // it did not stop early: it may train on, still following val_acc
+            Run more = Run.of("train", "--backend", "cpu", "--resume", run.toString(), "--epochs", "6",
+                    "--no-progress");
+            assertEquals(0, more.exitCode(), more.err());
+            assertTrue(more.out().contains("early stopping (on val_acc)"), more.out());
+        }
+    }
+
+    @Test
     void aSeparateValidationSetAccumulationAndPlateau(@TempDir Path dir) throws IOException {
         Path train = points(dir, "train.csv", 300, 4);
         Path test = points(dir, "test.csv", 100, 5);
@@ -133,6 +168,15 @@ class TrainFeaturesCommandTest {
             {"--schedule", "linear"}, {"--schedule: unknown schedule 'linear'", "one-cycle", "plateau"},
             {"--val", "npy:x.npy,y.npy"}, {"--val applies to csv: and npy: datasets", "--val-split"},
             {"--val-split", "0.1", "--dataset", "csv:a.csv", "--val", "csv:b.csv"}, {"choose one"},
+            {"--monitor", "val_r2", "--val-split", "0.1", "--early-stop", "3"},
+                {"--monitor: a classification run has no validation figure 'val_r2'", "val_loss, val_acc"},
+            {"--monitor", "test_acc", "--val-split", "0.1", "--early-stop", "3"},
+                {"--monitor: ", "the test set never chooses an epoch"},
+            {"--monitor", "val_acc", "--val-split", "0.1"}, {"--monitor val_acc chooses what --early-stop and"
+                + " --schedule plateau follow, and this run has neither"},
+            {"--monitor", "val_acc", "--schedule", "plateau"}, {"--monitor: monitoring val_acc needs a validation set"},
+            {"--schedule", "one-cycle", "--optimizer", "sgd", "--momentum", "0"},
+                {"--momentum: the one-cycle schedule cycles the momentum between 0.95 and 0.85"},
         };
         for (int i = 0; i < cases.length; i += 2) {
             String[] args = new String[cases[i].length + 2];

@@ -96,6 +96,28 @@ class TrainTasksCommandTest {
         assertTrue(Files.exists(run.resolve("best.safetensors")));
     }
 
+    @Test
+    void regressionCanMonitorTheValidationR2(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("run");
+        Run trained = train("--dataset", "friedman1", "--task", "regression", "--limit", "1000", "--hidden", "16",
+                "--dropout", "0", "--epochs", "4", "--val-split", "0.2", "--early-stop", "2", "--monitor", "val_r2",
+                "--schedule", "plateau", "--no-progress", "--out", run.toString());
+        assertEquals(0, trained.exitCode(), trained.err());
+        MetricsWriter.RunMetrics metrics = MetricsWriter.readJson(run.resolve("metrics.json"));
+        assertEquals("val_r2", metrics.config().get("monitor"));
+        int best = 1;
+        for (var epoch : metrics.epochs()) {
+            if (epoch.value("val_r2") > metrics.epochs().get(best - 1).value("val_r2")) {
+                best = epoch.epoch();
+            }
+        }
+        var metadata = dev.nabla.io.Safetensors.read(run.resolve("best.safetensors")).metadata();
+        assertEquals(Integer.toString(best), metadata.get("epoch"), trained.out());
+        assertEquals("val_r2", metadata.get("monitor"));
+        expectUsageError("--monitor: a regression run has no validation figure 'val_acc'", "--dataset", "friedman1",
+                "--task", "regression", "--val-split", "0.2", "--early-stop", "2", "--monitor", "val_acc");
+    }
+
     /** Four Gaussian features; label l is on when feature l is positive (3 labels, float32 0/1). */
     private static String multiLabel(Path dir, String name, int rows, long seed) throws IOException {
         Random random = new Random(seed);

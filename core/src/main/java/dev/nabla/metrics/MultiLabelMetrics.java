@@ -128,6 +128,42 @@ public final class MultiLabelMetrics {
         return rows;
     }
 
+    /**
+     * The counts as numbers, {@code [rows, exact rows, correct[labels], TP[labels], FP[labels],
+     * FN[labels]]}: what another process needs to {@link #merge} them ({@link #fromTotals}), sent
+     * as doubles (exact below 2⁵³ rows).
+     */
+    public double[] totals() {
+        double[] totals = new double[2 + 4 * labels];
+        totals[0] = rows;
+        totals[1] = exactRows;
+        for (int l = 0; l < labels; l++) {
+            totals[2 + l] = correct[l];
+            totals[2 + labels + l] = truePositives[l];
+            totals[2 + 2 * labels + l] = falsePositives[l];
+            totals[2 + 3 * labels + l] = falseNegatives[l];
+        }
+        return totals;
+    }
+
+    /** An accumulator holding the counts {@link #totals()} wrote, for {@code labels} labels at {@code threshold}. */
+    public static MultiLabelMetrics fromTotals(int labels, double threshold, double[] totals) {
+        MultiLabelMetrics m = new MultiLabelMetrics(labels, threshold);
+        if (totals.length != 2 + 4 * labels) {
+            throw new IllegalArgumentException("MultiLabelMetrics.fromTotals: " + totals.length + " numbers for "
+                    + labels + " labels, expected " + (2 + 4 * labels));
+        }
+        m.rows = (long) totals[0];
+        m.exactRows = (long) totals[1];
+        for (int l = 0; l < labels; l++) {
+            m.correct[l] = (long) totals[2 + l];
+            m.truePositives[l] = (long) totals[2 + labels + l];
+            m.falsePositives[l] = (long) totals[2 + 2 * labels + l];
+            m.falseNegatives[l] = (long) totals[2 + 3 * labels + l];
+        }
+        return m;
+    }
+
     /** The fraction of rows whose label {@code l} is right. */
     public double labelAccuracy(int l) {
         requireRows();

@@ -158,6 +158,36 @@ public final class RegressionMetrics {
         return count;
     }
 
+    /**
+     * The totals as numbers, {@code [rows, squared error[c], absolute error[c], target mean[c],
+     * target M2[c]]} (in the units counted): what another process needs to {@link #merge} them
+     * ({@link #fromTotals}).
+     */
+    public double[] totals() {
+        double[] totals = new double[1 + 4 * columns];
+        totals[0] = count;
+        System.arraycopy(squaredError, 0, totals, 1, columns);
+        System.arraycopy(absoluteError, 0, totals, 1 + columns, columns);
+        System.arraycopy(targetMean, 0, totals, 1 + 2 * columns, columns);
+        System.arraycopy(targetM2, 0, totals, 1 + 3 * columns, columns);
+        return totals;
+    }
+
+    /** An accumulator holding the totals {@link #totals()} wrote, in units already counted (no standardizer). */
+    public static RegressionMetrics fromTotals(int columns, double[] totals) {
+        RegressionMetrics m = new RegressionMetrics(columns, null);
+        if (totals.length != 1 + 4 * columns) {
+            throw new IllegalArgumentException("RegressionMetrics.fromTotals: " + totals.length + " numbers for "
+                    + columns + " columns, expected " + (1 + 4 * columns));
+        }
+        m.count = (long) totals[0];
+        System.arraycopy(totals, 1, m.squaredError, 0, columns);
+        System.arraycopy(totals, 1 + columns, m.absoluteError, 0, columns);
+        System.arraycopy(totals, 1 + 2 * columns, m.targetMean, 0, columns);
+        System.arraycopy(totals, 1 + 3 * columns, m.targetM2, 0, columns);
+        return m;
+    }
+
     /** Root mean squared error, averaged over target columns. */
     public double rmse() {
         return average(c -> Math.sqrt(squaredError[c] / count));

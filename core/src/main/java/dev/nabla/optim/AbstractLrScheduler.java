@@ -73,6 +73,16 @@ public abstract class AbstractLrScheduler implements LrScheduler {
         }
         lastEpoch = epoch;
         optimizer.setLr((float) lrAt(epoch));
+        onEpochSet(epoch);
+    }
+
+    /**
+     * Called after every change of the epoch counter (construction, {@link #step()}, resuming),
+     * once the learning rate is set: a schedule that also sets other hyper-parameters (the
+     * momentum, in {@link OneCycleLR}) sets them here, as a function of the epoch alone, so that
+     * resuming restores them too. Does nothing by default.
+     */
+    protected void onEpochSet(long epoch) {
     }
 
     @Override

@@ -16,7 +16,8 @@ import java.util.Map;
  */
 public class Adam extends Optimizer {
 
-    private final float beta1;
+    /** Changed only by {@link #setMomentum} (a momentum-cycling schedule such as {@link OneCycleLR}). */
+    private float beta1;
     private final float beta2;
     private final float eps;
     private final float weightDecay;
@@ -100,6 +101,22 @@ public class Adam extends Optimizer {
 
     public float beta1() {
         return beta1;
+    }
+
+    /** Adam's momentum is β₁, as PyTorch's {@code OneCycleLR} cycles {@code betas[0]}. */
+    @Override
+    public boolean hasMomentum() {
+        return true;
+    }
+
+    @Override
+    public float momentum() {
+        return beta1;
+    }
+
+    @Override
+    public void setMomentum(float momentum) {
+        this.beta1 = checkMomentum("beta1", momentum);
     }
 
     public float beta2() {

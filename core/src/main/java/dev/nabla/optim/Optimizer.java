@@ -143,6 +143,41 @@ public abstract class Optimizer implements AutoCloseable {
         this.lr = lr;
     }
 
+    /**
+     * Whether a schedule may set this optimizer's momentum ({@link #setMomentum}), as PyTorch's
+     * {@code OneCycleLR(cycle_momentum=True)} does: Adam's and AdamW's β₁, SGD's momentum if it was
+     * built with one (without, it keeps no momentum buffers).
+     */
+    public boolean hasMomentum() {
+        return false;
+    }
+
+    /** The momentum a schedule sets (Adam's β₁, SGD's momentum); see {@link #hasMomentum()}. */
+    public float momentum() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no momentum");
+    }
+
+    /**
+     * Sets the momentum used by the next {@link #step()} (what momentum-cycling schedules call).
+     *
+     * @throws UnsupportedOperationException if {@link #hasMomentum()} is false
+     * @throws IllegalArgumentException if {@code momentum} is outside {@code [0, 1)}
+     */
+    public void setMomentum(float momentum) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no momentum for a schedule to"
+                + " set" + (this instanceof SGD ? " (it was built with momentum 0, so it keeps no momentum buffers)"
+                : ""));
+    }
+
+    /** {@code momentum}, checked to be in [0, 1), for {@link #setMomentum} implementations. */
+    protected final float checkMomentum(String what, float momentum) {
+        if (!(momentum >= 0f && momentum < 1f)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".setMomentum: " + what
+                    + " must be in [0, 1), got " + momentum);
+        }
+        return momentum;
+    }
+
     /** The learning rate given at construction: the base that schedulers scale. */
     public final float initialLr() {
         return initialLr;

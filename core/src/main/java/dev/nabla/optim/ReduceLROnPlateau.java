@@ -3,10 +3,11 @@ package dev.nabla.optim;
 import java.util.Objects;
 
 /**
- * Lowers the learning rate when a monitored loss stops improving, as
- * {@code torch.optim.lr_scheduler.ReduceLROnPlateau} in mode {@code min} with a relative threshold:
- * after each epoch call {@link #step(double)} with the loss; an epoch improves if its loss is below
- * {@code best × (1 − threshold)}; after more than {@code patience} epochs in a row without
+ * Lowers the learning rate when a monitored figure stops improving, as
+ * {@code torch.optim.lr_scheduler.ReduceLROnPlateau} with a relative threshold: after each epoch
+ * call {@link #step(double)} with the figure; in mode {@code min} (a loss) an epoch improves if it
+ * is below {@code best × (1 − threshold)}, in mode {@code max} (an accuracy) if it is above
+ * {@code best × (1 + threshold)}, PyTorch's formulas also for negative figures; after more than {@code patience} epochs in a row without
  * improvement the rate becomes {@code max(lr × factor, minLr)} (unless that changes it by no more
  * than {@code eps}), and the next {@code cooldown} epochs count no bad epochs.
  *
@@ -23,7 +24,8 @@ public final class ReduceLROnPlateau {
     private final int cooldown;
     private final double minLr;
     private final double eps;
-    private double best = Double.POSITIVE_INFINITY;
+    private final boolean maximize;
+    private double best;
     private int badEpochs;
     private int cooldownCounter;
     private long lastEpoch;
@@ -40,6 +42,18 @@ public final class ReduceLROnPlateau {
 
     public ReduceLROnPlateau(Optimizer optimizer, double factor, int patience, double threshold, int cooldown,
                              double minLr, double eps) {
+        this(optimizer, false, factor, patience, threshold, cooldown, minLr, eps);
+    }
+
+    /** Mode {@code max} ({@code maximize}) or {@code min}, PyTorch's other defaults but for {@code factor} and {@code patience}. */
+    public ReduceLROnPlateau(Optimizer optimizer, boolean maximize, double factor, int patience) {
+        this(optimizer, maximize, factor, patience, 1e-4, 0, 0, 1e-8);
+    }
+
+    public ReduceLROnPlateau(Optimizer optimizer, boolean maximize, double factor, int patience, double threshold,
+                             int cooldown, double minLr, double eps) {
+        this.maximize = maximize;
+        this.best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         if (!(factor > 0 && factor < 1)) {
             throw new IllegalArgumentException("ReduceLROnPlateau: factor must be in (0, 1), got " + factor);
@@ -61,13 +75,13 @@ public final class ReduceLROnPlateau {
     }
 
     /**
-     * Records one epoch's loss and lowers the rate if it has plateaued. Returns whether it did.
-     * A NaN loss counts as no improvement.
+     * Records one epoch's figure and lowers the rate if it has plateaued. Returns whether it did.
+     * A NaN figure counts as no improvement.
      */
-    public boolean step(double loss) {
+    public boolean step(double value) {
         lastEpoch++;
-        if (loss < best * (1 - threshold)) {
-            best = loss;
+        if (maximize ? value > best * (1 + threshold) : value < best * (1 - threshold)) {
+            best = value;
             badEpochs = 0;
         } else {
             badEpochs++;
@@ -94,9 +108,14 @@ public final class ReduceLROnPlateau {
         return optimizer.lr();
     }
 
-    /** The lowest loss seen (+∞ before the first step). */
+    /** The best figure seen: the lowest in mode min (+∞ before the first step), the highest in mode max (−∞). */
     public double best() {
         return best;
+    }
+
+    /** Whether this is mode {@code max} (higher is better). */
+    public boolean maximize() {
+        return maximize;
     }
 
     public int badEpochs() {

@@ -18,7 +18,8 @@ import java.util.Map;
  */
 public final class SGD extends Optimizer {
 
-    private final float momentum;
+    /** Changed only by {@link #setMomentum} (a momentum-cycling schedule); 0 stays 0. */
+    private float momentum;
     private final float dampening;
     private final float weightDecay;
     private final boolean nesterov;
@@ -88,8 +89,29 @@ public final class SGD extends Optimizer {
         return out;
     }
 
+    @Override
     public float momentum() {
         return momentum;
+    }
+
+    /** True if built with a momentum: only then are there momentum buffers to carry a changed one. */
+    @Override
+    public boolean hasMomentum() {
+        return momentum != 0f;
+    }
+
+    /** A new momentum for the next steps; an SGD built without momentum has none to change. */
+    @Override
+    public void setMomentum(float momentum) {
+        if (!hasMomentum()) {
+            super.setMomentum(momentum);
+        }
+        // 0 would switch update() to the buffer-less path; a cycling schedule never goes there
+        if (momentum == 0f) {
+            throw new IllegalArgumentException("SGD.setMomentum: an SGD with momentum cannot be set to 0 (its"
+                    + " momentum buffers would stop being used); build it without momentum instead");
+        }
+        this.momentum = checkMomentum("momentum", momentum);
     }
 
     public float dampening() {

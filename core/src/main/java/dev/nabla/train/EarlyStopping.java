@@ -15,19 +15,20 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Early stopping on the validation loss ({@code --early-stop PATIENCE}), as Keras's
- * {@code EarlyStopping(monitor="val_loss", patience, restore_best_weights=True)} and Lightning's
- * {@code EarlyStopping} with {@code min_delta=0}: an epoch improves if its validation loss is
- * strictly lower than the best so far; after {@code patience} epochs in a row without improvement
- * the run is asked to stop, and at the end the model gets back exactly the best epoch's weights
- * (and BatchNorm statistics), copied when that epoch ended.
+ * Early stopping on a validation figure ({@code --early-stop PATIENCE}, {@code --monitor NAME}), as
+ * Keras's {@code EarlyStopping(monitor, patience, restore_best_weights=True)} and Lightning's
+ * {@code EarlyStopping} with {@code min_delta=0}: an epoch improves if its monitored figure
+ * ({@link Monitor}; the validation loss by default) is strictly better than the best so far, lower
+ * for a loss or error, higher for accuracy, R² or F1; after {@code patience} epochs in a row without
+ * improvement the run is asked to stop, and at the end the model gets back exactly the best epoch's
+ * weights (and BatchNorm statistics), copied when that epoch ended.
  *
  * <p>The best weights are also written to {@value #BEST_FILE} in the run folder whenever they
- * improve (as Lightning's {@code ModelCheckpoint(monitor="val_loss")} keeps its best checkpoint);
+ * improve (as Lightning's {@code ModelCheckpoint(monitor=...)} keeps its best checkpoint);
  * {@code model.safetensors} stays the last epoch's, which {@code --resume} continues from, and
  * {@code nabla eval} evaluates {@value #BEST_FILE} when there is one. The counters live in
- * {@code state.json} under {@code early_stopping}, so a resumed run keeps its best value, best
- * epoch, bad-epoch count and best weights.
+ * {@code state.json} under {@code early_stopping}, so a resumed run keeps its monitor, best value,
+ * best epoch, bad-epoch count and best weights.
  */
 public final class EarlyStopping implements TrainingListener, TrainingContext.CheckpointState {
 
@@ -35,19 +36,22 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
     public static final String BEST_FILE = "best.safetensors";
 
     private final int patience;
+    private final Monitor monitor;
     private final PrintWriter out;
-    private double best = Double.POSITIVE_INFINITY;
+    private double best;
     private int bestEpoch;
     private int badEpochs;
     /** A copy of the best epoch's state dict; null before the first improvement. */
     private Map<String, NamedArray> bestWeights;
 
-    EarlyStopping(int patience, PrintWriter out) { // built by the Trainer from --early-stop
+    EarlyStopping(int patience, Monitor monitor, PrintWriter out) { // built by the Trainer from --early-stop
         if (patience < 1) {
             throw new IllegalArgumentException("EarlyStopping: patience must be at least 1, got " + patience);
         }
         this.patience = patience;
+        this.monitor = java.util.Objects.requireNonNull(monitor, "monitor");
         this.out = out;
+        this.best = monitor.worst();
     }
 
     /** The epoch whose weights are the best so far (1-based); 0 before the first. */
@@ -65,16 +69,16 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
 
     @Override
     public void onEpochEnd(TrainingContext context, EpochRecord record) throws IOException {
-        double loss = record.valLoss();
-        if (loss < best) { // NaN never improves
-            best = loss;
+        double value = monitor.value(record);
+        if (monitor.improves(value, best)) { // NaN never improves
+            best = value;
             bestEpoch = record.epoch();
             badEpochs = 0;
             bestWeights = copy(context.model());
             if (context.isPrimary()) {
                 Safetensors.write(context.runDir().resolve(BEST_FILE), bestWeights, Map.of("format",
-                        "nabla-best-weights-1", "epoch", Integer.toString(bestEpoch), "val_loss",
-                        Double.toString(best)));
+                        "nabla-best-weights-1", "epoch", Integer.toString(bestEpoch), "monitor",
+                        monitor.name(), monitor.name(), Double.toString(best)));
             }
         } else {
             badEpochs++;
@@ -85,9 +89,9 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
     }
 
     private String reason() {
-        return String.format(Locale.ROOT, "early stopping: the validation loss has not improved for %d epoch%s"
-                + " (patience %d); the best was %.4f at epoch %d", badEpochs, badEpochs == 1 ? "" : "s", patience,
-                best, bestEpoch);
+        return String.format(Locale.ROOT, "early stopping: the %s has not improved for %d epoch%s"
+                + " (patience %d); the best was %.4f at epoch %d", monitor.label(), badEpochs, badEpochs == 1 ? ""
+                : "s", patience, best, bestEpoch);
     }
 
     /**
@@ -99,16 +103,16 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
             return;
         }
         if (bestEpoch == lastEpoch) {
-            out.printf(Locale.ROOT, "early stopping: the last epoch, %d, has the lowest validation loss (%.4f); its"
-                    + " weights are also in %s%n", bestEpoch, best, BEST_FILE);
+            out.printf(Locale.ROOT, "early stopping: the last epoch, %d, has the %s %s (%.4f); its"
+                    + " weights are also in %s%n", bestEpoch, monitor.bestWord(), monitor.label(), best, BEST_FILE);
             out.flush();
             return;
         }
         Map<String, float[]> arrays = new HashMap<>();
         bestWeights.forEach((name, array) -> arrays.put(name, array.floats()));
         model.loadStateDictArrays(arrays);
-        out.printf(Locale.ROOT, "early stopping: restored the weights of epoch %d (validation loss %.4f, the"
-                + " lowest); they are in %s%n", bestEpoch, best, BEST_FILE);
+        out.printf(Locale.ROOT, "early stopping: restored the weights of epoch %d (%s %.4f, the %s); they"
+                + " are in %s%n", bestEpoch, monitor.label(), best, monitor.bestWord(), BEST_FILE);
         out.flush();
     }
 
@@ -132,7 +136,8 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
     public Object save() {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("patience", patience);
-        state.put("best_val_loss", Double.isFinite(best) ? best : null);
+        state.put("monitor", monitor.name());
+        state.put("best", Double.isFinite(best) ? best : null);
         state.put("best_epoch", bestEpoch);
         state.put("bad_epochs", badEpochs);
         return state;
@@ -141,7 +146,14 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
     @Override
     public void restore(Object saved) {
         Map<?, ?> state = (Map<?, ?>) saved;
-        best = state.get("best_val_loss") instanceof Number n ? n.doubleValue() : Double.POSITIVE_INFINITY;
+        // Runs saved before --monitor existed monitored the validation loss and stored it as best_val_loss.
+        Object savedMonitor = state.containsKey("monitor") ? state.get("monitor") : Monitor.DEFAULT;
+        if (!monitor.name().equals(savedMonitor)) {
+            throw new IllegalArgumentException("resume: state.json's early stopping followed " + savedMonitor
+                    + ", and this run monitors " + monitor.name() + "; the counters do not belong together");
+        }
+        Object value = state.containsKey("best") ? state.get("best") : state.get("best_val_loss");
+        best = value instanceof Number n ? n.doubleValue() : monitor.worst();
         bestEpoch = ((Number) state.get("best_epoch")).intValue();
         badEpochs = ((Number) state.get("bad_epochs")).intValue();
     }
@@ -158,7 +170,7 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
         }
         Path file = runDir.resolve(BEST_FILE);
         if (!Files.exists(file)) {
-            throw new IOException("resume: state.json records the best validation loss at epoch " + bestEpoch
+            throw new IOException("resume: state.json records the best " + monitor.label() + " at epoch " + bestEpoch
                     + " but " + file + " (its weights) is missing, so early stopping could not restore them");
         }
         Safetensors.Loaded loaded = Safetensors.read(file);
@@ -167,7 +179,8 @@ public final class EarlyStopping implements TrainingListener, TrainingContext.Ch
             bestWeights = new LinkedHashMap<>(loaded.tensors());
         } else if (epoch == null || Integer.parseInt(epoch) <= resumedEpoch) {
             throw new IOException("resume: " + file + " holds the weights of epoch " + epoch + " but state.json"
-                    + " records the best validation loss at epoch " + bestEpoch + "; the files do not belong together");
+                    + " records the best " + monitor.label() + " at epoch " + bestEpoch + "; the files do not belong"
+                    + " together");
         }
     }
 }

@@ -14,6 +14,7 @@ import dev.nabla.metrics.MultiLabelMetrics;
 import dev.nabla.metrics.RegressionMetrics;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -133,6 +134,99 @@ public final class Evaluation {
     /** With a null objective: plain cross-entropy and accuracy, as before tasks existed. */
     private static Result run(Module model, Dataset data, Standardizer normalizer, Device device, int workers,
                               long[][] confusion, Objective objective) {
+        return tally(model, data, normalizer, device, workers, confusion, objective).result();
+    }
+
+    /**
+     * What one pass counted, before it is turned into figures: the loss sum and right answers
+     * (classification), the rows, and the task's accumulator (regression or multi-label).
+     */
+    private record Tally(Task task, double lossSum, long correct, long rows, RegressionMetrics regression,
+                         MultiLabelMetrics multiLabel) {
+
+        /** {@code [loss sum, correct, rows, the accumulator's totals...]}, for ranks to exchange. */
+        double[] totals() {
+            double[] extra = regression != null ? regression.totals() : multiLabel != null ? multiLabel.totals()
+                    : new double[0];
+            double[] all = new double[3 + extra.length];
+            all[0] = lossSum;
+            all[1] = correct;
+            all[2] = rows;
+            System.arraycopy(extra, 0, all, 3, extra.length);
+            return all;
+        }
+
+        Result result() {
+            long n = rows;
+            double loss = n == 0 ? Double.NaN : lossSum / n;
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            if (regression != null && n > 0) {
+                RegressionMetrics.Result r = regression.result();
+                metrics.put("rmse", r.rmse());
+                metrics.put("mae", r.mae());
+                metrics.put("r2", r.r2());
+            } else if (multiLabel != null && n > 0) {
+                MultiLabelMetrics.Result r = multiLabel.result();
+                metrics.put("label_accuracy", r.labelAccuracy());
+                metrics.put("exact_match", r.exactMatch());
+                metrics.put("micro_f1", r.microF1());
+                metrics.put("macro_f1", r.macroF1());
+            }
+            if (task != Task.CLASSIFICATION) {
+                for (String name : task.metrics()) {
+                    metrics.putIfAbsent(name, Double.NaN);
+                }
+                return new Result(loss, Double.NaN, (int) n, metrics);
+            }
+            return new Result(loss, n == 0 ? Double.NaN : (double) correct / n, (int) n);
+        }
+    }
+
+    /**
+     * One rank's share of a data-parallel evaluation, as numbers the ranks sum: each rank evaluates
+     * its rows with {@code objective} and exchanges these totals; {@link #combine} turns every
+     * rank's into the whole set's {@link Result}.
+     */
+    static double[] totals(Module model, Dataset data, Standardizer normalizer, Objective objective, Device device,
+                           int workers) {
+        return tally(model, data, normalizer, device, workers, null, objective).totals();
+    }
+
+    /** The {@link #totals} of a rank whose share is empty: zeros, as long as the others'. */
+    static double[] emptyTotals(Objective objective, int outputs) {
+        Task task = objective.task();
+        return new Tally(task, 0, 0, 0, task == Task.REGRESSION ? RegressionMetrics.of(outputs) : null,
+                task == Task.MULTILABEL ? MultiLabelMetrics.of(outputs) : null).totals();
+    }
+
+    /**
+     * The whole set's figures from every rank's {@link #totals}, in rank order: sums add, and the
+     * regression moments merge pairwise (Chan et al.), so the figures are the single pass's up to
+     * summation order. {@code outputs} is the model's output width (target columns, labels).
+     */
+    static Result combine(Objective objective, int outputs, List<double[]> perRank) {
+        Task task = objective.task();
+        double lossSum = 0;
+        long correct = 0;
+        long rows = 0;
+        RegressionMetrics regression = task == Task.REGRESSION ? RegressionMetrics.of(outputs) : null;
+        MultiLabelMetrics multiLabel = task == Task.MULTILABEL ? MultiLabelMetrics.of(outputs) : null;
+        for (double[] totals : perRank) {
+            lossSum += totals[0];
+            correct += (long) totals[1];
+            rows += (long) totals[2];
+            double[] extra = java.util.Arrays.copyOfRange(totals, 3, totals.length);
+            if (regression != null) {
+                regression.merge(RegressionMetrics.fromTotals(outputs, extra));
+            } else if (multiLabel != null) {
+                multiLabel.merge(MultiLabelMetrics.fromTotals(outputs, multiLabel.threshold(), extra));
+            }
+        }
+        return new Tally(task, lossSum, correct, rows, regression, multiLabel).result();
+    }
+
+    private static Tally tally(Module model, Dataset data, Standardizer normalizer, Device device, int workers,
+                               long[][] confusion, Objective objective) {
         Task task = objective == null ? Task.CLASSIFICATION : objective.task();
         if (task == Task.CLASSIFICATION && data.targetKind() != Dataset.TargetKind.CLASS_INDEX) {
             throw new IllegalArgumentException("Evaluation: " + data.source() + " holds real-valued targets; accuracy"
@@ -191,26 +285,6 @@ public final class Evaluation {
         } finally {
             model.train(wasTraining);
         }
-        double loss = n == 0 ? Double.NaN : lossSum / n;
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        if (regression != null && n > 0) {
-            RegressionMetrics.Result r = regression.result();
-            metrics.put("rmse", r.rmse());
-            metrics.put("mae", r.mae());
-            metrics.put("r2", r.r2());
-        } else if (multiLabel != null && n > 0) {
-            MultiLabelMetrics.Result r = multiLabel.result();
-            metrics.put("label_accuracy", r.labelAccuracy());
-            metrics.put("exact_match", r.exactMatch());
-            metrics.put("micro_f1", r.microF1());
-            metrics.put("macro_f1", r.macroF1());
-        }
-        if (task != Task.CLASSIFICATION) {
-            for (String name : task.metrics()) {
-                metrics.putIfAbsent(name, Double.NaN);
-            }
-            return new Result(loss, Double.NaN, n, metrics);
-        }
-        return new Result(loss, n == 0 ? Double.NaN : (double) correct / n, n);
+        return new Tally(task, lossSum, correct, n, regression, multiLabel);
     }
 }

@@ -36,8 +36,8 @@ import java.util.Map;
  * @param norm         the normalisation in a {@code resmlp}'s blocks: {@code layer}, {@code batch}, {@code none}
  * @param valSplit     fraction of the training rows held out (seeded) as the validation set; 0 for none
  * @param val          a separate validation set ({@code csv:PATH}, {@code npy:X.npy,Y.npy}), or empty
- * @param earlyStop    stop after this many epochs without a lower validation loss, restoring the
- *                     best epoch's weights; 0 disables
+ * @param earlyStop    stop after this many epochs without a better {@code monitor} figure, restoring
+ *                     the best epoch's weights; 0 disables
  * @param accumulate   micro-batches of {@code batchSize} per optimizer step
  * @param plateauPatience epochs without improvement before {@code plateau} lowers the rate
  * @param plateauFactor   what {@code plateau} multiplies the rate by
@@ -54,13 +54,30 @@ import java.util.Map;
  * @param precision    {@code fp32}, or {@code bf16}/{@code fp16}: the forward pass under
  *                     {@link dev.nabla.amp.Autocast} with F32 master weights ({@code fp16} with a
  *                     {@link dev.nabla.amp.GradScaler})
+ * @param monitor      the validation figure that early stopping, {@code best.safetensors} and the
+ *                     {@code plateau} schedule follow ({@link Monitor}): {@code val_loss} (default),
+ *                     {@code val_acc}, {@code val_r2}, ...; stored canonical ({@code val_accuracy}
+ *                     becomes {@code val_acc})
  */
 public record TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
                           int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
                           String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
                           float plateauFactor, String task, String loss, float huberDelta, float labelSmoothing,
-                          String classWeights, String posWeight, String precision) {
+                          String classWeights, String posWeight, String precision, String monitor) {
+
+    /** A config that monitors the validation loss (the default, and what runs before {@code --monitor} used). */
+    public TrainConfig(String dataset, String dataDir, int limit, int[] hidden, String activation, float dropout,
+                       String optimizer, float lr, float momentum, float weightDecay, String schedule, int epochs,
+                       int batchSize, long seed, float clipNorm, String test, String arch, int blocks, int width,
+                       String norm, float valSplit, String val, int earlyStop, int accumulate, int plateauPatience,
+                       float plateauFactor, String task, String loss, float huberDelta, float labelSmoothing,
+                       String classWeights, String posWeight, String precision) {
+        this(dataset, dataDir, limit, hidden, activation, dropout, optimizer, lr, momentum, weightDecay, schedule,
+                epochs, batchSize, seed, clipNorm, test, arch, blocks, width, norm, valSplit, val, earlyStop,
+                accumulate, plateauPatience, plateauFactor, task, loss, huberDelta, labelSmoothing, classWeights,
+                posWeight, precision, Monitor.DEFAULT);
+    }
 
     /** The precisions {@link Trainer} trains in. */
     public static final List<String> PRECISIONS = List.of("fp32", "bf16", "fp16");
@@ -163,10 +180,14 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                 + " validation set (" + val + ") are both given; choose one");
         require("early_stop", earlyStop >= 0, "early-stopping patience must be 0 (off) or more, got " + earlyStop);
         require("early_stop", earlyStop == 0 || valSplit > 0 || !val.isEmpty(), "early stopping (patience "
-                + earlyStop + ") monitors the validation loss, and there is no validation set: add --val-split"
+                + earlyStop + ") monitors a validation figure, and there is no validation set: add --val-split"
                 + " 0.1 or --val SPEC (stopping on the test set would make its accuracy meaningless)");
         require("accumulate", accumulate >= 1, "accumulate must be at least 1 micro-batch per step, got "
                 + accumulate);
+        require("momentum", !(schedule.equals("one-cycle") && optimizer.equals("sgd") && momentum == 0f),
+                "the one-cycle schedule cycles the momentum between 0.95 and 0.85 (as PyTorch's OneCycleLR), and"
+                + " --optimizer sgd --momentum 0 has none; drop --momentum 0 (it is then cycled), or choose another"
+                + " --schedule");
         require("plateau_patience", plateauPatience >= 0, "plateau patience must be 0 or more, got "
                 + plateauPatience);
         require("plateau_factor", plateauFactor > 0 && plateauFactor < 1, "plateau factor must be in (0, 1), got "
@@ -201,6 +222,19 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         precision = precision == null ? "fp32" : precision.strip().toLowerCase(Locale.ROOT);
         require("precision", PRECISIONS.contains(precision), "unknown precision '" + precision + "'; choose one of "
                 + PRECISIONS);
+        try {
+            monitor = Monitor.parse(monitor, kind).name();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSetting("monitor", e.getMessage());
+        }
+        require("monitor", monitor.equals(Monitor.DEFAULT) || valSplit > 0 || !val.isEmpty(), "monitoring " + monitor
+                + " needs a validation set, and there is none: add --val-split 0.1 or --val SPEC (the test set never"
+                + " chooses an epoch)");
+    }
+
+    /** The validation figure that early stopping, the best weights and the plateau schedule follow. */
+    public Monitor monitorKind() {
+        return Monitor.parse(monitor, taskKind());
     }
 
     /**
@@ -342,6 +376,11 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         return with("early_stop", patience);
     }
 
+    /** A copy that monitors another validation figure ({@code --monitor}; {@link Monitor}). */
+    public TrainConfig withMonitor(String newMonitor) {
+        return with("monitor", newMonitor);
+    }
+
     /** A copy with {@code k} micro-batches per optimizer step. */
     public TrainConfig withAccumulate(int k) {
         return with("accumulate", k);
@@ -398,6 +437,7 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
         map.put("class_weights", classWeights);
         map.put("pos_weight", posWeight);
         map.put("precision", precision);
+        map.put("monitor", monitor);
         return map;
     }
 
@@ -440,7 +480,8 @@ public record TrainConfig(String dataset, String dataDir, int limit, int[] hidde
                     optional(map, "label_smoothing", 0f).floatValue(),
                     map.get("class_weights") == null ? "" : (String) map.get("class_weights"),
                     map.get("pos_weight") == null ? "" : (String) map.get("pos_weight"),
-                    map.get("precision") == null ? "fp32" : (String) map.get("precision"));
+                    map.get("precision") == null ? "fp32" : (String) map.get("precision"),
+                    map.get("monitor") == null ? Monitor.DEFAULT : (String) map.get("monitor"));
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("training config is missing a field or has one of the wrong type: "
                     + map, e);

@@ -301,11 +301,6 @@ public final class Trainer {
                     + task.cliName() + " run needs real-valued targets (load the data for the task:"
                     + " DataSources.load(..., Dataset.TargetKind.VALUES))");
         }
-        if (task != Task.CLASSIFICATION && parallel.worldSize() > 1) {
-            throw new IllegalArgumentException("--task " + task.cliName() + " with " + parallel.worldSize()
-                    + " data-parallel ranks is not supported yet (its metrics are not reduced over ranks); train"
-                    + " it on one process");
-        }
         if (task == Task.MULTILABEL) {
             dev.nabla.data.MultiLabelTargets.check(train);
             if (data.test().isPresent()) {
@@ -321,11 +316,6 @@ public final class Trainer {
             validation = Optional.of(validationSource.orElseThrow(() -> new IllegalArgumentException("the config"
                     + " names the validation set " + config.val() + " but the trainer was given none"
                     + " (Trainer.validation)")).test().orElseThrow());
-        }
-        if (config.accumulate() > 1 && parallel.worldSize() > 1) {
-            throw new IllegalArgumentException("--accumulate " + config.accumulate() + " with " + parallel.worldSize()
-                    + " data-parallel ranks is not supported yet: raise --batch-size instead (each rank's share"
-                    + " of a larger global batch), or train on one process");
         }
         // A resumed run keeps the normalisation it was trained with, even if the data changed.
         // Statistics come from the rows that train: never from the validation rows.
@@ -365,13 +355,16 @@ public final class Trainer {
         all.add(reporter);
         all.add(nonFiniteGuard(loader.batches()));
         if (config.earlyStop() > 0) {
-            earlyStopping = new EarlyStopping(config.earlyStop(), out);
+            earlyStopping = new EarlyStopping(config.earlyStop(), config.monitorKind(), out);
             all.add(earlyStopping);
             context.states.add(earlyStopping);
         }
         if (config.schedule().equals("plateau")) {
-            PlateauSchedule plateau = new PlateauSchedule(new ReduceLROnPlateau(optimizer, config.plateauFactor(),
-                    config.plateauPatience()), out);
+            // --monitor decides what it follows, and so its mode; without a validation set, the training loss.
+            Optional<Monitor> followed = validation.isPresent() ? Optional.of(config.monitorKind()) : Optional.empty();
+            PlateauSchedule plateau = new PlateauSchedule(new ReduceLROnPlateau(optimizer,
+                    followed.map(Monitor::maximize).orElse(false), config.plateauFactor(), config.plateauPatience()),
+                    followed, out);
             all.add(plateau);
             context.states.add(plateau);
         }
@@ -434,7 +427,8 @@ public final class Trainer {
                     + " statistics; per-epoch metrics%s use it, the test set is evaluated once at the end%n",
                     validation.get().size(), config.valSplit() > 0 ? String.format(Locale.ROOT,
                     "%.3g of the training set, held out with seed %d", config.valSplit(), config.seed())
-                    : config.val(), train.size(), config.earlyStop() > 0 ? " and early stopping" : "");
+                    : config.val(), train.size(), config.earlyStop() > 0 ? " and early stopping (on "
+                    + config.monitor() + ")" : "");
         }
         if (data.test().isEmpty()) {
             out.println(validation.isPresent()
@@ -573,6 +567,9 @@ public final class Trainer {
                     (context.scaler == null ? weighted : context.scaler.scale(weighted)).backward();
                 }
                 double batchLoss = Double.NaN;
+                // With --accumulate every micro-batch is reduced (as PyTorch's DDP without no_sync):
+                // the gradient so far is the same on every rank and the shares' weights sum to 1, so
+                // it passes through unchanged (to float rounding) and the new micro-batch is added.
                 if (sharded) {
                     batchLoss = parallel.reduceGradients(model.parameters(), loss == null ? 0 : loss.item(),
                             to - from, size);
@@ -659,8 +656,9 @@ public final class Trainer {
     }
 
     /**
-     * The set's loss and the task's figures; with several ranks (classification only) each evaluates
-     * its share and the sums are reduced.
+     * The set's loss and the task's figures; with several ranks each evaluates its share and the
+     * ranks exchange their totals (loss sums, counts, regression moments, multi-label counts),
+     * which every rank combines in rank order into the same figures.
      */
     private Evaluation.Result evaluate(Module model, Dataset test, Standardizer standardizer, Objective objective) {
         if (parallel.worldSize() == 1) {
@@ -669,14 +667,19 @@ public final class Trainer {
         int n = test.size();
         int from = parallel.shardStart(n);
         int to = parallel.shardEnd(n);
-        double[] mine = {0, 0};
-        if (to > from) {
-            Evaluation.Result share = Evaluation.evaluate(model, test.rows(from, to - from), standardizer, objective,
-                    device, workers);
-            mine = new double[] {share.loss() * share.samples(), share.accuracy() * share.samples()};
+        int outputs = outputs(config.taskKind(), data);
+        double[] mine = to > from ? Evaluation.totals(model, test.rows(from, to - from), standardizer, objective,
+                device, workers) : Evaluation.emptyTotals(objective, outputs);
+        // An all-gather as a sum: each rank fills its own slot of a zeroed array.
+        int width = mine.length;
+        double[] slots = new double[width * parallel.worldSize()];
+        System.arraycopy(mine, 0, slots, width * parallel.rank(), width);
+        double[] all = parallel.sum(slots);
+        List<double[]> perRank = new ArrayList<>();
+        for (int r = 0; r < parallel.worldSize(); r++) {
+            perRank.add(java.util.Arrays.copyOfRange(all, r * width, (r + 1) * width));
         }
-        double[] sums = parallel.sum(mine);
-        return new Evaluation.Result(n == 0 ? Double.NaN : sums[0] / n, n == 0 ? Double.NaN : sums[1] / n, n);
+        return Evaluation.combine(objective, outputs, perRank);
     }
 
     private DivergedException diverged(int epoch, int step, double loss, double lastFinite, int lastFiniteStep) {

@@ -24,6 +24,12 @@ import org.junit.jupiter.api.Test;
  *     opt.step(); s.step(); lrs.append(opt.param_groups[0]['lr'])
  * print("onecycle", repr(lrs))
  * opt = torch.optim.Adam([p], lr=1e-3)
+ * s = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=20)
+ * b = [opt.param_groups[0]['betas'][0]]
+ * for _ in range(20):
+ *     opt.step(); s.step(); b.append(opt.param_groups[0]['betas'][0])
+ * print("onecycle_beta1", repr(b))   # the same list for SGD(momentum=0.9)'s 'momentum'
+ * opt = torch.optim.Adam([p], lr=1e-3)
  * s = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
  * losses = [1.0, 0.9, 0.9, 0.8999, 0.95, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.69995, 0.5, 0.5, 0.5, 0.5]
  * lrs = []
@@ -36,6 +42,20 @@ import org.junit.jupiter.api.Test;
  * for i in range(30):
  *     s.step(1.0); lrs.append(opt.param_groups[0]['lr'])
  * print("plateau_default", repr(lrs))
+ * opt = torch.optim.Adam([p], lr=1e-3)
+ * s = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='max', factor=0.5, patience=2)
+ * accs = [0.5, 0.6, 0.6, 0.60005, 0.55, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.80009, 0.9, 0.9, 0.9, 0.9]
+ * lrs = []
+ * for a in accs:
+ *     s.step(a); lrs.append(opt.param_groups[0]['lr'])
+ * print("plateau_max", repr(lrs))
+ * opt = torch.optim.Adam([p], lr=1e-3)
+ * s = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='max', factor=0.5, patience=1)
+ * r2 = [-2.0, -1.0, -0.99995, -1.5, -0.5, -0.49996, -0.49999, 0.1, 0.1, 0.1]
+ * lrs = []
+ * for a in r2:
+ *     s.step(a); lrs.append(opt.param_groups[0]['lr'])
+ * print("plateau_max_negative", repr(lrs))
  * }</pre>
  */
 class PyTorchSchedulesTest {
@@ -75,6 +95,66 @@ class PyTorchSchedulesTest {
         assertThrows(IllegalArgumentException.class, () -> new OneCycleLR(adam(1e-3f), 10, 1.0, 25, 1e4));
     }
 
+    /** PyTorch's β₁ (Adam) or momentum (SGD) at steps 0..20 of {@code OneCycleLR(total_steps=20)}. */
+    private static final double[] ONE_CYCLE_MOMENTUM = {0.95, 0.9404508497187474, 0.9154508497187474,
+        0.8845491502812526, 0.8595491502812526, 0.85, 0.8512536043909088, 0.854951556604879, 0.8609084258765984,
+        0.8688255099070633, 0.878305813044122, 0.8888739533021842, 0.8999999999999999, 0.9111260466978157,
+        0.9216941869558779, 0.9311744900929366, 0.9390915741234015, 0.945048443395121, 0.9487463956090911, 0.95,
+        0.9487463956090911};
+
+    @Test
+    void oneCycleCyclesAdamsBeta1AndSgdsMomentumAsPyTorch() {
+        Adam adam = adam(1e-3f);
+        SGD sgd = new SGD(List.of(Tensor.of(Device.reference(), new float[] {1f}).keep().requiresGrad()), 0.1f, 0.9f);
+        OneCycleLR onAdam = new OneCycleLR(adam, 20);
+        OneCycleLR onSgd = new OneCycleLR(sgd, 20);
+        for (int step = 0; step < ONE_CYCLE_MOMENTUM.length; step++) {
+            if (step > 0) {
+                onAdam.step();
+                onSgd.step();
+            }
+            assertEquals(ONE_CYCLE_MOMENTUM[step], onAdam.momentumAt(step), 1e-12, "step " + step);
+            assertEquals((float) ONE_CYCLE_MOMENTUM[step], adam.beta1(), "Adam beta1 at step " + step);
+            assertEquals((float) ONE_CYCLE_MOMENTUM[step], sgd.momentum(), "SGD momentum at step " + step);
+        }
+        // resuming is setting the step counter: the momentum comes back with the rate
+        Adam fresh = adam(1e-3f);
+        new OneCycleLR(fresh, 20).setLastEpoch(7);
+        assertEquals((float) ONE_CYCLE_MOMENTUM[7], fresh.beta1());
+        // cycle_momentum=False (the five-argument constructor) leaves it alone
+        Adam untouched = adam(1e-3f);
+        new OneCycleLR(untouched, 20, 0.3, 25, 1e4).step();
+        assertEquals(0.9f, untouched.beta1());
+        // an optimizer with no momentum to cycle is refused, as PyTorch refuses one
+        SGD plain = new SGD(List.of(Tensor.of(Device.reference(), new float[] {1f}).keep().requiresGrad()), 0.1f);
+        var e = assertThrows(IllegalArgumentException.class, () -> new OneCycleLR(plain, 20));
+        assertTrue(e.getMessage().contains("SGD has no momentum to cycle"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new OneCycleLR(adam(1e-3f), 20, 0.3, 25, 1e4, true, 0.95,
+                0.85));
+    }
+
+    @Test
+    void aCycledBeta1ChangesAdamsUpdateAsPyTorchsDoes() {
+        // PyTorch 1.13: p = Parameter(torch.ones(1)); o = Adam([p], lr=0.1, betas=(0.9, 0.999)); grad 1 at
+        // each of two steps, o.param_groups[0]['betas'] = (0.5, 0.999) after the first; p.item():
+        double pytorch = 0.8266667127609253;
+        // by hand: exp_avg = 0.5*0.1 + 0.5*1 = 0.55, bias correction 1 - 0.5^2 = 0.75 (the current beta1),
+        // v-hat = 1, so p = 1 - 0.1 - 0.1*0.55/0.75. Keeping beta1 0.9 would give 0.8 instead.
+        assertEquals(1 - 0.1 - 0.1 * 0.55 / 0.75, pytorch, 1e-7);
+        Tensor p = Tensor.of(Device.reference(), new float[] {1f}).keep().requiresGrad();
+        Adam adam = new Adam(List.of(p), 0.1f, 0.9f, 0.999f, 1e-8f, 0f);
+        for (int step = 1; step <= 2; step++) {
+            p.setGrad(Tensor.of(Device.reference(), new float[] {1f}));
+            adam.step();
+            if (step == 1) {
+                adam.setMomentum(0.5f);
+            }
+        }
+        // NOTE: 1e-5, not float rounding: Nabla's fused Adam forms 1 - beta2 in float (9.99987e-4, PyTorch
+        // 1e-3 in double), which moves this second step by about 1e-6 whatever beta1 does
+        assertEquals(pytorch, p.toFloatArray()[0], 1e-5);
+    }
+
     @Test
     void plateauMatchesPyTorch() {
         double[] losses = {1.0, 0.9, 0.9, 0.8999, 0.95, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.69995, 0.5, 0.5, 0.5, 0.5};
@@ -85,6 +165,28 @@ class PyTorchSchedulesTest {
             plateau.step(losses[i]);
             assertEquals((float) expected[i], plateau.lr(), "after loss " + i + " (" + losses[i] + ")");
         }
+    }
+
+    @Test
+    void plateauInModeMaxMatchesPyTorch() {
+        // an accuracy: improvements must beat best * (1 + 1e-4); 0.60005 does not beat 0.6, 0.80009 does beat 0.8
+        double[] accs = {0.5, 0.6, 0.6, 0.60005, 0.55, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.80009, 0.9, 0.9, 0.9, 0.9};
+        double[] expected = {0.001, 0.001, 0.001, 0.001, 0.0005, 0.0005, 0.0005, 0.0005, 0.00025, 0.00025, 0.00025,
+            0.00025, 0.00025, 0.00025, 0.00025, 0.000125};
+        ReduceLROnPlateau plateau = new ReduceLROnPlateau(adam(1e-3f), true, 0.5, 2);
+        for (int i = 0; i < accs.length; i++) {
+            plateau.step(accs[i]);
+            assertEquals((float) expected[i], plateau.lr(), "after accuracy " + i + " (" + accs[i] + ")");
+        }
+        // an R² below zero: PyTorch's relative threshold, best * (1 + 1e-4), is then below best
+        double[] r2 = {-2.0, -1.0, -0.99995, -1.5, -0.5, -0.49996, -0.49999, 0.1, 0.1, 0.1};
+        double[] expectedR2 = {0.001, 0.001, 0.001, 0.001, 0.001, 0.001, 0.001, 0.001, 0.001, 0.0005};
+        ReduceLROnPlateau negative = new ReduceLROnPlateau(adam(1e-3f), true, 0.5, 1);
+        for (int i = 0; i < r2.length; i++) {
+            negative.step(r2[i]);
+            assertEquals((float) expectedR2[i], negative.lr(), "after R² " + i + " (" + r2[i] + ")");
+        }
+        assertEquals(0.1, negative.best(), 0.0);
     }
 
     @Test

@@ -242,6 +242,34 @@ class TrainerFeaturesTest {
     }
 
     @Test
+    void earlyStoppingOnValidationAccuracyRestoresTheMostAccurateEpoch(@TempDir Path dir) throws IOException {
+        Recorder recorder = new Recorder();
+        StringWriter log = new StringWriter();
+        Trainer.Result result = trainer(overfitting(40, 4).withMonitor("val_acc"), TrainerTest.blobs(80, 300), dir,
+                log).listener(recorder).fit();
+        List<EpochRecord> epochs = result.epochs();
+        int mostAccurate = 1;
+        int lowestLoss = 1;
+        for (EpochRecord record : epochs) {
+            if (record.valAccuracy() > epochs.get(mostAccurate - 1).valAccuracy()) {
+                mostAccurate = record.epoch(); // the first of equal accuracies: later ones do not improve
+            }
+            if (record.valLoss() < epochs.get(lowestLoss - 1).valLoss()) {
+                lowestLoss = record.epoch();
+            }
+        }
+        // the problem overfits: the loss turns up before the accuracy stops rising, so the two choose apart
+        assertNotEquals(lowestLoss, mostAccurate, "a problem where the monitors disagree: " + log);
+        assertEquals(mostAccurate + 4, epochs.size(), "stops 4 epochs after the last better accuracy: " + log);
+        assertTrue(log.toString().contains("restored the weights of epoch " + mostAccurate + " (validation accuracy"),
+                log.toString());
+        assertSameWeights(recorder.weightsAtEpoch.get(mostAccurate), recorder.weightsAtEnd, "restored weights");
+        assertSameWeights(recorder.weightsAtEpoch.get(mostAccurate),
+                Safetensors.read(dir.resolve(EarlyStopping.BEST_FILE)).tensors(), "best.safetensors");
+        assertEquals("val_acc", ((Map<?, ?>) Checkpoint.load(dir).state().get("early_stopping")).get("monitor"));
+    }
+
+    @Test
     void earlyStoppingStateSurvivesResume(@TempDir Path straight, @TempDir Path interrupted) throws IOException {
         Recorder whole = new Recorder();
         List<EpochRecord> expected = trainer(overfitting(40, 3), TrainerTest.blobs(80, 300), straight,
@@ -268,6 +296,45 @@ class TrainerFeaturesTest {
         var e = assertThrows(TrainConfig.InvalidSetting.class, () -> config(3).withEarlyStop(2));
         assertEquals("early_stop", e.setting());
         assertTrue(e.getMessage().contains("--val-split"), e.getMessage());
+    }
+
+    /** Trains {@code config} as {@code worldSize} ranks in threads; returns rank 0's run folder's checkpoint. */
+    private static Map<String, NamedArray> trainOnRanks(TrainConfig config, int worldSize, Path dir) throws Exception {
+        ThreadRanks ranks = new ThreadRanks(worldSize);
+        List<java.util.concurrent.Future<Trainer.Result>> results = new ArrayList<>();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(worldSize);
+        try {
+            for (int r = 0; r < worldSize; r++) {
+                int rank = r;
+                results.add(pool.submit(() -> new Trainer(config, blobs(), Device.reference(),
+                        dir.resolve("rank" + rank), false, new PrintWriter(new StringWriter()))
+                        .parallel(ranks.rank(rank)).fit()));
+            }
+            for (var result : results) {
+                result.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return Checkpoint.load(dir.resolve("rank0")).model();
+    }
+
+    @Test
+    void accumulationWithTwoRanksEqualsOneProcess(@TempDir Path single, @TempDir Path twoRanks) throws Exception {
+        // 600 rows, micro-batches of 8 (4 rows per rank) in groups of 4: the update of batches of 32
+        TrainConfig config = new TrainConfig("blobs", "", 0, new int[] {16}, "relu", 0f, "sgd", 0.05f, 0.9f,
+                1e-4f, "cosine", 2, 8, 5, 0f).withAccumulate(4);
+        trainer(config, blobs(), single, new StringWriter()).fit();
+        Map<String, NamedArray> expected = Checkpoint.load(single).model();
+        Map<String, NamedArray> actual = trainOnRanks(config, 2, twoRanks);
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String key : expected.keySet()) {
+            assertArrayEquals(expected.get(key).floats(), actual.get(key).floats(), 1e-5f, key);
+        }
+        List<EpochRecord> one = MetricsWriter.readCsv(single.resolve("metrics.csv"));
+        List<EpochRecord> two = MetricsWriter.readCsv(twoRanks.resolve("rank0").resolve("metrics.csv"));
+        assertEquals(one.get(1).trainLoss(), two.get(1).trainLoss(), 1e-5);
+        assertEquals(one.get(1).testAccuracy(), two.get(1).testAccuracy(), 0.0);
     }
 
     @Test

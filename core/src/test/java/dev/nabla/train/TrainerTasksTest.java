@@ -157,6 +157,105 @@ class TrainerTasksTest {
                 Files.readAllLines(dir.resolve(MetricsWriter.CSV_FILE)).get(0));
     }
 
+    /** The multi-label rows of {@link #multiLabelHasOneOutputPerLabelAndReportsMicroF1}: 500 to train, 100 to test. */
+    private static TrainingData labels() {
+        Random random = new Random(4);
+        int rows = 600;
+        float[] x = new float[rows * 4];
+        float[] y = new float[rows * 3];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < 4; j++) {
+                x[4 * i + j] = (float) random.nextGaussian();
+            }
+            for (int l = 0; l < 3; l++) {
+                y[3 * i + l] = x[4 * i + l] > 0 ? 1 : 0;
+            }
+        }
+        InMemoryDataset all = InMemoryDataset.ofValues("memory", x, 4, y, 3);
+        return TrainingData.of("labels", "memory", all.rows(0, 500), Optional.of(all.rows(500, 100)));
+    }
+
+    /** Trains on {@code worldSize} thread ranks, each with its own copy of the data; returns rank 0's result. */
+    private static Trainer.Result onRanks(TrainConfig config, java.util.function.Supplier<TrainingData> data,
+                                          int worldSize, Path dir) throws Exception {
+        ThreadRanks ranks = new ThreadRanks(worldSize);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(worldSize);
+        try {
+            List<java.util.concurrent.Future<Trainer.Result>> futures = new java.util.ArrayList<>();
+            for (int r = 0; r < worldSize; r++) {
+                int rank = r;
+                futures.add(pool.submit(() -> {
+                    try (TrainingData mine = data.get()) {
+                        return new Trainer(config, mine, Device.reference(), dir.resolve("rank" + rank), false,
+                                new PrintWriter(new StringWriter())).parallel(ranks.rank(rank)).fit();
+                    }
+                }));
+            }
+            Trainer.Result first = futures.get(0).get();
+            for (var f : futures) {
+                f.get();
+            }
+            return first;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void assertSameWeights(Path expected, Path actual, float tolerance) throws IOException {
+        Map<String, dev.nabla.io.NamedArray> a = Checkpoint.load(expected).model();
+        Map<String, dev.nabla.io.NamedArray> b = Checkpoint.load(actual).model();
+        assertEquals(a.keySet(), b.keySet());
+        for (String key : a.keySet()) {
+            assertArrayEquals(a.get(key).floats(), b.get(key).floats(), tolerance, key);
+        }
+    }
+
+    @Test
+    void regressionOnTwoRanksMatchesOneProcessFiguresIncluded(@TempDir Path single, @TempDir Path ranks)
+            throws Exception {
+        TrainConfig config = config("regression", "", 3);
+        Trainer.Result one;
+        try (TrainingData data = shiftedFriedman(500)) {
+            one = new Trainer(config, data, Device.reference(), single, false, new PrintWriter(new StringWriter()))
+                    .fit();
+        }
+        Trainer.Result two = onRanks(config, () -> shiftedFriedman(500), 2, ranks);
+        assertSameWeights(single, ranks.resolve("rank0"), 1e-4f);
+        for (int e = 0; e < 3; e++) {
+            for (String field : List.of("test_loss", "test_rmse", "test_mae", "test_r2")) {
+                double expected = one.epochs().get(e).value(field);
+                assertTrue(Double.isFinite(expected), field);
+                // each rank measured half of the 400 test rows; the merged moments give the whole set's
+                assertEquals(expected, two.epochs().get(e).value(field), 1e-4 * Math.max(1, Math.abs(expected)),
+                        "epoch " + (e + 1) + " " + field);
+            }
+        }
+        assertEquals(one.testMetric("r2"), two.testMetric("r2"), 1e-5);
+    }
+
+    @Test
+    void multiLabelOnTwoRanksMatchesOneProcessFiguresIncluded(@TempDir Path single, @TempDir Path ranks)
+            throws Exception {
+        // 400 training rows after the split, 100 validation rows: 50 per rank, counts merged exactly
+        TrainConfig config = config("multilabel", "", 3).with("val_split", 0.2f);
+        Trainer.Result one;
+        try (TrainingData data = labels()) {
+            one = new Trainer(config, data, Device.reference(), single, false, new PrintWriter(new StringWriter()))
+                    .fit();
+        }
+        Trainer.Result two = onRanks(config, TrainerTasksTest::labels, 2, ranks);
+        assertSameWeights(single, ranks.resolve("rank0"), 1e-4f);
+        for (int e = 0; e < 3; e++) {
+            for (String field : List.of("val_loss", "val_label_accuracy", "val_exact_match", "val_micro_f1")) {
+                double expected = one.epochs().get(e).value(field);
+                assertTrue(Double.isFinite(expected), field);
+                assertEquals(expected, two.epochs().get(e).value(field), 1e-5, "epoch " + (e + 1) + " " + field);
+            }
+        }
+        assertEquals(one.testMetric("micro_f1"), two.testMetric("micro_f1"), 1e-9);
+        assertEquals(one.testMetric("macro_f1"), two.testMetric("macro_f1"), 1e-9);
+    }
+
     @Test
     void aClassificationRunKeepsItsColumnsAndTheTaskSettingsAreCheckedInTheConfig() {
         assertEquals(EpochRecord.FIELDS, EpochRecord.fields(Task.CLASSIFICATION));
