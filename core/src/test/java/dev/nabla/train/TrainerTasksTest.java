@@ -130,22 +130,8 @@ class TrainerTasksTest {
 
     @Test
     void multiLabelHasOneOutputPerLabelAndReportsMicroF1(@TempDir Path dir) throws IOException {
-        Random random = new Random(4);
-        int rows = 600;
-        float[] x = new float[rows * 4];
-        float[] y = new float[rows * 3];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < 4; j++) {
-                x[4 * i + j] = (float) random.nextGaussian();
-            }
-            for (int l = 0; l < 3; l++) {
-                y[3 * i + l] = x[4 * i + l] > 0 ? 1 : 0;
-            }
-        }
-        InMemoryDataset all = InMemoryDataset.ofValues("memory", x, 4, y, 3);
         StringWriter log = new StringWriter();
-        try (TrainingData data = TrainingData.of("labels", "memory", all.rows(0, 500),
-                Optional.of(all.rows(500, 100)))) {
+        try (TrainingData data = labels()) {
             Trainer.Result result = new Trainer(config("multilabel", "", 5).with("val_split", 0.2f), data,
                     Device.reference(), dir, false, new PrintWriter(log)).fit();
             assertTrue(log.toString().contains("4-32-3 tanh"), log.toString());

@@ -139,18 +139,17 @@ final class Gemm {
         }
         long work = (long) m * n * spec.k();
         int threads = work < SMALL_FLOPS ? 1 : CpuThreads.threads();
-        boolean rows = path == Path.ROWS || (path == Path.AUTO && (work < TINY_FLOPS || m <= ROWS_DIRECT));
-        boolean dots = spec.transB() && (path == Path.DOTS || (path == Path.AUTO && !rows && n <= DOTS_MAX_N));
-        if ((rows || dots || path == Path.DOTS) && job.halves) {
+        Path taken = resolve(spec, path);
+        if (taken != Path.PACKED && job.halves) {
             throw new IllegalArgumentException("gemm: 16-bit operands (" + spec.a().dtype() + ") take only the packed path, "
-                    + "not " + (dots ? "the dot-product" : "the row") + " path (m=" + m + ", n=" + n + ", k=" + spec.k()
-                    + "); widen them first");
+                    + "not " + (taken == Path.DOTS ? "the dot-product" : "the row") + " path (m=" + m + ", n=" + n
+                    + ", k=" + spec.k() + "); widen them first");
         }
-        if (dots) {
+        if (taken == Path.DOTS) {
             // Pairs of rows of C per claim; each thread reads all of op(B), which is only n rows.
             int split = work < DOTS_SMALL_FLOPS ? 1 : CpuThreads.threads();
             CpuThreads.parallelRanges(m, split, 2, (start, end) -> job.runDots(start, end, n));
-        } else if (rows || path == Path.DOTS) {
+        } else if (taken == Path.ROWS) {
             // Threads take column ranges, so a single row (a matrix-vector product) still splits.
             CpuThreads.parallelRanges(n, threads, LANES, (start, end) -> job.runRows(0, m, start, end));
         } else if (threads == 1) {
@@ -168,13 +167,22 @@ final class Gemm {
      * op(B) in place, so 16-bit operands must be widened before those).
      */
     static boolean packs(GemmSpec spec) {
+        return spec.m() > 0 && spec.n() > 0 && spec.k() > 0 && resolve(spec, Path.AUTO) == Path.PACKED;
+    }
+
+    /**
+     * The path a product with k > 0 takes when {@code path} is asked for: ROWS for tiny and one- or
+     * two-row products, DOTS for transposed B with few columns, else PACKED. A forced DOTS without
+     * transposed B takes the row path.
+     */
+    private static Path resolve(GemmSpec spec, Path path) {
         long work = (long) spec.m() * spec.n() * spec.k();
-        if (spec.m() == 0 || spec.n() == 0 || spec.k() == 0) {
-            return false;
+        boolean rows = path == Path.ROWS || (path == Path.AUTO && (work < TINY_FLOPS || spec.m() <= ROWS_DIRECT));
+        boolean dots = spec.transB() && (path == Path.DOTS || (path == Path.AUTO && !rows && spec.n() <= DOTS_MAX_N));
+        if (dots) {
+            return Path.DOTS;
         }
-        boolean rows = work < TINY_FLOPS || spec.m() <= ROWS_DIRECT;
-        boolean dots = spec.transB() && !rows && spec.n() <= DOTS_MAX_N;
-        return !rows && !dots;
+        return rows || path == Path.DOTS ? Path.ROWS : Path.PACKED;
     }
 
     /**
