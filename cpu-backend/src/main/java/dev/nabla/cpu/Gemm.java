@@ -261,10 +261,14 @@ final class Gemm {
         /** 8-row A panels are packed by 8×16 transposes (16 lanes) or 8-lane gathers (8 or more lanes). */
         final boolean transposePackA = useTransposePackA && LANES == 16 && mr == 8;
         final boolean gatherPackA = mr == 8 && LANES >= 8;
-        /** B panels of transposed B are packed by LANES×LANES in-register transposes. */
-        final boolean transposePackB = TRANSPOSE_PACK && (LANES == 16 || LANES == 8 || LANES == 4);
-        /** 4-row A panels of non-transposed A are packed by 4×4 in-register transposes. */
-        final boolean transposePackA4 = TRANSPOSE_PACK && mr == 4 && Transposes.HAS4;
+        /**
+         * B panels of transposed B are packed by LANES×LANES in-register transposes. Not with 4-lane
+         * vectors: SSE has no variable lane permute, and its 4×4 transposes ran at 1.2-1.7 ns per float
+         * against 0.4 for the scalar copy (TProbe under -XX:UseAVX=0, 2026-12-06).
+         */
+        final boolean transposePackB = TRANSPOSE_PACK && (LANES == 16 || LANES == 8);
+        /** 4-row A panels of non-transposed A are packed by 4×8 in-register transposes (8 lanes or more). */
+        final boolean transposePackA4 = TRANSPOSE_PACK && mr == 4 && Transposes.HAS8;
 
         Job(GemmSpec spec) {
             transA = spec.transA();
@@ -414,44 +418,57 @@ final class Gemm {
             c[ci] = activation.apply(value);
         }
 
-        /** Computes the block {@code [m0, m1) × [n0, n1)} of C. */
+        /** Computes the block {@code [m0, m1) × [n0, n1)} of C on this thread alone. */
         void run(int m0, int m1, int n0, int n1) {
             float[][] buffers = buffers(blocks, kernel, halves);
-            int blockK = blocks.kc();
-            int blockN = blocks.nc();
-            float[] packedA = buffers[0];
             float[] packedB = buffers[1];
-            float[] tile = buffers[2];
-            float[] wide = buffers[3];
-            // Tile order: down a column of tiles (the packed B panel stays in L1 while A panels
-            // stream from L2) unless this thread's block of C is too large for L2/L3 to hold, then
-            // along rows of tiles, so each row of C is written front to back and the hardware
-            // prefetcher streams it (4096³: 220-232 -> 242-260 GFLOP/s on two threads).
-            boolean rowMajorTiles = (long) (m1 - m0) * (n1 - n0) >= blocks.rowMajorTiles();
-            int rowBlock = balanced(m1 - m0, blocks.mc(), mr);
-            for (int jc = n0; jc < n1; jc += blockN) {
-                int nc = Math.min(blockN, n1 - jc);
-                int depthBlock = balanced(k, blockK, 1);
+            boolean rowMajorTiles = rowMajorTiles(m1 - m0, n1 - n0);
+            int depthBlock = balanced(k, blocks.kc(), 1);
+            for (int jc = n0; jc < n1; jc += blocks.nc()) {
+                int nc = Math.min(blocks.nc(), n1 - jc);
                 for (int pc = 0; pc < k; pc += depthBlock) {
                     int kc = Math.min(depthBlock, k - pc);
-                    boolean last = pc + kc == k;
-                    float betaNow = pc == 0 ? 0f : 1f;
-                    packB(packedB, wide, pc, kc, jc, nc);
-                    for (int ic = m0; ic < m1; ic += rowBlock) {
-                        int mc = Math.min(rowBlock, m1 - ic);
-                        packA(packedA, wide, ic, mc, pc, kc);
-                        if (rowMajorTiles) {
-                            for (int ir = 0; ir < mc; ir += mr) {
-                                for (int jr = 0; jr < nc; jr += nr) {
-                                    tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
-                                }
-                            }
-                        } else {
-                            for (int jr = 0; jr < nc; jr += nr) {
-                                for (int ir = 0; ir < mc; ir += mr) {
-                                    tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
-                                }
-                            }
+                    packB(packedB, buffers[3], pc, kc, jc, nc);
+                    computeBlock(m0, m1, jc, nc, pc, kc, packedB, buffers, rowMajorTiles);
+                }
+            }
+        }
+
+        /**
+         * Tile order: down a column of tiles (the packed B panel stays in L1 while A panels stream
+         * from L2) unless a thread's block of C is too large for L2/L3 to hold, then along rows of
+         * tiles, so each row of C is written front to back and the hardware prefetcher streams it
+         * (4096³: 220-232 -> 242-260 GFLOP/s on two threads).
+         */
+        private boolean rowMajorTiles(long rows, long columns) {
+            return rows * columns >= blocks.rowMajorTiles();
+        }
+
+        /**
+         * Rows {@code [m0, m1)} of C's columns {@code [jc, jc+nc)} for depth block {@code [pc, pc+kc)},
+         * against op(B)'s block packed in {@code packedB}; op(A) is packed MC rows at a time into this
+         * thread's {@code buffers}.
+         */
+        private void computeBlock(int m0, int m1, int jc, int nc, int pc, int kc, float[] packedB, float[][] buffers,
+                                  boolean rowMajorTiles) {
+            float[] packedA = buffers[0];
+            float[] tile = buffers[2];
+            boolean last = pc + kc == k;
+            float betaNow = pc == 0 ? 0f : 1f;
+            int rowBlock = balanced(m1 - m0, blocks.mc(), mr);
+            for (int ic = m0; ic < m1; ic += rowBlock) {
+                int mc = Math.min(rowBlock, m1 - ic);
+                packA(packedA, buffers[3], ic, mc, pc, kc);
+                if (rowMajorTiles) {
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        for (int jr = 0; jr < nc; jr += nr) {
+                            tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
+                        }
+                    }
+                } else {
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            tile(ic, ir, mc, jc, jr, nc, kc, packedA, packedB, tile, betaNow, last);
                         }
                     }
                 }
@@ -507,23 +524,31 @@ final class Gemm {
 
         /** {@link #packB} from F32 elements {@code b}, op(B)'s offset {@code offsetB} and leading dimension {@code ldb}. */
         private void packB(float[] packed, float[] b, int offsetB, int ldb, int pc, int kc, int jc, int nc) {
+            if (!transB) {
+                // B(p, j) = b[offsetB + p*ldb + j]: walk B row by row, so its lines are read in
+                // order (the prefetcher streams them), and deal each row out to the panels. Panel by
+                // panel (down B's columns) was ×0.93 at 256×1024×784 on one AVX2 thread, the same at
+                // 1024³, 2048³ and under AVX-512 (BlockingProbe, 2026-12-06).
+                int full = nc / nr * nr;
+                for (int p = 0; p < kc; p++) {
+                    int src = offsetB + (pc + p) * ldb + jc;
+                    int dst = p * nr;
+                    for (int jr = 0; jr < full; jr += nr) {
+                        for (int v = 0; v < nr; v += LANES) {
+                            FloatVector.fromArray(SPECIES, b, src + jr + v).intoArray(packed, dst + jr * kc + v);
+                        }
+                    }
+                    if (full < nc) {
+                        System.arraycopy(b, src + full, packed, dst + full * kc, nc - full);
+                        java.util.Arrays.fill(packed, dst + full * kc + nc - full, dst + full * kc + nr, 0f);
+                    }
+                }
+                return;
+            }
             for (int jr = 0; jr < nc; jr += nr) {
                 int cols = Math.min(nr, nc - jr);
                 int dst = jr * kc;
-                if (!transB) {
-                    // B(p, j) = b[offsetB + p*ldb + j]: rows of the panel are contiguous in B.
-                    int src = offsetB + pc * ldb + jc + jr;
-                    for (int p = 0; p < kc; p++, src += ldb, dst += nr) {
-                        if (cols == nr) {
-                            for (int v = 0; v < nr; v += LANES) {
-                                FloatVector.fromArray(SPECIES, b, src + v).intoArray(packed, dst + v);
-                            }
-                        } else {
-                            System.arraycopy(b, src, packed, dst, cols);
-                            java.util.Arrays.fill(packed, dst + cols, dst + nr, 0f);
-                        }
-                    }
-                } else if (cols == nr && transposePackB) {
+                if (cols == nr && transposePackB) {
                     // B(p, j) = b[offsetB + j*ldb + p]: LANES×LANES blocks transposed in registers,
                     // one per vector of the panel's width.
                     int src = offsetB + (jc + jr) * ldb + pc;
@@ -604,11 +629,11 @@ final class Gemm {
                         FloatVector.fromArray(SPECIES_8, a, src + p, gather, 0).intoArray(packed, dst + p * 8);
                     }
                 } else if (!transA && rows == 4 && transposePackA4) {
-                    // Four rows of A, lda apart: 4×4 blocks transposed in registers.
+                    // Four rows of A, lda apart: 4×8 blocks transposed in registers.
                     int src = offsetA + (ic + ir) * lda + pc;
                     int p = 0;
-                    for (; p + 4 <= kc; p += 4) {
-                        Transposes.transpose4(a, src + p, lda, packed, dst + p * 4, 4);
+                    for (; p + 8 <= kc; p += 8) {
+                        Transposes.pack4x8(a, src + p, lda, packed, dst + p * 4);
                     }
                     for (; p < kc; p++) {
                         for (int ii = 0; ii < 4; ii++) {
@@ -664,192 +689,8 @@ final class Gemm {
     private static void transposeSquare(float[] src, int from, int ld, float[] dst, int to, int dstLd) {
         switch (LANES) {
             case 16 -> Transposes.transpose16(src, from, ld, dst, to, dstLd);
-            case 8 -> Transposes.transpose8(src, from, ld, dst, to, dstLd);
-            default -> Transposes.transpose4(src, from, ld, dst, to, dstLd);
+            default -> Transposes.transpose8(src, from, ld, dst, to, dstLd);
         }
-    }
-
-    /** Lane index tables of the four radix-2 stages of a 16×16 transpose (see {@link #transpose16}). */
-    private static final FloatVector[] TRANSPOSE_LOW = new FloatVector[4];
-    private static final FloatVector[] TRANSPOSE_HIGH = new FloatVector[4];
-
-    static {
-        if (LANES == 16) {
-            for (int stage = 0; stage < 4; stage++) {
-                int bit = 1 << stage;
-                float[] low = new float[16];
-                float[] high = new float[16];
-                for (int l = 0; l < 16; l++) {
-                    low[l] = (l & bit) == 0 ? l : 16 + l - bit;
-                    high[l] = (l & bit) == 0 ? l + bit : 16 + l;
-                }
-                TRANSPOSE_LOW[stage] = FloatVector.fromArray(SPECIES, low, 0);
-                TRANSPOSE_HIGH[stage] = FloatVector.fromArray(SPECIES, high, 0);
-            }
-        }
-    }
-
-    /** Lane tables of the three stages of {@link #transpose8x16}: index {@code [stage][half]}. */
-    private static final FloatVector[][] PACK_A_TABLES = new FloatVector[3][2];
-
-    /** Where label (row i, column c) of an 8×16 block lies after {@code stage} stages: {vector, lane}. */
-    private static int[] packALayout(int stage, int i, int c) {
-        return switch (stage) {
-            case 0 -> new int[] {i, c};
-            case 1 -> new int[] {(i & 6) | ((c >> 1) & 1), (c & 12) | ((c & 1) << 1) | (i & 1)};
-            case 2 -> new int[] {(i & 4) | ((c >> 1) & 3), (c & 8) | ((c & 1) << 2) | (i & 3)};
-            default -> new int[] {c >> 1, ((c & 1) << 3) | i};
-        };
-    }
-
-    static {
-        if (LANES == 16) {
-            // Stage s pairs the vectors that differ in vector bit s - 1 (a row bit), which becomes
-            // column bit s; the lane order ends as (c0, i2, i1, i0), i.e. MR-float columns in pairs.
-            for (int stage = 1; stage <= 3; stage++) {
-                int bit = 1 << (stage - 1);
-                for (int half = 0; half < 2; half++) {
-                    float[] table = new float[16];
-                    for (int i = 0; i < 8; i++) {
-                        for (int c = 0; c < 16; c++) {
-                            int[] now = packALayout(stage, i, c);
-                            int[] before = packALayout(stage - 1, i, c);
-                            if (now[0] == half * bit) {
-                                table[now[1]] = before[1] + ((before[0] & bit) != 0 ? 16 : 0);
-                            }
-                        }
-                    }
-                    PACK_A_TABLES[stage - 1][half] = FloatVector.fromArray(SPECIES, table, 0);
-                }
-            }
-        }
-    }
-
-    /**
-     * Packs the 8×16 block {@code src[from + i·ld + c]} (8 rows of op(A), 16 depth steps) as
-     * {@code dst[to + c·MR + i]}: eight row loads, three stages of eight two-source lane
-     * permutations (each swaps a row bit with a column bit), eight contiguous stores.
-     */
-    private static void transpose8x16(float[] src, int from, int ld, float[] dst, int to) {
-        FloatVector r0 = FloatVector.fromArray(SPECIES, src, from);
-        FloatVector r1 = FloatVector.fromArray(SPECIES, src, from + ld);
-        FloatVector r2 = FloatVector.fromArray(SPECIES, src, from + 2 * ld);
-        FloatVector r3 = FloatVector.fromArray(SPECIES, src, from + 3 * ld);
-        FloatVector r4 = FloatVector.fromArray(SPECIES, src, from + 4 * ld);
-        FloatVector r5 = FloatVector.fromArray(SPECIES, src, from + 5 * ld);
-        FloatVector r6 = FloatVector.fromArray(SPECIES, src, from + 6 * ld);
-        FloatVector r7 = FloatVector.fromArray(SPECIES, src, from + 7 * ld);
-        FloatVector t0;
-        FloatVector t1;
-        FloatVector lo = PACK_A_TABLES[0][0];
-        FloatVector hi = PACK_A_TABLES[0][1];
-        t0 = lo.selectFrom(r0, r1); t1 = hi.selectFrom(r0, r1); r0 = t0; r1 = t1;
-        t0 = lo.selectFrom(r2, r3); t1 = hi.selectFrom(r2, r3); r2 = t0; r3 = t1;
-        t0 = lo.selectFrom(r4, r5); t1 = hi.selectFrom(r4, r5); r4 = t0; r5 = t1;
-        t0 = lo.selectFrom(r6, r7); t1 = hi.selectFrom(r6, r7); r6 = t0; r7 = t1;
-        lo = PACK_A_TABLES[1][0];
-        hi = PACK_A_TABLES[1][1];
-        t0 = lo.selectFrom(r0, r2); t1 = hi.selectFrom(r0, r2); r0 = t0; r2 = t1;
-        t0 = lo.selectFrom(r1, r3); t1 = hi.selectFrom(r1, r3); r1 = t0; r3 = t1;
-        t0 = lo.selectFrom(r4, r6); t1 = hi.selectFrom(r4, r6); r4 = t0; r6 = t1;
-        t0 = lo.selectFrom(r5, r7); t1 = hi.selectFrom(r5, r7); r5 = t0; r7 = t1;
-        lo = PACK_A_TABLES[2][0];
-        hi = PACK_A_TABLES[2][1];
-        t0 = lo.selectFrom(r0, r4); t1 = hi.selectFrom(r0, r4); r0 = t0; r4 = t1;
-        t0 = lo.selectFrom(r1, r5); t1 = hi.selectFrom(r1, r5); r1 = t0; r5 = t1;
-        t0 = lo.selectFrom(r2, r6); t1 = hi.selectFrom(r2, r6); r2 = t0; r6 = t1;
-        t0 = lo.selectFrom(r3, r7); t1 = hi.selectFrom(r3, r7); r3 = t0; r7 = t1;
-        r0.intoArray(dst, to);
-        r1.intoArray(dst, to + 16);
-        r2.intoArray(dst, to + 32);
-        r3.intoArray(dst, to + 48);
-        r4.intoArray(dst, to + 64);
-        r5.intoArray(dst, to + 80);
-        r6.intoArray(dst, to + 96);
-        r7.intoArray(dst, to + 112);
-    }
-
-    /**
-     * Writes the transpose of the 16×16 block {@code src[from + r·ld + c]} to
-     * {@code dst[to + c·dstLd + r]}: sixteen row loads, four stages of sixteen two-source lane
-     * permutations (each stage swaps one bit of the row index with the same bit of the column
-     * index), sixteen stores. Written out because the rows must stay in registers.
-     */
-    private static void transpose16(float[] src, int from, int ld, float[] dst, int to, int dstLd) {
-        FloatVector r0 = FloatVector.fromArray(SPECIES, src, from);
-        FloatVector r1 = FloatVector.fromArray(SPECIES, src, from + ld);
-        FloatVector r2 = FloatVector.fromArray(SPECIES, src, from + 2 * ld);
-        FloatVector r3 = FloatVector.fromArray(SPECIES, src, from + 3 * ld);
-        FloatVector r4 = FloatVector.fromArray(SPECIES, src, from + 4 * ld);
-        FloatVector r5 = FloatVector.fromArray(SPECIES, src, from + 5 * ld);
-        FloatVector r6 = FloatVector.fromArray(SPECIES, src, from + 6 * ld);
-        FloatVector r7 = FloatVector.fromArray(SPECIES, src, from + 7 * ld);
-        FloatVector r8 = FloatVector.fromArray(SPECIES, src, from + 8 * ld);
-        FloatVector r9 = FloatVector.fromArray(SPECIES, src, from + 9 * ld);
-        FloatVector r10 = FloatVector.fromArray(SPECIES, src, from + 10 * ld);
-        FloatVector r11 = FloatVector.fromArray(SPECIES, src, from + 11 * ld);
-        FloatVector r12 = FloatVector.fromArray(SPECIES, src, from + 12 * ld);
-        FloatVector r13 = FloatVector.fromArray(SPECIES, src, from + 13 * ld);
-        FloatVector r14 = FloatVector.fromArray(SPECIES, src, from + 14 * ld);
-        FloatVector r15 = FloatVector.fromArray(SPECIES, src, from + 15 * ld);
-        FloatVector t0;
-        FloatVector t1;
-        FloatVector lo = TRANSPOSE_LOW[0];
-        FloatVector hi = TRANSPOSE_HIGH[0];
-        t0 = lo.selectFrom(r0, r1); t1 = hi.selectFrom(r0, r1); r0 = t0; r1 = t1;
-        t0 = lo.selectFrom(r2, r3); t1 = hi.selectFrom(r2, r3); r2 = t0; r3 = t1;
-        t0 = lo.selectFrom(r4, r5); t1 = hi.selectFrom(r4, r5); r4 = t0; r5 = t1;
-        t0 = lo.selectFrom(r6, r7); t1 = hi.selectFrom(r6, r7); r6 = t0; r7 = t1;
-        t0 = lo.selectFrom(r8, r9); t1 = hi.selectFrom(r8, r9); r8 = t0; r9 = t1;
-        t0 = lo.selectFrom(r10, r11); t1 = hi.selectFrom(r10, r11); r10 = t0; r11 = t1;
-        t0 = lo.selectFrom(r12, r13); t1 = hi.selectFrom(r12, r13); r12 = t0; r13 = t1;
-        t0 = lo.selectFrom(r14, r15); t1 = hi.selectFrom(r14, r15); r14 = t0; r15 = t1;
-        lo = TRANSPOSE_LOW[1];
-        hi = TRANSPOSE_HIGH[1];
-        t0 = lo.selectFrom(r0, r2); t1 = hi.selectFrom(r0, r2); r0 = t0; r2 = t1;
-        t0 = lo.selectFrom(r1, r3); t1 = hi.selectFrom(r1, r3); r1 = t0; r3 = t1;
-        t0 = lo.selectFrom(r4, r6); t1 = hi.selectFrom(r4, r6); r4 = t0; r6 = t1;
-        t0 = lo.selectFrom(r5, r7); t1 = hi.selectFrom(r5, r7); r5 = t0; r7 = t1;
-        t0 = lo.selectFrom(r8, r10); t1 = hi.selectFrom(r8, r10); r8 = t0; r10 = t1;
-        t0 = lo.selectFrom(r9, r11); t1 = hi.selectFrom(r9, r11); r9 = t0; r11 = t1;
-        t0 = lo.selectFrom(r12, r14); t1 = hi.selectFrom(r12, r14); r12 = t0; r14 = t1;
-        t0 = lo.selectFrom(r13, r15); t1 = hi.selectFrom(r13, r15); r13 = t0; r15 = t1;
-        lo = TRANSPOSE_LOW[2];
-        hi = TRANSPOSE_HIGH[2];
-        t0 = lo.selectFrom(r0, r4); t1 = hi.selectFrom(r0, r4); r0 = t0; r4 = t1;
-        t0 = lo.selectFrom(r1, r5); t1 = hi.selectFrom(r1, r5); r1 = t0; r5 = t1;
-        t0 = lo.selectFrom(r2, r6); t1 = hi.selectFrom(r2, r6); r2 = t0; r6 = t1;
-        t0 = lo.selectFrom(r3, r7); t1 = hi.selectFrom(r3, r7); r3 = t0; r7 = t1;
-        t0 = lo.selectFrom(r8, r12); t1 = hi.selectFrom(r8, r12); r8 = t0; r12 = t1;
-        t0 = lo.selectFrom(r9, r13); t1 = hi.selectFrom(r9, r13); r9 = t0; r13 = t1;
-        t0 = lo.selectFrom(r10, r14); t1 = hi.selectFrom(r10, r14); r10 = t0; r14 = t1;
-        t0 = lo.selectFrom(r11, r15); t1 = hi.selectFrom(r11, r15); r11 = t0; r15 = t1;
-        lo = TRANSPOSE_LOW[3];
-        hi = TRANSPOSE_HIGH[3];
-        t0 = lo.selectFrom(r0, r8); t1 = hi.selectFrom(r0, r8); r0 = t0; r8 = t1;
-        t0 = lo.selectFrom(r1, r9); t1 = hi.selectFrom(r1, r9); r1 = t0; r9 = t1;
-        t0 = lo.selectFrom(r2, r10); t1 = hi.selectFrom(r2, r10); r2 = t0; r10 = t1;
-        t0 = lo.selectFrom(r3, r11); t1 = hi.selectFrom(r3, r11); r3 = t0; r11 = t1;
-        t0 = lo.selectFrom(r4, r12); t1 = hi.selectFrom(r4, r12); r4 = t0; r12 = t1;
-        t0 = lo.selectFrom(r5, r13); t1 = hi.selectFrom(r5, r13); r5 = t0; r13 = t1;
-        t0 = lo.selectFrom(r6, r14); t1 = hi.selectFrom(r6, r14); r6 = t0; r14 = t1;
-        t0 = lo.selectFrom(r7, r15); t1 = hi.selectFrom(r7, r15); r7 = t0; r15 = t1;
-        r0.intoArray(dst, to);
-        r1.intoArray(dst, to + dstLd);
-        r2.intoArray(dst, to + 2 * dstLd);
-        r3.intoArray(dst, to + 3 * dstLd);
-        r4.intoArray(dst, to + 4 * dstLd);
-        r5.intoArray(dst, to + 5 * dstLd);
-        r6.intoArray(dst, to + 6 * dstLd);
-        r7.intoArray(dst, to + 7 * dstLd);
-        r8.intoArray(dst, to + 8 * dstLd);
-        r9.intoArray(dst, to + 9 * dstLd);
-        r10.intoArray(dst, to + 10 * dstLd);
-        r11.intoArray(dst, to + 11 * dstLd);
-        r12.intoArray(dst, to + 12 * dstLd);
-        r13.intoArray(dst, to + 13 * dstLd);
-        r14.intoArray(dst, to + 14 * dstLd);
-        r15.intoArray(dst, to + 15 * dstLd);
     }
 
     /** {@code acc[0, length) += scale · x[from, from + length)}. */

@@ -67,16 +67,19 @@ enum KernelShape {
     /**
      * Block sizes from the cache sizes (BLIS's analysis): a {@code KC × NR} micro-panel of B stays
      * in L1 while the micro-panels of A stream past it (≤ 2/3 of L1, so A's panels and C's tile
-     * fit beside it); the {@code MC × KC} block of A takes about a fifth of L2 and the
-     * {@code KC × NC} block of B half of it. For the AVX-512 kernel on a 48 KiB L1 and 1 MiB L2
-     * this gives KC 256, MC 200, NC 512, within noise of the sizes tuned by hand before (256, 192,
-     * 1024; BlockingProbe, 2026-12-06: ×0.95–1.03 at 256×1024×784, 1024³, 2048³).
+     * fit beside it); the {@code MC × KC} block of A takes about a fifth of L2; the {@code KC × NC}
+     * block of B lives in L3 (a quarter of it, at most 4096 columns), or takes half of L2 where
+     * there is no L3 or its size is unknown. A wide NC matters because op(A) is packed again for
+     * every NC block: NC from L3 instead of L2 (4096 against 384 for AVX2 and 768 for AVX-512 on a
+     * 32 KiB L1, 1 MiB L2, 32 MiB L3 Zen 4) measured ×1.01-1.06 at 256×1024×784, 1024³ and 2048³
+     * (BlockingProbe, two threads, 2026-12-06), never slower.
      */
     Gemm.Blocking blocking(int lanes, CacheSizes caches) {
         int nr = columns(lanes);
         int kc = clamp((int) (caches.l1() * 2 / 3 / (4L * nr)) / 8 * 8, 128, 512);
         int mc = clamp((int) (caches.l2() / 5 / (4L * kc)) / rows * rows, 4 * rows, 32 * rows);
-        int nc = clamp((int) (caches.l2() / 2 / (4L * kc)) / nr * nr, 8 * nr, 4096 / nr * nr);
+        long blockB = caches.l3() > 0 ? caches.l3() / 4 : caches.l2() / 2;
+        int nc = clamp((int) Math.min(Integer.MAX_VALUE, blockB / (4L * kc)) / nr * nr, 8 * nr, 4096 / nr * nr);
         return new Gemm.Blocking(kc, mc, nc, Gemm.ROW_MAJOR_TILES);
     }
 

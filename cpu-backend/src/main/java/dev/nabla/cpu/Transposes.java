@@ -1,71 +1,81 @@
 package dev.nabla.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * In-register transposes that pack GEMM panels: square {@code n×n} blocks for n = 4, 8, 16 (the
- * 128-, 256- and 512-bit species) and the 8×16 block of an 8-row A panel. Each stage swaps one bit
- * of the row index with the same bit of the column index by two-source lane permutations
- * ({@code selectFrom}); a block is loaded and stored whole, so both memory sides are contiguous.
- * A transpose is only used where its species is no wider than the JVM's preferred one (a wider
- * species is not compiled to vector instructions).
+ * In-register transposes that pack GEMM panels: square {@code n×n} blocks for n = 8, 16 (the 256-
+ * and 512-bit species), the 4×8 block of a 4-row A panel and the 8×16 block of an 8-row A panel.
+ * Each stage swaps one bit of the row index with the same bit of the column index; a block is
+ * loaded and stored whole, so both memory sides are contiguous.
+ *
+ * <p>The 8-lane stages are a constant lane shift and a constant blend per vector ({@link #low},
+ * {@link #high}), the shuffles and masks held in {@code static final} fields, which C2 folds into
+ * the instructions. NOTE: a two-source {@code selectFrom} whose index vector is read from an array
+ * is not folded: under AVX2 every call re-read and converted its float indexes and emulated the
+ * permutation with two permutes and a blend, and the 4×4 transposes that packed A that way ran at
+ * 1.0 ns per float against 0.26 for {@link #pack4x8} (TProbe, 2026-12-06). The 16-lane transposes
+ * keep {@code selectFrom}: AVX-512 has the two-source permute, and the constant form of the 16×16
+ * transpose was not compiled to vector code (3.3 ns per float against 0.29). A transpose is only
+ * used where its species is no wider than the JVM's preferred one.
  */
 final class Transposes {
 
     private static final VectorSpecies<Float> SPECIES = CpuFeatures.SPECIES;
     private static final int LANES = SPECIES.length();
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
 
     private Transposes() {
     }
 
-    /** Lane tables {@code [stage][0 = low, 1 = high]} of an n×n transpose in {@code species}. */
-    private static FloatVector[][] squareTables(VectorSpecies<Float> species) {
-        int n = species.length();
-        int stages = Integer.numberOfTrailingZeros(n);
-        FloatVector[][] tables = new FloatVector[stages][2];
-        for (int stage = 0; stage < stages; stage++) {
-            int bit = 1 << stage;
-            float[] low = new float[n];
-            float[] high = new float[n];
-            for (int l = 0; l < n; l++) {
-                low[l] = (l & bit) == 0 ? l : n + l - bit;
-                high[l] = (l & bit) == 0 ? l + bit : n + l;
-            }
-            tables[stage][0] = FloatVector.fromArray(species, low, 0);
-            tables[stage][1] = FloatVector.fromArray(species, high, 0);
+    /**
+     * Whether {@link #transpose8} and {@link #pack4x8} run as vector code here. With 4-lane vectors
+     * (SSE) the GEMM packs with scalar copies: SSE has no variable lane permute, and 4×4 transposes
+     * ran at 1.2-1.7 ns per float there against 0.4 for the scalar copy (TProbe, 2026-12-06).
+     */
+    static final boolean HAS8 = LANES >= 8;
+
+    /**
+     * Lane {@code l} of the result reads lane {@code l + bit} (up) or {@code l - bit} (down) where
+     * that exists in the half of the stage that moves, else itself.
+     */
+    private static VectorShuffle<Float> shuffle(VectorSpecies<Float> species, int bit, boolean up) {
+        int[] lanes = new int[species.length()];
+        for (int l = 0; l < lanes.length; l++) {
+            lanes[l] = up ? ((l & bit) == 0 ? l + bit : l) : ((l & bit) != 0 ? l - bit : l);
         }
-        return tables;
+        return VectorShuffle.fromArray(species, lanes, 0);
     }
 
-    /** Whether {@link #transpose4} / {@link #transpose8} run as vector code here. */
-    static final boolean HAS4 = LANES >= 4;
-    static final boolean HAS8 = LANES >= 8;
-    private static final FloatVector[][] T4 = HAS4 ? squareTables(S4) : null;
-    private static final FloatVector[][] T8 = HAS8 ? squareTables(S8) : null;
+    /** The lanes whose index has {@code bit} set. */
+    private static VectorMask<Float> mask(VectorSpecies<Float> species, int bit) {
+        boolean[] set = new boolean[species.length()];
+        for (int l = 0; l < set.length; l++) {
+            set[l] = (l & bit) != 0;
+        }
+        return VectorMask.fromArray(species, set, 0);
+    }
 
-    /** {@code dst[to + c·dstLd + r] = src[from + r·ld + c]} for r, c < 4. */
-    static void transpose4(float[] src, int from, int ld, float[] dst, int to, int dstLd) {
-        FloatVector r0 = FloatVector.fromArray(S4, src, from);
-        FloatVector r1 = FloatVector.fromArray(S4, src, from + ld);
-        FloatVector r2 = FloatVector.fromArray(S4, src, from + 2 * ld);
-        FloatVector r3 = FloatVector.fromArray(S4, src, from + 3 * ld);
-        FloatVector t0;
-        FloatVector t1;
-        FloatVector lo = T4[0][0];
-        FloatVector hi = T4[0][1];
-        t0 = lo.selectFrom(r0, r1); t1 = hi.selectFrom(r0, r1); r0 = t0; r1 = t1;
-        t0 = lo.selectFrom(r2, r3); t1 = hi.selectFrom(r2, r3); r2 = t0; r3 = t1;
-        lo = T4[1][0];
-        hi = T4[1][1];
-        t0 = lo.selectFrom(r0, r2); t1 = hi.selectFrom(r0, r2); r0 = t0; r2 = t1;
-        t0 = lo.selectFrom(r1, r3); t1 = hi.selectFrom(r1, r3); r1 = t0; r3 = t1;
-        r0.intoArray(dst, to);
-        r1.intoArray(dst, to + dstLd);
-        r2.intoArray(dst, to + 2 * dstLd);
-        r3.intoArray(dst, to + 3 * dstLd);
+    private static final VectorShuffle<Float> S8_DOWN1 = shuffle(S8, 1, false);
+    private static final VectorShuffle<Float> S8_UP1 = shuffle(S8, 1, true);
+    private static final VectorMask<Float> S8_MASK1 = mask(S8, 1);
+    private static final VectorShuffle<Float> S8_DOWN2 = shuffle(S8, 2, false);
+    private static final VectorShuffle<Float> S8_UP2 = shuffle(S8, 2, true);
+    private static final VectorMask<Float> S8_MASK2 = mask(S8, 2);
+    private static final VectorShuffle<Float> S8_DOWN4 = shuffle(S8, 4, false);
+    private static final VectorShuffle<Float> S8_UP4 = shuffle(S8, 4, true);
+    private static final VectorMask<Float> S8_MASK4 = mask(S8, 4);
+
+    /** Stage output keeping {@code x}'s lanes without {@code bit}: {@code x[l]} or {@code y[l - bit]}. */
+    private static FloatVector low(FloatVector x, FloatVector y, VectorShuffle<Float> down, VectorMask<Float> bit) {
+        return x.blend(y.rearrange(down), bit);
+    }
+
+    /** Stage output keeping {@code y}'s lanes with {@code bit}: {@code x[l + bit]} or {@code y[l]}. */
+    private static FloatVector high(FloatVector x, FloatVector y, VectorShuffle<Float> up, VectorMask<Float> bit) {
+        return x.rearrange(up).blend(y, bit);
     }
 
     /** {@code dst[to + c·dstLd + r] = src[from + r·ld + c]} for r, c < 8. */
@@ -78,26 +88,19 @@ final class Transposes {
         FloatVector r5 = FloatVector.fromArray(S8, src, from + 5 * ld);
         FloatVector r6 = FloatVector.fromArray(S8, src, from + 6 * ld);
         FloatVector r7 = FloatVector.fromArray(S8, src, from + 7 * ld);
-        FloatVector t0;
-        FloatVector t1;
-        FloatVector lo = T8[0][0];
-        FloatVector hi = T8[0][1];
-        t0 = lo.selectFrom(r0, r1); t1 = hi.selectFrom(r0, r1); r0 = t0; r1 = t1;
-        t0 = lo.selectFrom(r2, r3); t1 = hi.selectFrom(r2, r3); r2 = t0; r3 = t1;
-        t0 = lo.selectFrom(r4, r5); t1 = hi.selectFrom(r4, r5); r4 = t0; r5 = t1;
-        t0 = lo.selectFrom(r6, r7); t1 = hi.selectFrom(r6, r7); r6 = t0; r7 = t1;
-        lo = T8[1][0];
-        hi = T8[1][1];
-        t0 = lo.selectFrom(r0, r2); t1 = hi.selectFrom(r0, r2); r0 = t0; r2 = t1;
-        t0 = lo.selectFrom(r1, r3); t1 = hi.selectFrom(r1, r3); r1 = t0; r3 = t1;
-        t0 = lo.selectFrom(r4, r6); t1 = hi.selectFrom(r4, r6); r4 = t0; r6 = t1;
-        t0 = lo.selectFrom(r5, r7); t1 = hi.selectFrom(r5, r7); r5 = t0; r7 = t1;
-        lo = T8[2][0];
-        hi = T8[2][1];
-        t0 = lo.selectFrom(r0, r4); t1 = hi.selectFrom(r0, r4); r0 = t0; r4 = t1;
-        t0 = lo.selectFrom(r1, r5); t1 = hi.selectFrom(r1, r5); r1 = t0; r5 = t1;
-        t0 = lo.selectFrom(r2, r6); t1 = hi.selectFrom(r2, r6); r2 = t0; r6 = t1;
-        t0 = lo.selectFrom(r3, r7); t1 = hi.selectFrom(r3, r7); r3 = t0; r7 = t1;
+        FloatVector t;
+        t = low(r0, r1, S8_DOWN1, S8_MASK1); r1 = high(r0, r1, S8_UP1, S8_MASK1); r0 = t;
+        t = low(r2, r3, S8_DOWN1, S8_MASK1); r3 = high(r2, r3, S8_UP1, S8_MASK1); r2 = t;
+        t = low(r4, r5, S8_DOWN1, S8_MASK1); r5 = high(r4, r5, S8_UP1, S8_MASK1); r4 = t;
+        t = low(r6, r7, S8_DOWN1, S8_MASK1); r7 = high(r6, r7, S8_UP1, S8_MASK1); r6 = t;
+        t = low(r0, r2, S8_DOWN2, S8_MASK2); r2 = high(r0, r2, S8_UP2, S8_MASK2); r0 = t;
+        t = low(r1, r3, S8_DOWN2, S8_MASK2); r3 = high(r1, r3, S8_UP2, S8_MASK2); r1 = t;
+        t = low(r4, r6, S8_DOWN2, S8_MASK2); r6 = high(r4, r6, S8_UP2, S8_MASK2); r4 = t;
+        t = low(r5, r7, S8_DOWN2, S8_MASK2); r7 = high(r5, r7, S8_UP2, S8_MASK2); r5 = t;
+        t = low(r0, r4, S8_DOWN4, S8_MASK4); r4 = high(r0, r4, S8_UP4, S8_MASK4); r0 = t;
+        t = low(r1, r5, S8_DOWN4, S8_MASK4); r5 = high(r1, r5, S8_UP4, S8_MASK4); r1 = t;
+        t = low(r2, r6, S8_DOWN4, S8_MASK4); r6 = high(r2, r6, S8_UP4, S8_MASK4); r2 = t;
+        t = low(r3, r7, S8_DOWN4, S8_MASK4); r7 = high(r3, r7, S8_UP4, S8_MASK4); r3 = t;
         r0.intoArray(dst, to);
         r1.intoArray(dst, to + dstLd);
         r2.intoArray(dst, to + 2 * dstLd);
@@ -106,6 +109,33 @@ final class Transposes {
         r5.intoArray(dst, to + 5 * dstLd);
         r6.intoArray(dst, to + 6 * dstLd);
         r7.intoArray(dst, to + 7 * dstLd);
+    }
+
+    /**
+     * Packs the 4×8 block {@code src[from + i·ld + c]} (4 rows of op(A), 8 depth steps) as
+     * {@code dst[to + 4c + i]}, the layout of a 4-row A panel: four row loads, three stages (row
+     * bit 0 with column bit 0, row bit 1 with column bit 1, then the two 128-bit halves), four
+     * contiguous stores.
+     */
+    static void pack4x8(float[] src, int from, int ld, float[] dst, int to) {
+        FloatVector r0 = FloatVector.fromArray(S8, src, from);
+        FloatVector r1 = FloatVector.fromArray(S8, src, from + ld);
+        FloatVector r2 = FloatVector.fromArray(S8, src, from + 2 * ld);
+        FloatVector r3 = FloatVector.fromArray(S8, src, from + 3 * ld);
+        FloatVector t;
+        // Now r0 / r1 hold the even / odd columns of rows 0-1 as (row, column) pairs, r2 / r3 of rows 2-3.
+        t = low(r0, r1, S8_DOWN1, S8_MASK1); r1 = high(r0, r1, S8_UP1, S8_MASK1); r0 = t;
+        t = low(r2, r3, S8_DOWN1, S8_MASK1); r3 = high(r2, r3, S8_UP1, S8_MASK1); r2 = t;
+        // Now r0 holds columns 0 and 4 (four rows each), r2 columns 2 and 6, r1 1 and 5, r3 3 and 7.
+        t = low(r0, r2, S8_DOWN2, S8_MASK2); r2 = high(r0, r2, S8_UP2, S8_MASK2); r0 = t;
+        t = low(r1, r3, S8_DOWN2, S8_MASK2); r3 = high(r1, r3, S8_UP2, S8_MASK2); r1 = t;
+        // Pair the 128-bit halves: r0 = columns 0-1, r1 = 4-5, r2 = 2-3, r3 = 6-7.
+        t = low(r0, r1, S8_DOWN4, S8_MASK4); r1 = high(r0, r1, S8_UP4, S8_MASK4); r0 = t;
+        t = low(r2, r3, S8_DOWN4, S8_MASK4); r3 = high(r2, r3, S8_UP4, S8_MASK4); r2 = t;
+        r0.intoArray(dst, to);
+        r2.intoArray(dst, to + 8);
+        r1.intoArray(dst, to + 16);
+        r3.intoArray(dst, to + 24);
     }
 
     /** Lane index tables of the four radix-2 stages of a 16×16 transpose (see {@link #transpose16}). */
@@ -290,5 +320,4 @@ final class Transposes {
         r14.intoArray(dst, to + 14 * dstLd);
         r15.intoArray(dst, to + 15 * dstLd);
     }
-
 }

@@ -49,6 +49,13 @@ class CpuFeaturesTest {
         assertEquals(0, small.mc() % 4);
         assertEquals(0, small.nc() % 16);
         assertTrue(small.mc() >= 16 && small.nc() >= 128, small.toString());
+        // With an L3, op(B)'s block lives there: a quarter of it, at most 4096 columns.
+        CacheSizes zen4 = new CacheSizes(32 << 10, 1 << 20, 32 << 20, "test");
+        assertEquals(new Gemm.Blocking(336, 128, 4096, Gemm.ROW_MAJOR_TILES), KernelShape.R4_V2.blocking(8, zen4));
+        assertEquals(new Gemm.Blocking(168, 256, 4096, Gemm.ROW_MAJOR_TILES), KernelShape.R8_V2.blocking(16, zen4));
+        // A 4 MiB L3: a 1 MiB block of B, KC 512 × NC 512.
+        assertEquals(new Gemm.Blocking(512, 100, 512, Gemm.ROW_MAJOR_TILES),
+                KernelShape.R4_V2.blocking(8, new CacheSizes(48 << 10, 1 << 20, 4 << 20, "test")));
     }
 
     @Test
